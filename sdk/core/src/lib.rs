@@ -1,0 +1,32 @@
+//! Waymark's pure core, shared by the browser SDK (`waymark-web`) and the collector.
+//!
+//! Everything here takes its inputs as values, the current time included, and returns
+//! decisions. Nothing reads a clock, touches storage, the network or the DOM; that is what
+//! lets the same code run in the wasm SDK and the server, and be tested natively.
+//!
+//! # Layout
+//! - [`time`]: [`Millis`], the one unit of time on the wire and in every decision.
+//! - [`value`]: [`Value`] and [`Properties`], the JSON data model of event properties and
+//!   traits (the browser build has no `serde_json`).
+//! - [`id`]: UUID v7 generation from a timestamp and caller-supplied randomness.
+//! - [`protocol`]: the wire types: [`Event`], [`Batch`], [`ConfigEnvelope`], and limits.
+//! - [`session`]: when a session continues and when a new one starts.
+//! - [`navigation`]: which URL changes count as a new page view.
+//! - [`queue`]: the sans-IO event queue: when a batch is due and what it contains.
+#![deny(missing_docs)]
+
+pub mod id;
+pub mod navigation;
+pub mod protocol;
+pub mod queue;
+pub mod session;
+pub mod time;
+pub mod value;
+
+pub use id::IdGenerator;
+pub use protocol::{Batch, BatchRef, ConfigEnvelope, Context, Event, Page, SdkInfo, Viewport};
+pub use queue::{BatchId, BatchPolicy, FlushReason, Queue};
+pub use session::Session;
+pub use time::Millis;
+pub use uuid::Uuid;
+pub use value::{Properties, Value};
