@@ -1,0 +1,149 @@
+//! The router: every route the collector answers, and the state they share.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::TraceLayer;
+use waymark_core::Millis;
+
+use crate::config::Limits;
+use crate::ingest::ingest;
+use crate::projects::Projects;
+use crate::store::EventStore;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// Known projects, by public key.
+    pub projects: Arc<Projects>,
+    /// Where events go.
+    pub store: Arc<dyn EventStore>,
+    /// Ingestion limits.
+    pub limits: Limits,
+    /// The collector's clock, injected so that tests control time.
+    pub clock: fn() -> Millis,
+    /// Folder served at `/sdk/`.
+    pub sdk_dir: PathBuf,
+    /// Folder served at `/`, if any.
+    pub site_dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("projects", &self.projects)
+            .field("limits", &self.limits)
+            .field("sdk_dir", &self.sdk_dir)
+            .field("site_dir", &self.site_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The system clock.
+#[must_use]
+pub fn system_clock() -> Millis {
+    Millis(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64))
+}
+
+/// Builds the router.
+///
+/// - `POST /v1/batch`: ingest a batch ([`crate::ingest`]); any origin, no credentials.
+/// - `GET /v1/stats?key=pk_…`: event counts for the key's project.
+/// - `GET /healthz`: liveness.
+/// - `/sdk/…`: the SDK files, content-hashed ones cached for a year, the loader for five
+///   minutes; readable from any origin, since customer pages load them cross-origin.
+/// - anything else: the site folder, with `index.html` for unknown paths (SPA routes).
+pub fn app(state: AppState) -> Router {
+    // The write key is public and nothing is read from cookies, so any origin may send, and
+    // credentials are never allowed.
+    let any_origin = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(86_400));
+
+    let sdk = Router::new()
+        .fallback_service(ServeDir::new(&state.sdk_dir))
+        .layer(middleware::from_fn(sdk_cache_headers));
+
+    let mut router = Router::new()
+        .route("/v1/batch", post(ingest))
+        .route("/v1/stats", get(stats))
+        .route("/healthz", get(health))
+        .nest("/sdk", sdk)
+        .layer(any_origin);
+
+    if let Some(site) = &state.site_dir {
+        let index = ServeFile::new(site.join("index.html"));
+        router = router.fallback_service(ServeDir::new(site).fallback(index));
+    }
+    router.layer(TraceLayer::new_for_http()).with_state(state)
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+#[derive(Deserialize)]
+struct StatsQuery {
+    key: Option<String>,
+}
+
+async fn stats(State(state): State<AppState>, Query(query): Query<StatsQuery>) -> Response {
+    let Some(project) = query.key.as_deref().and_then(|key| state.projects.project_for_key(key)) else {
+        return crate::IngestError::UnknownKey.into_response();
+    };
+    match state.store.stats(project.to_owned()).await {
+        Ok(stats) => Json(json!({ "project": project, "events": stats.events, "by_name": stats.by_name }))
+            .into_response(),
+        Err(error) => crate::IngestError::StorageUnavailable(error).into_response(),
+    }
+}
+
+/// True for build outputs whose names carry a content hash (`waymark-0123abcd.wasm`): they
+/// never change, so browsers may keep them for a year.
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Some(stem) = name.strip_prefix("waymark-") else { return false };
+    let hash = stem.split('.').next().unwrap_or("");
+    hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+async fn sdk_cache_headers(request: Request, next: Next) -> Response {
+    let immutable = is_content_hashed(request.uri().path());
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        let policy = if immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "public, max-age=300, stale-while-revalidate=86400"
+        };
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_content_hashed;
+
+    #[test]
+    fn only_hashed_build_outputs_are_immutable() {
+        assert!(is_content_hashed("/waymark-0123abcd.wasm"));
+        assert!(is_content_hashed("/sdk/waymark-0123abcdef.mjs"));
+        assert!(!is_content_hashed("/waymark.js"));
+        assert!(!is_content_hashed("/waymark-latest.js"));
+    }
+}

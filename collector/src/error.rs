@@ -1,0 +1,118 @@
+//! What can go wrong with a request, and how each case is answered.
+//!
+//! [`IngestError`]'s `IntoResponse` is the one place that decides the status code, the
+//! machine-readable `error` tag, and whether the client should retry. Bodies are JSON:
+//! `{"error": "unknown_key", "message": "…", "retryable": false}`. A 5xx body never carries
+//! internals; those go to the log.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+/// Why a batch was not stored. Nothing from a batch that gets one of these is written.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The body is not JSON.
+    #[error("the body is not valid JSON: {0}")]
+    MalformedJson(String),
+    /// The body is JSON but not a batch; the message names the field (`events[2].id: …`).
+    #[error("the batch does not match the schema at {0}")]
+    InvalidBatch(String),
+    /// An event breaks a limit the schema cannot express.
+    #[error("events[{index}]: {message}")]
+    InvalidEvent {
+        /// Which event.
+        index: usize,
+        /// The problem's tag.
+        tag: &'static str,
+        /// The problem, for a person.
+        message: &'static str,
+    },
+    /// The batch has no events.
+    #[error("the batch has no events")]
+    EmptyBatch,
+    /// The key is not a known project's public write key.
+    #[error("unknown project key")]
+    UnknownKey,
+    /// The body is larger than the configured limit.
+    #[error("the body is larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The batch has more events than the configured limit.
+    #[error("the batch has {count} events; at most {limit} are accepted")]
+    TooManyEvents {
+        /// Events in the batch.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The `Content-Type` is neither JSON nor plain text.
+    #[error("content type {0:?} is not accepted; send application/json or text/plain")]
+    UnsupportedMediaType(String),
+    /// The `Content-Encoding` is not one the collector decodes.
+    #[error("content encoding {0:?} is not accepted")]
+    UnsupportedEncoding(String),
+    /// The body could not be read to the end.
+    #[error("the request body could not be read")]
+    BodyUnreadable,
+    /// Storage failed; the batch was not stored and can be sent again.
+    #[error("storage is unavailable")]
+    StorageUnavailable(#[source] StoreError),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: String,
+    retryable: bool,
+}
+
+impl IngestError {
+    /// The status code, the machine-readable tag, and whether retrying can succeed.
+    #[must_use]
+    pub fn classify(&self) -> (StatusCode, &'static str, bool) {
+        use IngestError as E;
+        match self {
+            E::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json", false),
+            E::InvalidBatch(_) => (StatusCode::BAD_REQUEST, "invalid_batch", false),
+            E::InvalidEvent { tag, .. } => (StatusCode::BAD_REQUEST, tag, false),
+            E::EmptyBatch => (StatusCode::BAD_REQUEST, "empty_batch", false),
+            E::UnknownKey => (StatusCode::UNAUTHORIZED, "unknown_key", false),
+            E::BodyTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", false),
+            E::TooManyEvents { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_many_events", false),
+            E::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", false)
+            }
+            E::UnsupportedEncoding(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_encoding", false)
+            }
+            E::BodyUnreadable => (StatusCode::BAD_REQUEST, "body_unreadable", true),
+            E::StorageUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", true),
+        }
+    }
+}
+
+impl IntoResponse for IngestError {
+    fn into_response(self) -> Response {
+        let (status, error, retryable) = self.classify();
+        let message = if status.is_server_error() {
+            tracing::error!(error = ?self, "batch not stored");
+            "the batch was not stored; send it again later".to_owned()
+        } else {
+            tracing::debug!(%error, detail = %self, "batch refused");
+            self.to_string()
+        };
+        let mut response = (status, Json(ErrorBody { error, message, retryable })).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+        }
+        response
+    }
+}

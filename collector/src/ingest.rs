@@ -1,0 +1,143 @@
+//! `POST /v1/batch`: read, parse, check, store, answer.
+//!
+//! Every check happens before anything is written, and the body is fully parsed before the
+//! database is touched: the ingest path never holds the database while parsing. The answer
+//! comes only after the batch's transaction has committed.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::Json;
+use serde::Serialize;
+use serde_json::error::Category;
+use uuid::Uuid;
+use waymark_core::Batch;
+
+use crate::app::AppState;
+use crate::error::IngestError;
+use crate::store::{IncomingBatch, Outcome};
+
+/// The answer to a stored batch: one result per event, in the order sent.
+#[derive(Debug, Serialize)]
+pub struct IngestReply {
+    /// Events stored now.
+    pub stored: usize,
+    /// Events that were stored before (a retried batch).
+    pub duplicates: usize,
+    /// Per event, in order.
+    pub results: Vec<EventResult>,
+}
+
+/// What happened to one event.
+#[derive(Debug, Serialize)]
+pub struct EventResult {
+    /// The event's id.
+    pub id: Uuid,
+    /// `ok` or `duplicate`.
+    pub status: Outcome,
+}
+
+/// Handles `POST /v1/batch`.
+pub async fn ingest(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<IngestReply>, IngestError> {
+    check_content_type(&headers)?;
+    check_content_encoding(&headers)?;
+    let limit = state.limits.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(IngestError::BodyTooLarge { limit });
+    }
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|error| {
+        if is_length_limit(&error) {
+            IngestError::BodyTooLarge { limit }
+        } else {
+            IngestError::BodyUnreadable
+        }
+    })?;
+
+    let batch = parse_batch(&bytes)?;
+    let project = state.projects.project_for_key(&batch.key).ok_or(IngestError::UnknownKey)?;
+    check_events(&batch, state.limits.max_events_per_batch)?;
+
+    let ids: Vec<Uuid> = batch.events.iter().map(|e| e.id).collect();
+    let incoming = IncomingBatch {
+        project: project.to_owned(),
+        received_at: (state.clock)(),
+        sent_at: batch.sent_at,
+        events: batch.events,
+    };
+    let outcomes = state.store.insert(incoming).await.map_err(IngestError::StorageUnavailable)?;
+
+    let duplicates = outcomes.iter().filter(|o| **o == Outcome::Duplicate).count();
+    let stored = outcomes.len() - duplicates;
+    tracing::info!(project, stored, duplicates, "stored batch");
+    let results = ids.into_iter().zip(outcomes).map(|(id, status)| EventResult { id, status }).collect();
+    Ok(Json(IngestReply { stored, duplicates, results }))
+}
+
+/// JSON, or plain text so that browsers can send without a CORS preflight. A request with
+/// no content type is read as JSON.
+fn check_content_type(headers: &HeaderMap) -> Result<(), IngestError> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else { return Ok(()) };
+    let text = value.to_str().unwrap_or("");
+    let essence = text.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match essence.as_str() {
+        "application/json" | "text/plain" => Ok(()),
+        _ => Err(IngestError::UnsupportedMediaType(text.to_owned())),
+    }
+}
+
+fn check_content_encoding(headers: &HeaderMap) -> Result<(), IngestError> {
+    match headers.get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap_or("?").trim()) {
+        None | Some("identity") | Some("") => Ok(()),
+        Some(other) => Err(IngestError::UnsupportedEncoding(other.to_owned())),
+    }
+}
+
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = source {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = current.source();
+    }
+    false
+}
+
+/// Parses a batch, telling malformed JSON apart from JSON that is not a batch, and naming
+/// the field at fault (`events[2].id`).
+pub fn parse_batch(bytes: &[u8]) -> Result<Batch, IngestError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let batch: Batch = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        match inner.classify() {
+            Category::Data => IngestError::InvalidBatch(format!("{path}: {inner}")),
+            Category::Syntax | Category::Eof | Category::Io => IngestError::MalformedJson(inner.to_string()),
+        }
+    })?;
+    deserializer.end().map_err(|e| IngestError::MalformedJson(e.to_string()))?;
+    Ok(batch)
+}
+
+fn check_events(batch: &Batch, max_events: usize) -> Result<(), IngestError> {
+    if batch.events.is_empty() {
+        return Err(IngestError::EmptyBatch);
+    }
+    if batch.events.len() > max_events {
+        return Err(IngestError::TooManyEvents { count: batch.events.len(), limit: max_events });
+    }
+    for (index, event) in batch.events.iter().enumerate() {
+        event
+            .check()
+            .map_err(|problem| IngestError::InvalidEvent { index, tag: problem.tag(), message: problem.message() })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,28 @@
+//! The Waymark collector: receives event batches from the browser SDK, stores them, and
+//! serves the SDK files and the demo site.
+//!
+//! # Layout
+//! - [`config`]: [`Config`], every setting with its documented default (flags and
+//!   environment variables through clap).
+//! - [`projects`]: which public write key belongs to which project.
+//! - [`ingest`]: `POST /v1/batch`: read, parse, check, store, answer.
+//! - [`error`]: [`IngestError`], the one place that decides status codes, error tags and
+//!   whether a client should retry.
+//! - [`store`]: the [`EventStore`] trait and its SQLite implementation.
+//! - [`app`]: the router, which ties these to URLs and serves the static files.
+//!
+//! Start reading at [`app::app`]: it lists every route.
+#![deny(missing_docs)]
+
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod ingest;
+pub mod projects;
+pub mod store;
+
+pub use app::{app, AppState};
+pub use config::Config;
+pub use error::IngestError;
+pub use projects::Projects;
+pub use store::{EventStore, SqliteStore};
