@@ -53,7 +53,11 @@ impl std::fmt::Debug for AppState {
 /// The system clock.
 #[must_use]
 pub fn system_clock() -> Millis {
-    Millis(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64))
+    Millis(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64),
+    )
 }
 
 /// Builds the router.
@@ -101,12 +105,18 @@ struct StatsQuery {
 }
 
 async fn stats(State(state): State<AppState>, Query(query): Query<StatsQuery>) -> Response {
-    let Some(project) = query.key.as_deref().and_then(|key| state.projects.project_for_key(key)) else {
+    let Some(project) = query
+        .key
+        .as_deref()
+        .and_then(|key| state.projects.project_for_key(key))
+    else {
         return crate::IngestError::UnknownKey.into_response();
     };
     match state.store.stats(project.to_owned()).await {
-        Ok(stats) => Json(json!({ "project": project, "events": stats.events, "by_name": stats.by_name }))
-            .into_response(),
+        Ok(stats) => {
+            Json(json!({ "project": project, "events": stats.events, "by_name": stats.by_name }))
+                .into_response()
+        }
         Err(error) => crate::IngestError::StorageUnavailable(error).into_response(),
     }
 }
@@ -115,7 +125,9 @@ async fn stats(State(state): State<AppState>, Query(query): Query<StatsQuery>) -
 /// never change, so browsers may keep them for a year.
 fn is_content_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    let Some(stem) = name.strip_prefix("waymark-") else { return false };
+    let Some(stem) = name.strip_prefix("waymark-") else {
+        return false;
+    };
     let hash = stem.split('.').next().unwrap_or("");
     hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -130,7 +142,9 @@ async fn sdk_cache_headers(request: Request, next: Next) -> Response {
         } else {
             "public, max-age=300, stale-while-revalidate=86400"
         };
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     response
 }

@@ -7,7 +7,11 @@ use clap::Parser;
 
 /// The collector's configuration: command-line flags, each with an environment variable.
 #[derive(Clone, Debug, Parser)]
-#[command(name = "waymark-collector", version, about = "Receives, stores and serves Waymark events.")]
+#[command(
+    name = "waymark-collector",
+    version,
+    about = "Receives, stores and serves Waymark events."
+)]
 pub struct Config {
     /// Address to listen on. Port 0 picks a free port; the bound address is printed on start.
     #[arg(long, env = "WAYMARK_LISTEN", default_value = "127.0.0.1:8080")]
@@ -19,7 +23,12 @@ pub struct Config {
 
     /// A project and its public write key, as `PROJECT=KEY`. Repeat for more projects;
     /// in the environment, separate them with commas.
-    #[arg(long = "project", env = "WAYMARK_PROJECTS", value_delimiter = ',', required = true)]
+    #[arg(
+        long = "project",
+        env = "WAYMARK_PROJECTS",
+        value_delimiter = ',',
+        required = true
+    )]
     pub projects: Vec<String>,
 
     /// Folder served at `/sdk/`: the built loader, module and wasm (`npm/dist/sdk`).
@@ -44,7 +53,10 @@ impl Config {
     /// The ingestion limits this configuration sets.
     #[must_use]
     pub fn limits(&self) -> Limits {
-        Limits { max_body_bytes: self.max_body_bytes, max_events_per_batch: self.max_events_per_batch }
+        Limits {
+            max_body_bytes: self.max_body_bytes,
+            max_events_per_batch: self.max_events_per_batch,
+        }
     }
 }
 
@@ -60,6 +72,9 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_body_bytes: 1024 * 1024, max_events_per_batch: 1_000 }
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            max_events_per_batch: 1_000,
+        }
     }
 }

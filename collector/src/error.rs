@@ -85,14 +85,20 @@ impl IngestError {
             E::UnknownKey => (StatusCode::UNAUTHORIZED, "unknown_key", false),
             E::BodyTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", false),
             E::TooManyEvents { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_many_events", false),
-            E::UnsupportedMediaType(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", false)
-            }
-            E::UnsupportedEncoding(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_encoding", false)
-            }
+            E::UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                false,
+            ),
+            E::UnsupportedEncoding(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_encoding",
+                false,
+            ),
             E::BodyUnreadable => (StatusCode::BAD_REQUEST, "body_unreadable", true),
-            E::StorageUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", true),
+            E::StorageUnavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", true)
+            }
         }
     }
 }
@@ -107,11 +113,20 @@ impl IntoResponse for IngestError {
             tracing::debug!(%error, detail = %self, "batch refused");
             self.to_string()
         };
-        let mut response = (status, Json(ErrorBody { error, message, retryable })).into_response();
+        let mut response = (
+            status,
+            Json(ErrorBody {
+                error,
+                message,
+                retryable,
+            }),
+        )
+            .into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
+            );
         }
         response
     }

@@ -62,7 +62,10 @@ pub async fn ingest(
     })?;
 
     let batch = parse_batch(&bytes)?;
-    let project = state.projects.project_for_key(&batch.key).ok_or(IngestError::UnknownKey)?;
+    let project = state
+        .projects
+        .project_for_key(&batch.key)
+        .ok_or(IngestError::UnknownKey)?;
     check_events(&batch, state.limits.max_events_per_batch)?;
 
     let ids: Vec<Uuid> = batch.events.iter().map(|e| e.id).collect();
@@ -72,21 +75,43 @@ pub async fn ingest(
         sent_at: batch.sent_at,
         events: batch.events,
     };
-    let outcomes = state.store.insert(incoming).await.map_err(IngestError::StorageUnavailable)?;
+    let outcomes = state
+        .store
+        .insert(incoming)
+        .await
+        .map_err(IngestError::StorageUnavailable)?;
 
-    let duplicates = outcomes.iter().filter(|o| **o == Outcome::Duplicate).count();
+    let duplicates = outcomes
+        .iter()
+        .filter(|o| **o == Outcome::Duplicate)
+        .count();
     let stored = outcomes.len() - duplicates;
     tracing::info!(project, stored, duplicates, "stored batch");
-    let results = ids.into_iter().zip(outcomes).map(|(id, status)| EventResult { id, status }).collect();
-    Ok(Json(IngestReply { stored, duplicates, results }))
+    let results = ids
+        .into_iter()
+        .zip(outcomes)
+        .map(|(id, status)| EventResult { id, status })
+        .collect();
+    Ok(Json(IngestReply {
+        stored,
+        duplicates,
+        results,
+    }))
 }
 
 /// JSON, or plain text so that browsers can send without a CORS preflight. A request with
 /// no content type is read as JSON.
 fn check_content_type(headers: &HeaderMap) -> Result<(), IngestError> {
-    let Some(value) = headers.get(header::CONTENT_TYPE) else { return Ok(()) };
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
     let text = value.to_str().unwrap_or("");
-    let essence = text.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = text
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match essence.as_str() {
         "application/json" | "text/plain" => Ok(()),
         _ => Err(IngestError::UnsupportedMediaType(text.to_owned())),
@@ -94,7 +119,10 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), IngestError> {
 }
 
 fn check_content_encoding(headers: &HeaderMap) -> Result<(), IngestError> {
-    match headers.get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap_or("?").trim()) {
+    match headers
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("?").trim())
+    {
         None | Some("identity") | Some("") => Ok(()),
         Some(other) => Err(IngestError::UnsupportedEncoding(other.to_owned())),
     }
@@ -120,10 +148,14 @@ pub fn parse_batch(bytes: &[u8]) -> Result<Batch, IngestError> {
         let inner = error.into_inner();
         match inner.classify() {
             Category::Data => IngestError::InvalidBatch(format!("{path}: {inner}")),
-            Category::Syntax | Category::Eof | Category::Io => IngestError::MalformedJson(inner.to_string()),
+            Category::Syntax | Category::Eof | Category::Io => {
+                IngestError::MalformedJson(inner.to_string())
+            }
         }
     })?;
-    deserializer.end().map_err(|e| IngestError::MalformedJson(e.to_string()))?;
+    deserializer
+        .end()
+        .map_err(|e| IngestError::MalformedJson(e.to_string()))?;
     Ok(batch)
 }
 
@@ -132,12 +164,17 @@ fn check_events(batch: &Batch, max_events: usize) -> Result<(), IngestError> {
         return Err(IngestError::EmptyBatch);
     }
     if batch.events.len() > max_events {
-        return Err(IngestError::TooManyEvents { count: batch.events.len(), limit: max_events });
+        return Err(IngestError::TooManyEvents {
+            count: batch.events.len(),
+            limit: max_events,
+        });
     }
     for (index, event) in batch.events.iter().enumerate() {
-        event
-            .check()
-            .map_err(|problem| IngestError::InvalidEvent { index, tag: problem.tag(), message: problem.message() })?;
+        event.check().map_err(|problem| IngestError::InvalidEvent {
+            index,
+            tag: problem.tag(),
+            message: problem.message(),
+        })?;
     }
     Ok(())
 }

@@ -44,10 +44,15 @@ impl Projects {
                 return Err(ProjectSpecError::Malformed(spec.to_owned()));
             }
             if !key.starts_with("pk_") {
-                return Err(ProjectSpecError::NotPublicKey { project: project.to_owned() });
+                return Err(ProjectSpecError::NotPublicKey {
+                    project: project.to_owned(),
+                });
             }
             if let Some(other) = by_key.insert(key.to_owned(), project.to_owned()) {
-                return Err(ProjectSpecError::DuplicateKey { project: project.to_owned(), other });
+                return Err(ProjectSpecError::DuplicateKey {
+                    project: project.to_owned(),
+                    other,
+                });
             }
         }
         Ok(Projects { by_key })
@@ -83,8 +88,14 @@ mod tests {
 
     #[test]
     fn bad_settings_are_refused_with_the_reason() {
-        assert_eq!(Projects::parse(&["demo"]).unwrap_err(), ProjectSpecError::Malformed("demo".into()));
-        assert!(matches!(Projects::parse(&["demo=sk_x"]), Err(ProjectSpecError::NotPublicKey { .. })));
+        assert_eq!(
+            Projects::parse(&["demo"]).unwrap_err(),
+            ProjectSpecError::Malformed("demo".into())
+        );
+        assert!(matches!(
+            Projects::parse(&["demo=sk_x"]),
+            Err(ProjectSpecError::NotPublicKey { .. })
+        ));
         assert!(matches!(
             Projects::parse(&["a=pk_x", "b=pk_x"]),
             Err(ProjectSpecError::DuplicateKey { .. })

@@ -127,8 +127,10 @@ impl SqliteStore {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder)
-                .map_err(|source| StoreError::Folder { path: folder.display().to_string(), source })?;
+            std::fs::create_dir_all(folder).map_err(|source| StoreError::Folder {
+                path: folder.display().to_string(),
+                source,
+            })?;
         }
         let connection = Connection::open(path)?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -143,13 +145,17 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
         }
-        Ok(SqliteStore { connection: Arc::new(Mutex::new(connection)) })
+        Ok(SqliteStore {
+            connection: Arc::new(Mutex::new(connection)),
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-written transaction (rusqlite
         // rolls back on drop), so a poisoned lock is still safe to use.
-        self.connection.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.connection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Runs blocking database work off the async runtime.
@@ -182,7 +188,10 @@ fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned())
 }
 
-fn insert_batch(connection: &mut Connection, batch: &IncomingBatch) -> Result<Vec<Outcome>, StoreError> {
+fn insert_batch(
+    connection: &mut Connection,
+    batch: &IncomingBatch,
+) -> Result<Vec<Outcome>, StoreError> {
     let tx = connection.transaction()?;
     let mut outcomes = Vec::with_capacity(batch.events.len());
     {
@@ -223,10 +232,16 @@ fn insert_batch(connection: &mut Connection, batch: &IncomingBatch) -> Result<Ve
                 json(&event.properties),
                 event.traits.as_ref().map(json),
             ])?;
-            outcomes.push(if changed == 1 { Outcome::Ok } else { Outcome::Duplicate });
-            if let (Outcome::Ok, true, Some(user_id)) =
-                (outcomes.last().copied().unwrap_or(Outcome::Duplicate), event.name == IDENTIFY, &event.user_id)
-            {
+            outcomes.push(if changed == 1 {
+                Outcome::Ok
+            } else {
+                Outcome::Duplicate
+            });
+            if let (Outcome::Ok, true, Some(user_id)) = (
+                outcomes.last().copied().unwrap_or(Outcome::Duplicate),
+                event.name == IDENTIFY,
+                &event.user_id,
+            ) {
                 link_identity.execute(params![
                     batch.project,
                     event.anonymous_id.to_string(),
@@ -245,9 +260,14 @@ fn project_stats(connection: &mut Connection, project: &str) -> Result<ProjectSt
         "SELECT name, COUNT(*) FROM events WHERE project = ?1 GROUP BY name ORDER BY 2 DESC, 1",
     )?;
     let by_name = query
-        .query_map([project], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64)))?
+        .query_map([project], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ProjectStats { events: by_name.iter().map(|(_, n)| n).sum(), by_name })
+    Ok(ProjectStats {
+        events: by_name.iter().map(|(_, n)| n).sum(),
+        by_name,
+    })
 }
 
 impl EventStore for SqliteStore {
@@ -266,7 +286,10 @@ mod tests {
     use waymark_core::Millis;
 
     fn check(ts: u64, sent_at: u64, received_at: u64, expected: i64) {
-        assert_eq!(corrected_timestamp(Millis(ts), Millis(sent_at), Millis(received_at)), expected);
+        assert_eq!(
+            corrected_timestamp(Millis(ts), Millis(sent_at), Millis(received_at)),
+            expected
+        );
     }
 
     #[test]

@@ -35,7 +35,11 @@ fn harness_with(limits: Limits) -> Harness {
     std::fs::create_dir_all(files.join("site")).unwrap();
     std::fs::write(files.join("sdk/waymark.js"), "/* loader */").unwrap();
     std::fs::write(files.join("sdk/waymark-0123abcd.wasm"), b"\0asm\x01\0\0\0").unwrap();
-    std::fs::write(files.join("site/index.html"), "<!doctype html><title>Demo</title>").unwrap();
+    std::fs::write(
+        files.join("site/index.html"),
+        "<!doctype html><title>Demo</title>",
+    )
+    .unwrap();
     let state = AppState {
         projects: Arc::new(Projects::parse(&[format!("demo={KEY}")]).unwrap()),
         store: Arc::new(SqliteStore::open(&db).expect("open store")),
@@ -44,7 +48,11 @@ fn harness_with(limits: Limits) -> Harness {
         sdk_dir: files.join("sdk"),
         site_dir: Some(files.join("site")),
     };
-    Harness { router: app(state), db, _dir: dir }
+    Harness {
+        router: app(state),
+        db,
+        _dir: dir,
+    }
 }
 
 fn fixture() -> Value {
@@ -53,28 +61,44 @@ fn fixture() -> Value {
 
 impl Harness {
     async fn send(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
         let status = response.status();
         let headers = response.headers().clone();
-        let body = to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        let body = to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
         (status, headers, body.to_vec())
     }
 
-    async fn post_raw(&self, body: impl Into<Body>, content_type: Option<&str>) -> (StatusCode, Value) {
+    async fn post_raw(
+        &self,
+        body: impl Into<Body>,
+        content_type: Option<&str>,
+    ) -> (StatusCode, Value) {
         let mut request = Request::post("/v1/batch");
         if let Some(content_type) = content_type {
             request = request.header(header::CONTENT_TYPE, content_type);
         }
         let (status, _, body) = self.send(request.body(body.into()).unwrap()).await;
-        (status, serde_json::from_slice(&body).expect("every answer is JSON"))
+        (
+            status,
+            serde_json::from_slice(&body).expect("every answer is JSON"),
+        )
     }
 
     async fn post(&self, batch: &Value) -> (StatusCode, Value) {
-        self.post_raw(batch.to_string(), Some("application/json")).await
+        self.post_raw(batch.to_string(), Some("application/json"))
+            .await
     }
 
     async fn get(&self, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
     }
 
     fn rows(&self, sql: &str) -> Vec<Vec<rusqlite::types::Value>> {
@@ -82,7 +106,11 @@ impl Harness {
     }
 
     fn event_count(&self) -> i64 {
-        match self.rows("SELECT COUNT(*) FROM events").first().and_then(|r| r.first()) {
+        match self
+            .rows("SELECT COUNT(*) FROM events")
+            .first()
+            .and_then(|r| r.first())
+        {
             Some(rusqlite::types::Value::Integer(n)) => *n,
             other => panic!("unexpected count {other:?}"),
         }
@@ -121,15 +149,28 @@ async fn a_valid_batch_is_stored_and_each_event_answered() {
         rows,
         vec![
             vec![
-                Text("demo".into()), Text("$pageview".into()), Text("/invoices".into()), Null,
-                Text("{}".into()), Integer(1_767_225_600_000), Integer(1_767_225_602_000),
-                Integer(1_767_225_605_000), Integer(1_767_225_603_000), Text("en-GB".into()),
+                Text("demo".into()),
+                Text("$pageview".into()),
+                Text("/invoices".into()),
+                Null,
+                Text("{}".into()),
+                Integer(1_767_225_600_000),
+                Integer(1_767_225_602_000),
+                Integer(1_767_225_605_000),
+                Integer(1_767_225_603_000),
+                Text("en-GB".into()),
             ],
             vec![
-                Text("demo".into()), Text("invoice_created".into()), Text("/invoices".into()),
-                Text("user_42".into()), Text(r#"{"amount":120,"currency":"EUR","draft":false}"#.into()),
-                Integer(1_767_225_601_000), Integer(1_767_225_602_000), Integer(1_767_225_605_000),
-                Integer(1_767_225_604_000), Null,
+                Text("demo".into()),
+                Text("invoice_created".into()),
+                Text("/invoices".into()),
+                Text("user_42".into()),
+                Text(r#"{"amount":120,"currency":"EUR","draft":false}"#.into()),
+                Integer(1_767_225_601_000),
+                Integer(1_767_225_602_000),
+                Integer(1_767_225_605_000),
+                Integer(1_767_225_604_000),
+                Null,
             ],
         ]
     );
@@ -143,7 +184,10 @@ async fn a_retried_batch_stores_nothing_twice() {
     retry["sent_at"] = json!(1_767_225_609_000u64);
     let (status, body) = h.post(&retry).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!((body["stored"].clone(), body["duplicates"].clone()), (json!(0), json!(2)));
+    assert_eq!(
+        (body["stored"].clone(), body["duplicates"].clone()),
+        (json!(0), json!(2))
+    );
     assert_eq!(body["results"][1]["status"], "duplicate");
     assert_eq!(h.event_count(), 2);
 }
@@ -151,7 +195,9 @@ async fn a_retried_batch_stores_nothing_twice() {
 #[tokio::test]
 async fn a_plain_text_body_is_accepted_so_browsers_need_no_preflight() {
     let h = harness();
-    let (status, body) = h.post_raw(fixture().to_string(), Some("text/plain;charset=UTF-8")).await;
+    let (status, body) = h
+        .post_raw(fixture().to_string(), Some("text/plain;charset=UTF-8"))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(h.event_count(), 2);
 }
@@ -166,7 +212,10 @@ async fn identify_links_the_anonymous_id_to_the_user() {
     use rusqlite::types::Value::Text;
     assert_eq!(
         h.rows("SELECT anonymous_id, user_id FROM identities"),
-        vec![vec![Text("019b7a3c-2a00-7000-8000-0000000000aa".into()), Text("user_42".into())]]
+        vec![vec![
+            Text("019b7a3c-2a00-7000-8000-0000000000aa".into()),
+            Text("user_42".into())
+        ]]
     );
     assert_eq!(
         h.rows("SELECT traits FROM events WHERE name = '$identify'"),
@@ -176,11 +225,25 @@ async fn identify_links_the_anonymous_id_to_the_user() {
 
 /// Each bad request gets its status and error tag, a message naming the problem, and
 /// stores nothing, not even the valid events beside the bad one.
-async fn check_refused(h: &Harness, body: String, content_type: Option<&str>, status: StatusCode, tag: &str, says: &str) {
+async fn check_refused(
+    h: &Harness,
+    body: String,
+    content_type: Option<&str>,
+    status: StatusCode,
+    tag: &str,
+    says: &str,
+) {
     let (got_status, answer) = h.post_raw(body, content_type).await;
-    assert_eq!((got_status, answer["error"].as_str()), (status, Some(tag)), "{answer}");
+    assert_eq!(
+        (got_status, answer["error"].as_str()),
+        (status, Some(tag)),
+        "{answer}"
+    );
     let message = answer["message"].as_str().unwrap_or_default();
-    assert!(message.contains(says), "message {message:?} should mention {says:?}");
+    assert!(
+        message.contains(says),
+        "message {message:?} should mention {says:?}"
+    );
     assert_eq!(answer["retryable"], false);
     assert_eq!(h.event_count(), 0, "nothing from a refused batch is stored");
 }
@@ -195,45 +258,144 @@ async fn bad_batches_are_refused_with_a_specific_error_and_nothing_is_stored() {
     let h = harness();
     let json = Some("application/json");
     let bad = StatusCode::BAD_REQUEST;
-    check_refused(&h, "{\"key\": \"pk_test_demo\", \"events\": [".into(), json, bad, "malformed_json", "EOF").await;
-    check_refused(&h, "not json".into(), json, bad, "malformed_json", "expected").await;
-    check_refused(&h, format!("{} trailing", fixture()), json, bad, "malformed_json", "trailing").await;
-    check_refused(&h, with(fixture(), |b| b["key"] = json!("pk_unknown")), json, StatusCode::UNAUTHORIZED, "unknown_key", "key").await;
+    check_refused(
+        &h,
+        "{\"key\": \"pk_test_demo\", \"events\": [".into(),
+        json,
+        bad,
+        "malformed_json",
+        "EOF",
+    )
+    .await;
+    check_refused(
+        &h,
+        "not json".into(),
+        json,
+        bad,
+        "malformed_json",
+        "expected",
+    )
+    .await;
+    check_refused(
+        &h,
+        format!("{} trailing", fixture()),
+        json,
+        bad,
+        "malformed_json",
+        "trailing",
+    )
+    .await;
+    check_refused(
+        &h,
+        with(fixture(), |b| b["key"] = json!("pk_unknown")),
+        json,
+        StatusCode::UNAUTHORIZED,
+        "unknown_key",
+        "key",
+    )
+    .await;
     let no_id = with(fixture(), |b| {
         b["events"][1].as_object_mut().unwrap().remove("id");
     });
-    check_refused(&h, no_id, json, bad, "invalid_batch", "events[1]: missing field `id`").await;
+    check_refused(
+        &h,
+        no_id,
+        json,
+        bad,
+        "invalid_batch",
+        "events[1]: missing field `id`",
+    )
+    .await;
     let bad_id = with(fixture(), |b| b["events"][0]["id"] = json!("not-a-uuid"));
     check_refused(&h, bad_id, json, bad, "invalid_batch", "events[0].id").await;
     let no_key = with(fixture(), |b| {
         b.as_object_mut().unwrap().remove("key");
     });
-    check_refused(&h, no_key, json, bad, "invalid_batch", "missing field `key`").await;
-    check_refused(&h, with(fixture(), |b| b["events"] = json!([])), json, bad, "empty_batch", "no events").await;
+    check_refused(
+        &h,
+        no_key,
+        json,
+        bad,
+        "invalid_batch",
+        "missing field `key`",
+    )
+    .await;
+    check_refused(
+        &h,
+        with(fixture(), |b| b["events"] = json!([])),
+        json,
+        bad,
+        "empty_batch",
+        "no events",
+    )
+    .await;
     let unnamed = with(fixture(), |b| b["events"][1]["name"] = json!(""));
     check_refused(&h, unnamed, json, bad, "empty_event_name", "events[1]").await;
-    let nil = with(fixture(), |b| b["events"][0]["id"] = json!("00000000-0000-0000-0000-000000000000"));
+    let nil = with(fixture(), |b| {
+        b["events"][0]["id"] = json!("00000000-0000-0000-0000-000000000000")
+    });
     check_refused(&h, nil, json, bad, "nil_event_id", "events[0]").await;
     let form = Some("application/x-www-form-urlencoded");
-    check_refused(&h, fixture().to_string(), form, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "text/plain").await;
+    check_refused(
+        &h,
+        fixture().to_string(),
+        form,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "text/plain",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn oversized_batches_are_refused_with_413() {
-    let h = harness_with(Limits { max_body_bytes: 2_000, max_events_per_batch: 1 });
-    let big = with(fixture(), |b| b["events"][0]["properties"] = json!({"blob": "x".repeat(3_000)}));
-    check_refused(&h, big, None, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "2000 bytes").await;
-    check_refused(&h, fixture().to_string(), None, StatusCode::PAYLOAD_TOO_LARGE, "too_many_events", "at most 1").await;
+    let h = harness_with(Limits {
+        max_body_bytes: 2_000,
+        max_events_per_batch: 1,
+    });
+    let big = with(fixture(), |b| {
+        b["events"][0]["properties"] = json!({"blob": "x".repeat(3_000)})
+    });
+    check_refused(
+        &h,
+        big,
+        None,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        "2000 bytes",
+    )
+    .await;
+    check_refused(
+        &h,
+        fixture().to_string(),
+        None,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_many_events",
+        "at most 1",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_body_without_content_length_is_still_held_to_the_limit() {
-    let h = harness_with(Limits { max_body_bytes: 2_000, max_events_per_batch: 10 });
-    let big = with(fixture(), |b| b["events"][0]["properties"] = json!({"blob": "x".repeat(3_000)}));
-    let chunks = big.into_bytes().chunks(500).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>();
+    let h = harness_with(Limits {
+        max_body_bytes: 2_000,
+        max_events_per_batch: 10,
+    });
+    let big = with(fixture(), |b| {
+        b["events"][0]["properties"] = json!({"blob": "x".repeat(3_000)})
+    });
+    let chunks = big
+        .into_bytes()
+        .chunks(500)
+        .map(|c| Ok::<_, std::io::Error>(c.to_vec()))
+        .collect::<Vec<_>>();
     let stream = Body::from_stream(futures_util::stream::iter(chunks));
     let (status, answer) = h.post_raw(stream, None).await;
-    assert_eq!((status, answer["error"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large")));
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large"))
+    );
     assert_eq!(h.event_count(), 0);
 }
 
@@ -244,8 +406,14 @@ async fn stats_count_a_projects_events_by_name() {
     let (status, _, body) = h.get("/v1/stats?key=pk_test_demo").await;
     assert_eq!(status, StatusCode::OK);
     let body: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(body, json!({"project": "demo", "events": 2, "by_name": [["$pageview", 1], ["invoice_created", 1]]}));
-    assert_eq!(h.get("/v1/stats?key=pk_nope").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body,
+        json!({"project": "demo", "events": 2, "by_name": [["$pageview", 1], ["invoice_created", 1]]})
+    );
+    assert_eq!(
+        h.get("/v1/stats?key=pk_nope").await.0,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -254,21 +422,35 @@ async fn sdk_files_are_served_with_their_types_and_cache_lifetimes() {
     let (status, headers, _) = h.get("/sdk/waymark-0123abcd.wasm").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_TYPE], "application/wasm");
-    assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert_eq!(
+        headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
     let (status, headers, _) = h.get("/sdk/waymark.js").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().contains("javascript"));
-    assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=300, stale-while-revalidate=86400");
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .contains("javascript"));
+    assert_eq!(
+        headers[header::CACHE_CONTROL],
+        "public, max-age=300, stale-while-revalidate=86400"
+    );
     assert_eq!(h.get("/sdk/missing.js").await.0, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn sdk_files_are_readable_cross_origin() {
     let h = harness();
-    let request = Request::get("/sdk/waymark.js").header(header::ORIGIN, "https://customer.example").body(Body::empty()).unwrap();
+    let request = Request::get("/sdk/waymark.js")
+        .header(header::ORIGIN, "https://customer.example")
+        .body(Body::empty())
+        .unwrap();
     let (_, headers, _) = h.send(request).await;
     assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
-    assert!(headers.get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS).is_none());
+    assert!(headers
+        .get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS)
+        .is_none());
 }
 
 #[tokio::test]
@@ -279,7 +461,10 @@ async fn single_page_routes_fall_back_to_the_site_index() {
     assert!(String::from_utf8_lossy(&body).contains("<title>Demo</title>"));
     let (status, _, body) = h.get("/healthz").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["status"], "ok");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap()["status"],
+        "ok"
+    );
 }
 
 #[tokio::test]

@@ -77,7 +77,10 @@ mod tests {
     fn ids_sort_in_creation_order_within_a_millisecond_and_when_the_clock_steps_back() {
         let mut ids = IdGenerator::new();
         let mut made = Vec::new();
-        for (i, now) in [1_000u64, 1_000, 1_000, 999, 1_001, 1_001].into_iter().enumerate() {
+        for (i, now) in [1_000u64, 1_000, 1_000, 999, 1_001, 1_001]
+            .into_iter()
+            .enumerate()
+        {
             // Descending entropy, so that order can only come from the counter.
             made.push(ids.next(Millis(now), [(250 - i * 40) as u8; 10]));
         }

@@ -24,7 +24,11 @@ mod tests {
     use super::is_new_page;
 
     fn check(previous: Option<&str>, next: &str, expected: bool) {
-        assert_eq!(is_new_page(previous, next), expected, "{previous:?} -> {next}");
+        assert_eq!(
+            is_new_page(previous, next),
+            expected,
+            "{previous:?} -> {next}"
+        );
     }
 
     #[test]
@@ -35,13 +39,25 @@ mod tests {
     #[test]
     fn a_route_or_query_change_is_a_page_view() {
         check(Some("https://app.test/"), "https://app.test/invoices", true);
-        check(Some("https://app.test/invoices"), "https://app.test/invoices?page=2", true);
+        check(
+            Some("https://app.test/invoices"),
+            "https://app.test/invoices?page=2",
+            true,
+        );
     }
 
     #[test]
     fn rewriting_the_same_url_or_only_its_fragment_is_not() {
-        check(Some("https://app.test/invoices"), "https://app.test/invoices", false);
-        check(Some("https://app.test/invoices"), "https://app.test/invoices#total", false);
+        check(
+            Some("https://app.test/invoices"),
+            "https://app.test/invoices",
+            false,
+        );
+        check(
+            Some("https://app.test/invoices"),
+            "https://app.test/invoices#total",
+            false,
+        );
         check(Some("https://app.test/a#x"), "https://app.test/a#y", false);
     }
 }

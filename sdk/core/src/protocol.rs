@@ -259,8 +259,14 @@ pub(crate) mod tests {
                     referrer: "https://app.example/".into(),
                 },
                 locale: Some("en-GB".into()),
-                viewport: Some(Viewport { width: 1280, height: 800 }),
-                sdk: SdkInfo { name: "waymark-web".into(), version: "0.1.0".into() },
+                viewport: Some(Viewport {
+                    width: 1280,
+                    height: 800,
+                }),
+                sdk: SdkInfo {
+                    name: "waymark-web".into(),
+                    version: "0.1.0".into(),
+                },
             },
         }
     }
@@ -268,10 +274,21 @@ pub(crate) mod tests {
     #[test]
     fn a_batch_as_sent_is_the_batch_as_received() {
         let events = vec![event(1, PAGEVIEW), event(2, "invoice_created")];
-        let sent = BatchRef { key: "pk_test", sent_at: Millis(1_700_000_000_500), events: &events };
+        let sent = BatchRef {
+            key: "pk_test",
+            sent_at: Millis(1_700_000_000_500),
+            events: &events,
+        };
         let json = serde_json::to_string(&sent).unwrap();
         let received: Batch = serde_json::from_str(&json).unwrap();
-        assert_eq!(received, Batch { key: "pk_test".into(), sent_at: sent.sent_at, events });
+        assert_eq!(
+            received,
+            Batch {
+                key: "pk_test".into(),
+                sent_at: sent.sent_at,
+                events
+            }
+        );
     }
 
     #[test]
@@ -280,7 +297,10 @@ pub(crate) mod tests {
         assert_eq!(json["id"], "01890000-0000-7000-8000-000000000001");
         assert_eq!(json["ts"], 1_700_000_000_001u64);
         assert_eq!(json["context"]["viewport"]["width"], 1280);
-        assert!(json.get("user_id").is_none(), "absent user ids are left out");
+        assert!(
+            json.get("user_id").is_none(),
+            "absent user ids are left out"
+        );
     }
 
     #[test]
@@ -296,7 +316,10 @@ pub(crate) mod tests {
     fn unknown_fields_from_a_newer_sdk_are_ignored() {
         let mut json = serde_json::to_value(event(1, PAGEVIEW)).unwrap();
         json["added_later"] = serde_json::json!({"x": 1});
-        assert_eq!(serde_json::from_value::<Event>(json).unwrap(), event(1, PAGEVIEW));
+        assert_eq!(
+            serde_json::from_value::<Event>(json).unwrap(),
+            event(1, PAGEVIEW)
+        );
     }
 
     #[test]
@@ -305,10 +328,16 @@ pub(crate) mod tests {
             project: "demo".into(),
             version: 3,
             published_at: Millis(5),
-            config: Value::Object(Properties::from([("tours".to_owned(), Value::Array(vec![]))])),
+            config: Value::Object(Properties::from([(
+                "tours".to_owned(),
+                Value::Array(vec![]),
+            )])),
         };
         let json = serde_json::to_string(&envelope).unwrap();
-        assert_eq!(serde_json::from_str::<ConfigEnvelope>(&json).unwrap(), envelope);
+        assert_eq!(
+            serde_json::from_str::<ConfigEnvelope>(&json).unwrap(),
+            envelope
+        );
     }
 
     #[test]
@@ -316,7 +345,10 @@ pub(crate) mod tests {
         let check = |e: Event| e.check().map_err(EventProblem::tag);
         assert_eq!(check(event(1, "ok")), Ok(()));
         assert_eq!(check(event(1, "")), Err("empty_event_name"));
-        assert_eq!(check(event(1, &"x".repeat(201))), Err("event_name_too_long"));
+        assert_eq!(
+            check(event(1, &"x".repeat(201))),
+            Err("event_name_too_long")
+        );
         let mut nil = event(1, "ok");
         nil.id = Uuid::nil();
         assert_eq!(check(nil), Err("nil_event_id"));
@@ -332,7 +364,11 @@ pub(crate) mod tests {
         big.user_id = Some("u\n1".into());
         for e in [event(1, PAGEVIEW), big] {
             let exact = serde_json::to_string(&e).unwrap().len();
-            assert!(e.approx_json_len() >= exact, "{} < {exact}", e.approx_json_len());
+            assert!(
+                e.approx_json_len() >= exact,
+                "{} < {exact}",
+                e.approx_json_len()
+            );
         }
     }
 }

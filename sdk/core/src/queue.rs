@@ -31,7 +31,11 @@ pub struct BatchPolicy {
 
 impl Default for BatchPolicy {
     fn default() -> Self {
-        BatchPolicy { max_events: 50, max_bytes: 60_000, max_delay: Millis(2_000) }
+        BatchPolicy {
+            max_events: 50,
+            max_bytes: 60_000,
+            max_delay: Millis(2_000),
+        }
     }
 }
 
@@ -115,7 +119,8 @@ impl Queue {
     /// When the next batch falls due by delay, if anything is pending.
     #[must_use]
     pub fn next_deadline(&self) -> Option<Millis> {
-        self.waiting_since.map(|since| since.plus(self.policy.max_delay))
+        self.waiting_since
+            .map(|since| since.plus(self.policy.max_delay))
     }
 
     /// Moves the oldest pending events into a new in-flight batch: at most
@@ -133,7 +138,9 @@ impl Queue {
             if full {
                 break;
             }
-            let Some((event, size)) = self.pending.pop_front() else { break };
+            let Some((event, size)) = self.pending.pop_front() else {
+                break;
+            };
             bytes += size;
             events.push(event);
         }
@@ -153,7 +160,10 @@ impl Queue {
     /// The events of an in-flight batch, to serialize and send.
     #[must_use]
     pub fn in_flight(&self, id: BatchId) -> Option<&[Event]> {
-        self.in_flight.iter().find(|b| b.id == id).map(|b| b.events.as_slice())
+        self.in_flight
+            .iter()
+            .find(|b| b.id == id)
+            .map(|b| b.events.as_slice())
     }
 
     /// The collector stored the batch: forget its events. Returns how many there were (zero
@@ -166,7 +176,9 @@ impl Queue {
     /// the pending events, in their original order, to wait a full delay before the next
     /// attempt. Returns how many events were released.
     pub fn release(&mut self, id: BatchId, now: Millis) -> usize {
-        let Some(events) = self.remove_in_flight(id) else { return 0 };
+        let Some(events) = self.remove_in_flight(id) else {
+            return 0;
+        };
         let count = events.len();
         for event in events.into_iter().rev() {
             let size = event.approx_json_len();
@@ -207,11 +219,19 @@ mod tests {
     use crate::protocol::tests::event;
 
     fn queue(max_events: usize, max_bytes: usize, max_delay: u64) -> Queue {
-        Queue::new(BatchPolicy { max_events, max_bytes, max_delay: Millis(max_delay) })
+        Queue::new(BatchPolicy {
+            max_events,
+            max_bytes,
+            max_delay: Millis(max_delay),
+        })
     }
 
     fn names(q: &Queue, id: BatchId) -> Vec<String> {
-        q.in_flight(id).unwrap().iter().map(|e| e.name.clone()).collect()
+        q.in_flight(id)
+            .unwrap()
+            .iter()
+            .map(|e| e.name.clone())
+            .collect()
     }
 
     #[test]
@@ -220,7 +240,11 @@ mod tests {
         assert_eq!(q.next_deadline(), None);
         assert_eq!(q.push(event(1, "a"), Millis(1_000)), None);
         assert_eq!(q.push(event(2, "b"), Millis(2_500)), None);
-        assert_eq!(q.next_deadline(), Some(Millis(3_000)), "the oldest event sets the deadline");
+        assert_eq!(
+            q.next_deadline(),
+            Some(Millis(3_000)),
+            "the oldest event sets the deadline"
+        );
         assert_eq!(q.due(Millis(2_999)), None);
         assert_eq!(q.due(Millis(3_000)), Some(FlushReason::Delay));
     }
@@ -265,7 +289,11 @@ mod tests {
         let id = q.take_batch(60_000).unwrap();
         assert_eq!(names(&q, id), ["a", "b"]);
         assert_eq!((q.pending_len(), q.in_flight_len()), (1, 2));
-        assert_eq!(q.due(Millis(2_000)), Some(FlushReason::Delay), "the rest stays due");
+        assert_eq!(
+            q.due(Millis(2_000)),
+            Some(FlushReason::Delay),
+            "the rest stays due"
+        );
     }
 
     #[test]
@@ -292,7 +320,10 @@ mod tests {
         let again = q.take_batch(60_000).unwrap();
         assert_eq!(names(&q, again), ["a", "b", "c"]);
         let original_ids: Vec<_> = q.in_flight(again).unwrap().iter().map(|e| e.ts).collect();
-        assert_eq!(original_ids, [event(1, "a").ts, event(2, "b").ts, event(3, "c").ts]);
+        assert_eq!(
+            original_ids,
+            [event(1, "a").ts, event(2, "b").ts, event(3, "c").ts]
+        );
     }
 
     #[test]

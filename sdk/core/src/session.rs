@@ -26,22 +26,36 @@ impl Session {
     /// A session starting at `now`.
     #[must_use]
     pub fn start(id: Uuid, now: Millis) -> Session {
-        Session { id, started_at: now, last_activity: now }
+        Session {
+            id,
+            started_at: now,
+            last_activity: now,
+        }
     }
 
     /// Continues `stored` at `now` if it has not timed out, else starts a new session with
-    /// `fresh_id`. Returns the session to store and whether it is new.
+    /// the id `fresh_id` makes (called only then). Returns the session to store and whether it is new.
     ///
     /// A stored session whose last activity lies in the future (the clock stepped back)
     /// continues: its id is still the best guess of what the user is doing.
     #[must_use]
-    pub fn resume(stored: Option<Session>, now: Millis, fresh_id: Uuid) -> (Session, bool) {
+    pub fn resume(
+        stored: Option<Session>,
+        now: Millis,
+        fresh_id: impl FnOnce() -> Uuid,
+    ) -> (Session, bool) {
         match stored {
             Some(session) if now.since(session.last_activity) < INACTIVITY_TIMEOUT => {
                 let last_activity = session.last_activity.max(now);
-                (Session { last_activity, ..session }, false)
+                (
+                    Session {
+                        last_activity,
+                        ..session
+                    },
+                    false,
+                )
             }
-            _ => (Session::start(fresh_id, now), true),
+            _ => (Session::start(fresh_id(), now), true),
         }
     }
 }
@@ -55,7 +69,7 @@ mod tests {
 
     fn check(stored_last_activity: Option<u64>, now: u64, expected_id: Uuid, expected_new: bool) {
         let stored = stored_last_activity.map(|t| Session::start(OLD, Millis(t)));
-        let (session, is_new) = Session::resume(stored, Millis(now), NEW);
+        let (session, is_new) = Session::resume(stored, Millis(now), || NEW);
         assert_eq!((session.id, is_new), (expected_id, expected_new));
     }
 
@@ -82,7 +96,10 @@ mod tests {
     #[test]
     fn continuing_moves_last_activity_forward_only() {
         let stored = Session::start(OLD, Millis(100));
-        let (later, _) = Session::resume(Some(stored), Millis(200), NEW);
-        assert_eq!((later.started_at, later.last_activity), (Millis(100), Millis(200)));
+        let (later, _) = Session::resume(Some(stored), Millis(200), || NEW);
+        assert_eq!(
+            (later.started_at, later.last_activity),
+            (Millis(100), Millis(200))
+        );
     }
 }

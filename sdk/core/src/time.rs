@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 /// Milliseconds since the Unix epoch (or, for durations, a number of milliseconds).
 ///
 /// The core never reads a clock: callers pass `now` in, so tests control time exactly.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Millis(pub u64);
 

@@ -194,20 +194,35 @@ mod tests {
 
     fn check(json: &str, expected_out: &str) {
         let value: Value = serde_json::from_str(json).expect("valid JSON");
-        assert_eq!(serde_json::to_string(&value).expect("serializes"), expected_out);
-        assert!(value.approx_json_len() >= expected_out.len(), "estimate undercounts {json}");
+        assert_eq!(
+            serde_json::to_string(&value).expect("serializes"),
+            expected_out
+        );
+        assert!(
+            value.approx_json_len() >= expected_out.len(),
+            "estimate undercounts {json}"
+        );
     }
 
     #[test]
     fn json_round_trips_with_integers_kept_integral() {
-        check(r#"{"b":[1,2.5,-3],"a":"x","n":null,"t":true}"#, r#"{"a":"x","b":[1,2.5,-3],"n":null,"t":true}"#);
+        check(
+            r#"{"b":[1,2.5,-3],"a":"x","n":null,"t":true}"#,
+            r#"{"a":"x","b":[1,2.5,-3],"n":null,"t":true}"#,
+        );
         check("9007199254740993", "9007199254740992");
         check(r#""quote \" and \\ and \n""#, r#""quote \" and \\ and \n""#);
     }
 
     #[test]
     fn non_finite_numbers_serialize_as_null_like_json_stringify() {
-        assert_eq!(serde_json::to_string(&Value::Number(f64::NAN)).unwrap(), "null");
-        assert_eq!(serde_json::to_string(&Value::Number(f64::INFINITY)).unwrap(), "null");
+        assert_eq!(
+            serde_json::to_string(&Value::Number(f64::NAN)).unwrap(),
+            "null"
+        );
+        assert_eq!(
+            serde_json::to_string(&Value::Number(f64::INFINITY)).unwrap(),
+            "null"
+        );
     }
 }
