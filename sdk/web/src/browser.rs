@@ -1,0 +1,102 @@
+//! Reads from the browser that the core takes as values: time, randomness, the page.
+
+use wasm_bindgen::JsValue;
+use waymark_core::id::Entropy;
+use waymark_core::{Context, Millis, Page, SdkInfo, Viewport};
+
+/// The SDK's name and version, on every event.
+pub const SDK_NAME: &str = "waymark-web";
+/// This crate's version.
+pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The current time.
+pub fn now() -> Millis {
+    Millis::from_js(js_sys::Date::now())
+}
+
+/// Ten random bytes for an id, from `crypto.getRandomValues`, or `Math.random` where a
+/// page has no `crypto` (ids then stay unique but are guessable, which they may be).
+pub fn entropy() -> Entropy {
+    let mut bytes: Entropy = [0; 10];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|crypto| crypto.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        for byte in &mut bytes {
+            *byte = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes
+}
+
+/// The page as it is now, with the given referrer.
+pub fn context(referrer: &str) -> Context {
+    let window = web_sys::window();
+    let location = window.as_ref().map(web_sys::Window::location);
+    let document = window.as_ref().and_then(web_sys::Window::document);
+    let dimension = |value: Result<JsValue, JsValue>| {
+        value.ok().and_then(|v| v.as_f64()).map_or(0, |v| v as u32)
+    };
+    Context {
+        page: Page {
+            url: location
+                .as_ref()
+                .and_then(|l| l.href().ok())
+                .unwrap_or_default(),
+            path: location
+                .as_ref()
+                .and_then(|l| l.pathname().ok())
+                .unwrap_or_default(),
+            title: document
+                .as_ref()
+                .map(web_sys::Document::title)
+                .unwrap_or_default(),
+            referrer: referrer.to_owned(),
+        },
+        locale: window.as_ref().and_then(|w| w.navigator().language()),
+        viewport: window.as_ref().map(|w| Viewport {
+            width: dimension(w.inner_width()),
+            height: dimension(w.inner_height()),
+        }),
+        sdk: SdkInfo {
+            name: SDK_NAME.to_owned(),
+            version: SDK_VERSION.to_owned(),
+        },
+    }
+}
+
+/// The current URL.
+pub fn current_url() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}
+
+/// `document.referrer`.
+pub fn document_referrer() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .map(|d| d.referrer())
+        .unwrap_or_default()
+}
+
+/// True when the page is hidden (tab switched, minimized, or being unloaded).
+pub fn page_hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden)
+}
+
+/// A console warning: `[waymark] <message>`.
+pub fn warn(message: &str) {
+    web_sys::console::warn_2(&JsValue::from_str("[waymark]"), &JsValue::from_str(message));
+}
+
+/// A console warning with a detail value (a status code, an error tag).
+pub fn warn_with(message: &str, detail: &JsValue) {
+    web_sys::console::warn_3(
+        &JsValue::from_str("[waymark]"),
+        &JsValue::from_str(message),
+        detail,
+    );
+}

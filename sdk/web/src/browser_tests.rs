@@ -1,0 +1,221 @@
+//! Tests that need a real browser: run with `wasm-pack test --headless --chrome sdk/web`.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use waymark_core::{Millis, Session, Uuid, Value};
+
+use crate::convert::{self, StartOptions};
+use crate::navigation::HistoryWatch;
+use crate::storage::Storage;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn js(source: &str) -> JsValue {
+    js_sys::eval(source).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn properties_are_what_json_can_carry() {
+    let props = convert::properties(&js(
+        "({ plan: 'pro', seats: 12, ratio: 0.5, ok: true, none: null, skip: undefined, f() {},
+            at: new Date(Date.UTC(2026, 0, 2)), tags: ['a', 1], nested: { deep: [ { x: 1 } ] } })",
+    ))
+    .unwrap();
+    let json = serde_json_free_render(&Value::Object(props));
+    assert_eq!(
+        json,
+        r#"{at:"2026-01-02T00:00:00.000Z",nested:{deep:[{x:1}]},none:null,ok:true,plan:"pro",ratio:0.5,seats:12,tags:["a",1]}"#
+    );
+}
+
+/// A compact rendering for assertions, without pulling serde_json into the wasm tests.
+fn serde_json_free_render(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(serde_json_free_render)
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{k}:{}", serde_json_free_render(v)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
+#[wasm_bindgen_test]
+fn properties_that_are_not_a_plain_json_object_are_refused_with_the_reason() {
+    assert_eq!(
+        convert::properties(&JsValue::UNDEFINED),
+        Ok(Default::default())
+    );
+    assert_eq!(convert::properties(&JsValue::NULL), Ok(Default::default()));
+    assert_eq!(
+        convert::properties(&js("'text'")),
+        Err("properties must be a plain object")
+    );
+    assert_eq!(
+        convert::properties(&js("[1, 2]")),
+        Err("properties must be a plain object")
+    );
+    assert_eq!(
+        convert::properties(&js("(() => { const o = {}; o.self = o; return o; })()")),
+        Err("properties could not be converted to JSON (a cycle or a BigInt?)")
+    );
+    assert_eq!(
+        convert::properties(&js("({ big: 10n })")),
+        Err("properties could not be converted to JSON (a cycle or a BigInt?)")
+    );
+    let deep =
+        "(() => { let o = { leaf: 1 }; for (let i = 0; i < 40; i++) o = { o }; return o; })()";
+    assert_eq!(
+        convert::properties(&js(deep)),
+        Err("properties nest deeper than 32 levels")
+    );
+}
+
+#[wasm_bindgen_test]
+fn start_options_name_what_is_missing() {
+    let check = |source: &str| convert::start_options(&js(source));
+    assert_eq!(
+        check("({ project: 'demo', key: 'pk_x', host: 'https://c.example/' })"),
+        Ok(StartOptions {
+            project: "demo".into(),
+            key: "pk_x".into(),
+            host: "https://c.example".into()
+        })
+    );
+    assert_eq!(
+        check("({ key: 'pk_x', host: 'h' })"),
+        Err("the project is missing (data-project)")
+    );
+    assert_eq!(
+        check("({ project: 'demo', host: 'h' })"),
+        Err("the write key is missing (data-key)")
+    );
+    assert_eq!(
+        check("({ project: 'demo', key: 'pk_x' })"),
+        Err("the collector host is missing (data-host)")
+    );
+    assert!(check("({ project: 'demo', key: 'sk_secret', host: 'h' })")
+        .unwrap_err()
+        .contains("secret admin key"));
+    assert!(check("42").is_err());
+}
+
+#[wasm_bindgen_test]
+fn a_stored_session_reads_back() {
+    let session = Session {
+        id: Uuid::from_u128(0x0189_0000_0000_7000_8000_0000_0000_0042),
+        started_at: Millis(1_000),
+        last_activity: Millis(2_000),
+    };
+    let json = convert::to_json(&session).unwrap();
+    assert_eq!(convert::session_from_json(&json), Some(session));
+    assert_eq!(convert::session_from_json("{\"id\":\"nope\"}"), None);
+    assert_eq!(convert::session_from_json("not json"), None);
+}
+
+#[wasm_bindgen_test]
+fn storage_is_namespaced_per_project_in_local_storage() {
+    let storage = Storage::open("unit-test");
+    assert!(storage.is_persistent());
+    storage.set("anonymous_id", "abc");
+    let local = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    assert_eq!(
+        local
+            .get_item("waymark:unit-test:anonymous_id")
+            .unwrap()
+            .as_deref(),
+        Some("abc")
+    );
+    assert_eq!(Storage::open("other-project").get("anonymous_id"), None);
+    assert_eq!(
+        Storage::open("unit-test").get("anonymous_id").as_deref(),
+        Some("abc")
+    );
+}
+
+fn push_state() -> js_sys::Function {
+    let history = web_sys::window().unwrap().history().unwrap();
+    js_sys::Reflect::get(&history, &"pushState".into())
+        .unwrap()
+        .dyn_into()
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+fn history_watch_reports_navigations_and_restores_the_page_on_drop() {
+    let original = push_state();
+    let count = Rc::new(Cell::new(0));
+    let seen = count.clone();
+    let watch = HistoryWatch::install(Rc::new(move || seen.set(seen.get() + 1))).unwrap();
+    assert_ne!(
+        push_state(),
+        original,
+        "pushState is wrapped while watching"
+    );
+
+    let history = web_sys::window().unwrap().history().unwrap();
+    history
+        .push_state_with_url(&JsValue::NULL, "", Some("?step=1"))
+        .unwrap();
+    history
+        .replace_state_with_url(&JsValue::NULL, "", Some("?step=2"))
+        .unwrap();
+    assert_eq!(count.get(), 2);
+    assert!(web_sys::window()
+        .unwrap()
+        .location()
+        .search()
+        .unwrap()
+        .contains("step=2"));
+
+    // A call the page's own method refuses still throws to the page, and is no navigation.
+    let refused =
+        history.push_state_with_url(&JsValue::NULL, "", Some("https://elsewhere.example/"));
+    assert!(refused.is_err());
+    assert_eq!(count.get(), 2);
+
+    drop(watch);
+    assert_eq!(
+        push_state(),
+        original,
+        "dropping the watch puts the page's pushState back"
+    );
+    history
+        .push_state_with_url(&JsValue::NULL, "", Some("?step=3"))
+        .unwrap();
+    assert_eq!(count.get(), 2);
+}
+
+#[wasm_bindgen_test]
+fn the_anonymous_id_persists_across_starts() {
+    let options =
+        || js("({ project: 'persist-test', key: 'pk_test', host: 'http://127.0.0.1:9' })");
+    let first = crate::Waymark::start(options()).map_err(|_| ()).unwrap();
+    let id = first.anonymous_id();
+    first.shutdown();
+    let second = crate::Waymark::start(options()).map_err(|_| ()).unwrap();
+    assert_eq!(second.anonymous_id(), id);
+    assert_eq!(Uuid::try_parse(&id).unwrap().get_version_num(), 7);
+    second.shutdown();
+}
+
+#[wasm_bindgen_test]
+fn unusable_options_fail_to_start_with_an_error() {
+    assert!(crate::Waymark::start(js("({ project: 'x' })")).is_err());
+}

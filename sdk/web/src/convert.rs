@@ -1,0 +1,163 @@
+//! The only module that converts between `JsValue`s and Rust types. Everything else in the
+//! crate speaks Rust types.
+//!
+//! Reading goes by hand through `js_sys` rather than serde: serde's deserialization errors
+//! would bring float formatting and `core::fmt` into the wasm for messages nobody reads.
+//! Writing uses `serde-wasm-bindgen` and the browser's `JSON.stringify`.
+//!
+//! Values from the page go through `JSON.parse(JSON.stringify(value))` first, so that the
+//! SDK records exactly what JSON can carry: dates become ISO strings, functions and
+//! `undefined` disappear, and cycles or `BigInt`s give a clear error instead of a crash.
+
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+use waymark_core::{Millis, Properties, Session, Uuid, Value};
+
+/// How deeply properties may nest. Deeper values are refused rather than risking the wasm
+/// stack on a pathological object.
+const MAX_DEPTH: usize = 32;
+
+/// The options the loader passes to `Waymark.start`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartOptions {
+    /// The project id (`data-project`).
+    pub project: String,
+    /// The public write key (`data-key`).
+    pub key: String,
+    /// The collector's origin, e.g. `https://collector.example` (`data-host`).
+    pub host: String,
+}
+
+fn field(object: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn string_field(object: &JsValue, name: &str) -> Option<String> {
+    field(object, name).as_string().filter(|s| !s.is_empty())
+}
+
+/// Reads and checks the start options. The error is the sentence to show the developer.
+pub fn start_options(value: &JsValue) -> Result<StartOptions, &'static str> {
+    if !value.is_object() {
+        return Err("start options must be an object with project, key and host strings");
+    }
+    let project = string_field(value, "project").ok_or("the project is missing (data-project)")?;
+    let key = string_field(value, "key").ok_or("the write key is missing (data-key)")?;
+    if key.starts_with("sk_") {
+        return Err("data-key holds a secret admin key: put only the public write key (pk_...) in a page, and rotate the secret key now");
+    }
+    let host = string_field(value, "host").ok_or("the collector host is missing (data-host)")?;
+    Ok(StartOptions {
+        project,
+        key,
+        host: host.trim_end_matches('/').to_owned(),
+    })
+}
+
+/// A string argument, or `None` if the value is not a string.
+pub fn string(value: &JsValue) -> Option<String> {
+    value.as_string()
+}
+
+/// A user id: a string, or a finite number (apps often key users by number).
+pub fn user_id(value: &JsValue) -> Option<String> {
+    if let Some(id) = value.as_string() {
+        return Some(id);
+    }
+    let n = value.as_f64().filter(|n| n.is_finite())?;
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .ok()
+        .map(String::from)
+}
+
+/// An optional time argument (milliseconds since the epoch), as the stub records it.
+pub fn timestamp(value: &JsValue) -> Option<Millis> {
+    value
+        .as_f64()
+        .filter(|ms| ms.is_finite() && *ms > 0.0)
+        .map(Millis::from_js)
+}
+
+/// Properties or traits: `undefined` and `null` mean none; otherwise a plain object.
+pub fn properties(value: &JsValue) -> Result<Properties, &'static str> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Properties::new());
+    }
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err("properties must be a plain object");
+    }
+    let json = js_sys::JSON::stringify(value)
+        .map_err(|_| "properties could not be converted to JSON (a cycle or a BigInt?)")?;
+    let plain = js_sys::JSON::parse(&String::from(json))
+        .map_err(|_| "properties could not be converted to JSON")?;
+    match json_value(&plain, 0) {
+        Some(Value::Object(properties)) => Ok(properties),
+        Some(_) => Err("properties must be a plain object"),
+        None => Err("properties nest deeper than 32 levels"),
+    }
+}
+
+/// Converts a value fresh from `JSON.parse` (so: null, booleans, finite numbers, strings,
+/// arrays and plain objects only). `None` if it nests deeper than [`MAX_DEPTH`].
+fn json_value(value: &JsValue, depth: usize) -> Option<Value> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    if let Some(b) = value.as_bool() {
+        return Some(Value::Bool(b));
+    }
+    if let Some(n) = value.as_f64() {
+        return Some(Value::Number(n));
+    }
+    if let Some(s) = value.as_string() {
+        return Some(Value::String(s));
+    }
+    if let Some(array) = value.dyn_ref::<js_sys::Array>() {
+        let mut items = Vec::with_capacity(array.length() as usize);
+        for item in array.iter() {
+            items.push(json_value(&item, depth + 1)?);
+        }
+        return Some(Value::Array(items));
+    }
+    if let Some(object) = value.dyn_ref::<js_sys::Object>() {
+        let mut map = Properties::new();
+        for entry in js_sys::Object::entries(object).iter() {
+            let key = js_sys::Reflect::get_u32(&entry, 0)
+                .ok()
+                .and_then(|k| k.as_string());
+            let item = js_sys::Reflect::get_u32(&entry, 1).unwrap_or(JsValue::NULL);
+            if let Some(key) = key {
+                map.insert(key, json_value(&item, depth + 1)?);
+            }
+        }
+        return Some(Value::Object(map));
+    }
+    Some(Value::Null)
+}
+
+/// Serializes a value to a JSON string with the browser's own `JSON.stringify`.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Option<String> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let js = value.serialize(&serializer).ok()?;
+    js_sys::JSON::stringify(&js).ok().map(String::from)
+}
+
+/// Reads a session stored by [`to_json`]. `None` if it is missing or not one of ours.
+pub fn session_from_json(json: &str) -> Option<Session> {
+    let js = js_sys::JSON::parse(json).ok()?;
+    let id = Uuid::try_parse(&field(&js, "id").as_string()?).ok()?;
+    let millis = |name| field(&js, name).as_f64().map(Millis::from_js);
+    Some(Session {
+        id,
+        started_at: millis("started_at")?,
+        last_activity: millis("last_activity")?,
+    })
+}
+
+/// The `error` tag of a collector's error answer, if it has one.
+pub fn error_tag(body: &JsValue) -> Option<String> {
+    js_sys::Reflect::get(body, &JsValue::from_str("error"))
+        .ok()
+        .and_then(|v| v.as_string())
+}

@@ -1,0 +1,44 @@
+//! The Waymark browser SDK: the thin wasm shell around `waymark-core`.
+//!
+//! The core decides (ids, sessions, what a batch holds and when it is due); this crate only
+//! translates between the core and the browser: the clock, `crypto`, `localStorage`,
+//! `fetch` and `sendBeacon`, the History API, and page lifecycle events.
+//!
+//! # Layout
+//! - [`Waymark`] (in `api`): the class the loader instantiates; every method is safe to call
+//!   with any JavaScript value and never throws.
+//! - `sdk`: the running SDK: identity, session, the event queue and the flush loop.
+//! - `convert`: the only module that turns `JsValue`s into Rust types and back.
+//! - `browser`: clock, randomness, page context, console diagnostics.
+//! - `storage`: `localStorage` under a per-project prefix, with an in-memory fallback.
+//! - `transport`: `fetch` for batches, `sendBeacon` when the page is going away.
+//! - `navigation`: watches `history.pushState`/`replaceState` and `popstate`, and puts them
+//!   back exactly as they were when dropped.
+//!
+//! # Never break the host page
+//! Nothing here panics on bad input: the lints below forbid `unwrap`, `expect`, indexing
+//! and `panic!`, and `RefCell`s are only ever borrowed with `try_borrow*`. Bad input gets a
+//! one-line console warning naming the problem.
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod api;
+mod browser;
+mod convert;
+mod navigation;
+mod sdk;
+mod storage;
+mod transport;
+
+pub use api::Waymark;
+
+#[cfg(test)]
+mod browser_tests;

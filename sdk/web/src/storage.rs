@@ -1,0 +1,88 @@
+//! Persistent key-value storage for one project: `localStorage` under the prefix
+//! `waymark:<project>:`, falling back to memory where storage is blocked (some privacy
+//! modes throw on access) or full. The fallback keeps the SDK working for the page's life.
+
+use std::cell::RefCell;
+
+/// The anonymous id.
+pub const ANONYMOUS_ID: &str = "anonymous_id";
+/// The current session, as JSON.
+pub const SESSION: &str = "session";
+/// The identified user id.
+pub const USER_ID: &str = "user_id";
+
+/// A project's storage.
+pub struct Storage {
+    prefix: String,
+    local: Option<web_sys::Storage>,
+    /// Values `localStorage` would not take: a few keys at most, so a list beats a map
+    /// (and keeps hashing code out of the wasm).
+    memory: RefCell<Vec<(String, String)>>,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Storage")
+            .field("prefix", &self.prefix)
+            .field("persistent", &self.local.is_some())
+            .finish()
+    }
+}
+
+impl Storage {
+    /// Storage for `project`.
+    pub fn open(project: &str) -> Storage {
+        let local = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        let mut prefix = String::with_capacity(project.len() + 10);
+        prefix.push_str("waymark:");
+        prefix.push_str(project);
+        prefix.push(':');
+        Storage {
+            prefix,
+            local,
+            memory: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// True when values survive a reload.
+    pub fn is_persistent(&self) -> bool {
+        self.local.is_some()
+    }
+
+    fn key(&self, name: &str) -> String {
+        let mut key = self.prefix.clone();
+        key.push_str(name);
+        key
+    }
+
+    /// Reads a value.
+    pub fn get(&self, name: &str) -> Option<String> {
+        let key = self.key(name);
+        let remembered = self
+            .memory
+            .try_borrow()
+            .ok()
+            .and_then(|m| m.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()));
+        if let Some(value) = remembered {
+            return Some(value);
+        }
+        self.local
+            .as_ref()
+            .and_then(|s| s.get_item(&key).ok().flatten())
+    }
+
+    /// Writes a value; if `localStorage` refuses it (quota), it is kept in memory.
+    pub fn set(&self, name: &str, value: &str) {
+        let key = self.key(name);
+        let stored = self
+            .local
+            .as_ref()
+            .is_some_and(|s| s.set_item(&key, value).is_ok());
+        if let Ok(mut memory) = self.memory.try_borrow_mut() {
+            memory.retain(|(k, _)| *k != key);
+            if !stored {
+                memory.push((key, value.to_owned()));
+            }
+        }
+    }
+}
