@@ -1,0 +1,65 @@
+# Shared by scripts/demo, scripts/test and scripts/build-sdk: install what is missing,
+# idempotently, and do nothing (quickly) when it is already there. Source it; don't run it.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$PATH"
+# The wasm-bindgen CLI must match the crate exactly; the root Cargo.toml is the one source.
+WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\(.*\)"$/\1/p' "$ROOT/Cargo.toml")"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "need root to run: $* (install it by hand, or run as root)"
+  fi
+}
+
+APT_UPDATED=""
+ensure_apt() { # ensure_apt PACKAGE... (Debian packages)
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  step "installing Debian packages: ${missing[*]}"
+  if [ -z "$APT_UPDATED" ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_rust_wasm() {
+  command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup first"
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    step "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"
+    # Not --locked: its lockfile names a crate version the registry here lacks.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force --quiet
+  fi
+}
+
+ensure_wasm_pack() {
+  if ! command -v wasm-pack >/dev/null; then
+    step "installing wasm-pack (about 2 minutes, once)"
+    cargo install wasm-pack --locked --quiet
+  fi
+}
+
+ensure_npm() { # ensure_npm DIR: install DIR's locked npm packages if missing or stale
+  local dir="$ROOT/$1"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    step "installing npm packages in $1/"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# True when any file under the given paths is newer than the stamp file.
+newer_than() {
+  local stamp="$1"; shift
+  [ ! -f "$stamp" ] && return 0
+  [ -n "$(find "$@" -newer "$stamp" -type f -print -quit 2>/dev/null)" ]
+}
