@@ -57,6 +57,8 @@ test('page views, an SPA navigation, a click and a reload arrive exactly once, u
   assert.ok(rows.every((e, i) => i === 0 || e.ts >= rows[i - 1].ts), 'ids sort in time order');
   assert.deepEqual(seen.pageErrors, []);
   assert.deepEqual(seen.errors, []);
+  // Includes wasm-bindgen's warning when streaming compilation falls back (wrong MIME type).
+  assert.deepEqual(seen.warnings, []);
 });
 
 test('calls made before the SDK loads are kept, with their own time, and identify links the user', async () => {
