@@ -13,12 +13,14 @@
 //! - [`session`]: when a session continues and when a new one starts.
 //! - [`navigation`]: which URL changes count as a new page view.
 //! - [`queue`]: the sans-IO event queue: when a batch is due and what it contains.
+//! - [`rules`]: the decision engine: targeting conditions, hashing and bucketing.
 #![deny(missing_docs)]
 
 pub mod id;
 pub mod navigation;
 pub mod protocol;
 pub mod queue;
+pub mod rules;
 pub mod session;
 pub mod time;
 pub mod value;
