@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use super::js;
 use super::pattern::{Pattern, PatternCompiler};
 use super::version::padded_version;
-use super::{Diagnostic, Severity};
+use super::{pointer, Diagnostic, Severity};
 use crate::value::Value;
 
 /// Saved groups: reusable audiences a condition refers to by id.
@@ -219,21 +219,6 @@ struct Compiler<'a> {
     nodes: usize,
     /// A `null` where a condition must be: the whole condition is malformed and never matches.
     malformed: bool,
-}
-
-/// Appends one reference token to a JSON pointer (RFC 6901).
-fn pointer(base: &str, token: &str) -> String {
-    let mut out = String::with_capacity(base.len() + token.len() + 1);
-    out.push_str(base);
-    out.push('/');
-    for c in token.chars() {
-        match c {
-            '~' => out.push_str("~0"),
-            '/' => out.push_str("~1"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn index_pointer(base: &str, index: usize) -> String {
@@ -896,38 +881,64 @@ mod tests {
     }
 
     fn compile(condition: &str) -> (Condition, Vec<Diagnostic>) {
-        Condition::compile(&json(condition), "/rules/0/condition", &Regress, &SavedGroups::new())
+        Condition::compile(
+            &json(condition),
+            "/rules/0/condition",
+            &Regress,
+            &SavedGroups::new(),
+        )
     }
 
     fn check(condition: &str, attributes: &str, expected: bool) {
         let (compiled, _) = compile(condition);
-        assert_eq!(compiled.matches(&json(attributes)), expected, "{condition} on {attributes}");
+        assert_eq!(
+            compiled.matches(&json(attributes)),
+            expected,
+            "{condition} on {attributes}"
+        );
     }
 
     fn codes_at(condition: &str) -> Vec<(&'static str, String)> {
-        compile(condition).1.into_iter().map(|d| (d.code, d.pointer)).collect()
+        compile(condition)
+            .1
+            .into_iter()
+            .map(|d| (d.code, d.pointer))
+            .collect()
     }
 
     #[test]
     fn an_unknown_operator_is_reported_where_it_is_and_never_matches_even_negated() {
         assert_eq!(
             codes_at(r#"{"plan": {"$regx": "pro"}}"#),
-            [("unknown_operator", "/rules/0/condition/plan/$regx".to_owned())]
+            [(
+                "unknown_operator",
+                "/rules/0/condition/plan/$regx".to_owned()
+            )]
         );
-        check(r#"{"$not": {"plan": {"$regx": "pro"}}}"#, r#"{"plan": "free"}"#, false);
+        check(
+            r#"{"$not": {"plan": {"$regx": "pro"}}}"#,
+            r#"{"plan": "free"}"#,
+            false,
+        );
     }
 
     #[test]
     fn pointers_escape_slashes_and_tildes_in_attribute_names() {
         assert_eq!(
             codes_at(r#"{"a/b~c": {"$in": "x"}}"#),
-            [("invalid_operator_argument", "/rules/0/condition/a~1b~0c/$in".to_owned())]
+            [(
+                "invalid_operator_argument",
+                "/rules/0/condition/a~1b~0c/$in".to_owned()
+            )]
         );
     }
 
     #[test]
     fn an_invalid_regex_is_reported_and_does_not_match() {
-        assert_eq!(codes_at(r#"{"url": {"$regex": "("}}"#)[0].0, "invalid_regex");
+        assert_eq!(
+            codes_at(r#"{"url": {"$regex": "("}}"#)[0].0,
+            "invalid_regex"
+        );
         check(r#"{"url": {"$regex": "("}}"#, r#"{"url": "("}"#, false);
     }
 
@@ -949,8 +960,16 @@ mod tests {
     fn attributes_compare_strictly_by_type() {
         check(r#"{"age": {"$gte": 18}}"#, r#"{"age": 21}"#, true);
         check(r#"{"age": {"$gte": 18}}"#, r#"{"age": "21"}"#, false);
-        check(r#"{"country": {"$in": ["US", "CA"]}}"#, r#"{"country": "CA"}"#, true);
+        check(
+            r#"{"country": {"$in": ["US", "CA"]}}"#,
+            r#"{"country": "CA"}"#,
+            true,
+        );
         check(r#"{"tags.0": "beta"}"#, r#"{"tags": ["beta"]}"#, true);
-        check(r#"{"version": {"$vgte": "2.1.0"}}"#, r#"{"version": "2.10.0"}"#, true);
+        check(
+            r#"{"version": {"$vgte": "2.1.0"}}"#,
+            r#"{"version": "2.10.0"}"#,
+            true,
+        );
     }
 }

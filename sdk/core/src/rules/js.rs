@@ -22,6 +22,43 @@ pub fn type_name(value: &Value) -> &'static str {
     }
 }
 
+/// `!!value`.
+#[must_use]
+pub fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => *n != 0.0 && !n.is_nan(),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+/// `String(value)`, as hashing sees an attribute: numbers as JavaScript writes them, arrays
+/// joined with commas.
+#[must_use]
+pub fn to_js_string(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => if *b { "true" } else { "false" }.to_owned(),
+        Value::Number(n) => number_to_string(*n),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let mut out = String::new();
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if !matches!(item, Value::Null) {
+                    out.push_str(&to_js_string(item));
+                }
+            }
+            out
+        }
+        Value::Object(_) => "[object Object]".to_owned(),
+    }
+}
+
 /// `a === b` for JSON values. Arrays and objects are never strictly equal: the two sides of a
 /// condition are always different values.
 #[must_use]

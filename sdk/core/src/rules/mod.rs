@@ -8,14 +8,73 @@
 //! - [`version`]: comparable version strings for `$vgt` and friends.
 //! - [`pattern`]: the regex trait (`$regex`), so that each build brings its own engine.
 //! - [`bucket`]: GrowthBook-compatible hashing, bucket ranges, namespaces.
+//! - [`experiment`]: experiments and their assignment, sticky buckets.
+//! - [`feature`]: GrowthBook's feature model (force rules, rollouts, experiment rules,
+//!   prerequisites) and the [`Evaluator`] that runs features and experiments for one user.
+//! - [`json`]: lenient reading of configuration JSON.
 
 pub mod bucket;
 pub mod condition;
+pub mod experiment;
+pub mod feature;
 pub mod js;
+pub mod json;
 pub mod pattern;
 pub mod version;
 
 pub use condition::{Condition, SavedGroup, SavedGroups};
+pub use experiment::{Assignment, Experiment, StickyBuckets, StickyDoc};
+pub use feature::{Evaluator, Feature, FeatureResult, Features};
+
+use pattern::PatternCompiler;
+
+/// What conditions are compiled against: the regex engine of this build and the project's
+/// saved groups.
+#[derive(Clone, Copy)]
+pub struct Targeting<'a> {
+    /// Compiles `$regex` patterns.
+    pub patterns: &'a dyn PatternCompiler,
+    /// Saved groups that conditions may refer to.
+    pub saved_groups: &'a SavedGroups,
+}
+
+impl std::fmt::Debug for Targeting<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Targeting")
+            .field("saved_groups", &self.saved_groups.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Targeting<'_> {
+    /// Compiles a condition, adding its diagnostics to `diagnostics`.
+    pub fn condition(
+        &self,
+        json: &crate::Value,
+        at: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Condition {
+        let (condition, found) = Condition::compile(json, at, self.patterns, self.saved_groups);
+        diagnostics.extend(found);
+        condition
+    }
+}
+
+/// Appends one reference token to a JSON pointer (RFC 6901).
+#[must_use]
+pub fn pointer(base: &str, token: &str) -> String {
+    let mut out = String::with_capacity(base.len() + token.len() + 1);
+    out.push_str(base);
+    out.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
