@@ -12,6 +12,7 @@
 //! - [`feature`]: GrowthBook's feature model (force rules, rollouts, experiment rules,
 //!   prerequisites) and the [`Evaluator`] that runs features and experiments for one user.
 //! - [`json`]: lenient reading of configuration JSON.
+//! - [`profile`]: the on-device behaviour profile and its scores, exposed as `behavior.*`.
 
 pub mod bucket;
 pub mod condition;
@@ -20,6 +21,7 @@ pub mod feature;
 pub mod js;
 pub mod json;
 pub mod pattern;
+pub mod profile;
 pub mod version;
 
 pub use condition::{Condition, SavedGroup, SavedGroups};
