@@ -116,6 +116,10 @@ fn any_of(results: impl IntoIterator<Item = Tri>) -> Tri {
 /// A compiled condition.
 pub struct Condition {
     root: Node,
+    /// The JSON pointer of each top-level part of the root, for explanations.
+    parts: Vec<String>,
+    /// The condition's own pointer.
+    at: String,
 }
 
 impl std::fmt::Debug for Condition {
@@ -853,7 +857,18 @@ impl Condition {
         } else {
             root
         };
-        (Condition { root }, compiler.diagnostics)
+        let parts = match (json, &root) {
+            (Value::Object(map), Node::All(children)) if map.len() == children.len() => {
+                map.keys().map(|key| pointer(at, key)).collect()
+            }
+            _ => Vec::new(),
+        };
+        let condition = Condition {
+            root,
+            parts,
+            at: at.to_owned(),
+        };
+        (condition, compiler.diagnostics)
     }
 
     /// A condition that always holds (an absent condition).
@@ -861,7 +876,27 @@ impl Condition {
     pub fn always() -> Condition {
         Condition {
             root: Node::All(Vec::new()),
+            parts: Vec::new(),
+            at: String::new(),
         }
+    }
+
+    /// Why `attributes` do not meet the condition: the JSON pointer of the first top-level
+    /// part that does not definitely hold (the whole condition's pointer if it cannot be
+    /// split). `None` when it matches.
+    #[must_use]
+    pub fn first_failure(&self, attributes: &Value) -> Option<&str> {
+        if self.matches(attributes) {
+            return None;
+        }
+        if let Node::All(children) = &self.root {
+            for (child, at) in children.iter().zip(&self.parts) {
+                if child.eval(attributes) != Some(true) {
+                    return Some(at);
+                }
+            }
+        }
+        Some(&self.at)
     }
 
     /// Whether `attributes` definitely meet the condition.

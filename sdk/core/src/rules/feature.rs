@@ -42,18 +42,21 @@ pub struct Rule {
 }
 
 #[derive(Debug)]
+struct ForceRule {
+    value: Value,
+    condition: Option<Condition>,
+    seed: Option<String>,
+    hash_attribute: Option<String>,
+    fallback_attribute: Option<String>,
+    range: Option<(f64, f64)>,
+    coverage: Option<f64>,
+    hash_version: u32,
+    disable_sticky_bucketing: bool,
+}
+
+#[derive(Debug)]
 enum Action {
-    Force {
-        value: Value,
-        condition: Option<Condition>,
-        seed: Option<String>,
-        hash_attribute: Option<String>,
-        fallback_attribute: Option<String>,
-        range: Option<(f64, f64)>,
-        coverage: Option<f64>,
-        hash_version: u32,
-        disable_sticky_bucketing: bool,
-    },
+    Force(Box<ForceRule>),
     /// The experiment, and the experiment as GrowthBook reports it in feature results.
     Experiment(Box<Experiment>, Value),
     /// Neither a force nor variations: the rule never applies.
@@ -161,7 +164,7 @@ impl Rule {
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Rule {
         let action = if let Some(value) = json.field("force") {
-            Action::Force {
+            Action::Force(Box::new(ForceRule {
                 value: value.clone(),
                 condition: json
                     .field("condition")
@@ -190,7 +193,7 @@ impl Rule {
                 disable_sticky_bucketing: json
                     .bool_field("disableStickyBucketing")
                     .unwrap_or(false),
-            }
+            }))
         } else if json.field("variations").is_some() {
             let key = json
                 .str_field("key")
@@ -468,17 +471,18 @@ impl<'a> Evaluator<'a> {
                 continue;
             }
             match &rule.action {
-                Action::Force {
-                    value,
-                    condition,
-                    seed,
-                    hash_attribute,
-                    fallback_attribute,
-                    range,
-                    coverage,
-                    hash_version,
-                    disable_sticky_bucketing,
-                } => {
+                Action::Force(force) => {
+                    let ForceRule {
+                        value,
+                        condition,
+                        seed,
+                        hash_attribute,
+                        fallback_attribute,
+                        range,
+                        coverage,
+                        hash_version,
+                        disable_sticky_bucketing,
+                    } = force.as_ref();
                     if condition
                         .as_ref()
                         .is_some_and(|c| !c.matches(self.attributes))

@@ -7,6 +7,7 @@
 //! - [`js`]: JavaScript's value semantics, which the condition language is defined by.
 //! - [`version`]: comparable version strings for `$vgt` and friends.
 //! - [`pattern`]: the regex trait (`$regex`), so that each build brings its own engine.
+//! - [`arbitration`]: which tour, survey or content change shows now, and why the others do not.
 //! - [`bucket`]: GrowthBook-compatible hashing, bucket ranges, namespaces.
 //! - [`experiment`]: experiments and their assignment, sticky buckets.
 //! - [`feature`]: GrowthBook's feature model (force rules, rollouts, experiment rules,
@@ -14,6 +15,7 @@
 //! - [`json`]: lenient reading of configuration JSON.
 //! - [`profile`]: the on-device behaviour profile and its scores, exposed as `behavior.*`.
 
+pub mod arbitration;
 pub mod bucket;
 pub mod condition;
 pub mod experiment;

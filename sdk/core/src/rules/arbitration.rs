@@ -1,0 +1,894 @@
+//! Arbitration: of every tour, survey and content change, what to show now.
+//!
+//! Each [`Experience`] carries its targeting: what triggers it, who it is for, a sample
+//! share, a cap, and quiet periods. [`decide`] checks every experience against the current
+//! [`Situation`] and returns a [`Decision`]: at most one tour or survey to show (the highest
+//! priority eligible one), every eligible content change to apply, and a [`Verdict`] for each
+//! experience saying why it shows or which trigger, condition, sample, cap or quiet period
+//! held it back.
+//!
+//! Rules it keeps, whatever the configuration says:
+//! - one tour or survey on screen at a time (so never two modals);
+//! - no survey within [`Policy::survey_quiet`] (default 14 days) of the last survey seen,
+//!   answered or dismissed, and never two surveys in one session;
+//! - no tour within [`Policy::tour_quiet`] of the last tour seen;
+//! - sampling is a hash of user and experience, so a user is in or out for good, not anew
+//!   on every page view.
+
+use super::bucket;
+use super::condition::Condition;
+use super::json::Fields;
+use super::profile::{ExperienceHistory, Profile};
+use super::{pointer, Diagnostic, Severity, Targeting};
+use crate::time::Millis;
+use crate::value::Value;
+
+const DAY: Millis = Millis(86_400_000);
+
+/// What kind of experience.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A guided tour.
+    Tour,
+    /// A survey prompt.
+    Survey,
+    /// A content change (text, banner, layout variant).
+    Content,
+}
+
+/// What makes an experience consider showing.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Trigger {
+    /// A page view whose URL matches one of the patterns (any page if empty).
+    PageView(Vec<UrlPattern>),
+    /// An event with this name.
+    Event(String),
+    /// An element matching this selector is on the page.
+    Element(String),
+    /// The user has been on the page this long.
+    TimeOnPage(Millis),
+    /// The pointer leaves toward the browser chrome.
+    ExitIntent,
+}
+
+/// A URL pattern: `*` matches any run of characters. A pattern starting with `/` matches the
+/// path and query; any other, the whole URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UrlPattern(pub String);
+
+impl UrlPattern {
+    /// Whether `url` (absolute) matches.
+    #[must_use]
+    pub fn matches(&self, url: &str) -> bool {
+        let subject = if self.0.starts_with('/') {
+            path_and_query(url)
+        } else {
+            url
+        };
+        glob(self.0.as_bytes(), subject.as_bytes())
+    }
+}
+
+fn path_and_query(url: &str) -> &str {
+    let without_fragment = url.split('#').next().unwrap_or(url);
+    match without_fragment.find("://") {
+        Some(scheme) => {
+            let rest = &without_fragment[scheme + 3..];
+            rest.find('/').map_or("/", |slash| &rest[slash..])
+        }
+        None => without_fragment,
+    }
+}
+
+/// `*` globbing, iteratively (no backtracking blow-up).
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+/// How often an experience may show to one user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cap {
+    /// Once.
+    Once,
+    /// Until completed (then never again).
+    UntilCompleted,
+    /// At most this many times.
+    AtMost(u32),
+    /// Again only after this many days since it was last seen.
+    EveryDays(u32),
+}
+
+/// A tour's, survey's or content change's targeting.
+#[derive(Debug)]
+pub struct Experience {
+    /// The experience id.
+    pub id: String,
+    /// Tour, survey or content.
+    pub kind: Kind,
+    /// Whether it takes over the screen (blocks other modals).
+    pub modal: bool,
+    /// Higher wins when several tours or surveys are eligible.
+    pub priority: i32,
+    /// Any of these makes it consider showing.
+    pub triggers: Vec<Trigger>,
+    /// Who it is for.
+    pub audience: Condition,
+    /// The share of users who get it, 0 to 1.
+    pub sample: f64,
+    /// How often it may show.
+    pub cap: Cap,
+    /// No showing again this long after a dismissal.
+    pub quiet_after_dismiss: Millis,
+    /// No showing again this long after a completion.
+    pub quiet_after_complete: Millis,
+    /// Set when the configuration had an error: the experience never shows.
+    pub disabled: Option<String>,
+}
+
+/// Limits across experiences.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// No survey this long after the last survey seen, answered or dismissed. Default 14 days.
+    pub survey_quiet: Millis,
+    /// No tour this long after the last tour seen. Default 1 day.
+    pub tour_quiet: Millis,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            survey_quiet: Millis(14 * DAY.0),
+            tour_quiet: DAY,
+        }
+    }
+}
+
+/// What just happened, that may trigger an experience.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal<'a> {
+    /// A page view of the current URL.
+    PageView,
+    /// A named event.
+    Event(&'a str),
+    /// An element appeared (the selector that now matches).
+    Element(&'a str),
+    /// The user has been on the page this long.
+    TimeOnPage(Millis),
+    /// Exit intent.
+    ExitIntent,
+}
+
+/// Everything a decision depends on.
+#[derive(Clone, Copy, Debug)]
+pub struct Situation<'a> {
+    /// Now.
+    pub now: Millis,
+    /// The user's hashing key (user id, else anonymous id), for sampling.
+    pub user_key: &'a str,
+    /// The current page URL.
+    pub url: &'a str,
+    /// What just happened.
+    pub signal: Signal<'a>,
+    /// The user's attributes, `behavior` included.
+    pub attributes: &'a Value,
+    /// The user's history with experiences.
+    pub profile: &'a Profile,
+    /// When the current session started.
+    pub session_started: Millis,
+    /// The tour or survey on screen now. Only one shows at a time, so at most one modal is
+    /// ever on screen.
+    pub on_screen: Option<&'a str>,
+}
+
+/// Why an experience does or does not show.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// It shows (or, for content, applies).
+    Show,
+    /// Its configuration has an error.
+    Disabled(String),
+    /// Nothing that just happened triggers it.
+    NotTriggered,
+    /// The audience condition does not hold; the pointer names the part that failed.
+    Audience(String),
+    /// Outside the sample: the user's bucket and the sample share.
+    NotSampled {
+        /// The user's bucket in [0, 1).
+        bucket: f64,
+        /// The share sampled.
+        sample: f64,
+    },
+    /// Its cap is reached.
+    Capped(Cap),
+    /// In a quiet period until then.
+    Quiet {
+        /// Which quiet period.
+        reason: QuietReason,
+        /// When it ends.
+        until: Millis,
+    },
+    /// A survey was already shown in this session.
+    SurveyThisSession,
+    /// This experience is already on screen.
+    AlreadyOnScreen,
+    /// Another tour or survey is on screen.
+    ScreenBusy(String),
+    /// Another eligible experience has a higher priority.
+    Outranked(String),
+}
+
+/// Which quiet period holds an experience back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuietReason {
+    /// After this experience was dismissed.
+    Dismissed,
+    /// After this experience was completed.
+    Completed,
+    /// After the last survey.
+    Surveys,
+    /// After the last tour.
+    Tours,
+}
+
+/// The outcome of arbitration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    /// The tour or survey to show, if any.
+    pub show: Option<String>,
+    /// Content changes to apply.
+    pub apply: Vec<String>,
+    /// A verdict for every experience, in configuration order.
+    pub verdicts: Vec<(String, Verdict)>,
+}
+
+impl Decision {
+    /// Why `experience` does or does not show.
+    #[must_use]
+    pub fn explain(&self, experience: &str) -> Option<&Verdict> {
+        self.verdicts
+            .iter()
+            .find(|(id, _)| id == experience)
+            .map(|(_, v)| v)
+    }
+}
+
+fn triggered(experience: &Experience, situation: &Situation<'_>) -> bool {
+    experience
+        .triggers
+        .iter()
+        .any(|trigger| match (trigger, situation.signal) {
+            (Trigger::PageView(patterns), Signal::PageView) => {
+                patterns.is_empty() || patterns.iter().any(|p| p.matches(situation.url))
+            }
+            (Trigger::Event(name), Signal::Event(happened)) => name == happened,
+            (Trigger::Element(selector), Signal::Element(appeared)) => selector == appeared,
+            (Trigger::TimeOnPage(needed), Signal::TimeOnPage(spent)) => spent >= *needed,
+            (Trigger::ExitIntent, Signal::ExitIntent) => true,
+            _ => false,
+        })
+}
+
+/// The deterministic sampling bucket of a user for an experience.
+#[must_use]
+pub fn sample_bucket(experience: &str, user_key: &str) -> f64 {
+    let mut seed = String::with_capacity(experience.len() + 8);
+    seed.push_str("waymark:");
+    seed.push_str(experience);
+    bucket::hash(&seed, user_key, 2).unwrap_or(0.0)
+}
+
+fn capped(cap: Cap, history: &ExperienceHistory, now: Millis) -> Option<Verdict> {
+    let reached = match cap {
+        Cap::Once => history.seen >= 1,
+        Cap::UntilCompleted => history.completed >= 1,
+        Cap::AtMost(n) => history.seen >= n,
+        Cap::EveryDays(days) => history
+            .last_seen
+            .is_some_and(|last| now < last.plus(Millis(u64::from(days) * DAY.0))),
+    };
+    reached.then_some(Verdict::Capped(cap))
+}
+
+/// The latest time among experiences of a kind, by a chosen history time.
+fn latest(
+    experiences: &[Experience],
+    profile: &Profile,
+    kind: Kind,
+    time: impl Fn(&ExperienceHistory) -> Option<Millis>,
+) -> Option<Millis> {
+    experiences
+        .iter()
+        .filter(|e| e.kind == kind)
+        .filter_map(|e| profile.experiences.get(&e.id).and_then(&time))
+        .max()
+}
+
+fn last_survey_contact(history: &ExperienceHistory) -> Option<Millis> {
+    [
+        history.last_seen,
+        history.last_answered,
+        history.dismissals.last().copied(),
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+}
+
+fn verdict(
+    experience: &Experience,
+    experiences: &[Experience],
+    situation: &Situation<'_>,
+    policy: &Policy,
+) -> Verdict {
+    if let Some(reason) = &experience.disabled {
+        return Verdict::Disabled(reason.clone());
+    }
+    if !triggered(experience, situation) {
+        return Verdict::NotTriggered;
+    }
+    if let Some(at) = experience.audience.first_failure(situation.attributes) {
+        return Verdict::Audience(at.to_owned());
+    }
+    let bucket = sample_bucket(&experience.id, situation.user_key);
+    if bucket >= experience.sample {
+        return Verdict::NotSampled {
+            bucket,
+            sample: experience.sample,
+        };
+    }
+    let empty = ExperienceHistory::default();
+    let history = situation
+        .profile
+        .experiences
+        .get(&experience.id)
+        .unwrap_or(&empty);
+    if let Some(capped) = capped(experience.cap, history, situation.now) {
+        return capped;
+    }
+    let quiet = |reason, since: Option<Millis>, length: Millis| {
+        since
+            .map(|t| t.plus(length))
+            .filter(|until| situation.now < *until)
+            .map(|until| Verdict::Quiet { reason, until })
+    };
+    if let Some(v) = quiet(
+        QuietReason::Dismissed,
+        history.dismissals.last().copied(),
+        experience.quiet_after_dismiss,
+    ) {
+        return v;
+    }
+    if let Some(v) = quiet(
+        QuietReason::Completed,
+        history.last_completed,
+        experience.quiet_after_complete,
+    ) {
+        return v;
+    }
+    match experience.kind {
+        Kind::Survey => {
+            // Any survey the profile knows of counts, including ones since removed.
+            let last = situation
+                .profile
+                .experiences
+                .values()
+                .filter(|h| h.survey)
+                .filter_map(last_survey_contact)
+                .max();
+            if let Some(v) = quiet(QuietReason::Surveys, last, policy.survey_quiet) {
+                return v;
+            }
+            let this_session =
+                situation.profile.experiences.values().any(|h| {
+                    h.survey && h.last_seen.is_some_and(|t| t >= situation.session_started)
+                });
+            if this_session {
+                return Verdict::SurveyThisSession;
+            }
+        }
+        Kind::Tour => {
+            let last = latest(experiences, situation.profile, Kind::Tour, |h| h.last_seen);
+            if let Some(v) = quiet(QuietReason::Tours, last, policy.tour_quiet) {
+                return v;
+            }
+        }
+        Kind::Content => {}
+    }
+    if experience.kind != Kind::Content {
+        if let Some(on_screen) = situation.on_screen {
+            return if on_screen == experience.id {
+                Verdict::AlreadyOnScreen
+            } else {
+                Verdict::ScreenBusy(on_screen.to_owned())
+            };
+        }
+    }
+    Verdict::Show
+}
+
+/// Decides what to show now.
+#[must_use]
+pub fn decide(experiences: &[Experience], situation: &Situation<'_>, policy: &Policy) -> Decision {
+    let mut verdicts: Vec<(String, Verdict)> = experiences
+        .iter()
+        .map(|e| (e.id.clone(), verdict(e, experiences, situation, policy)))
+        .collect();
+    // Among eligible tours and surveys the highest priority wins; ties go to the one listed
+    // first.
+    let winner = experiences
+        .iter()
+        .zip(&verdicts)
+        .filter(|(e, (_, v))| e.kind != Kind::Content && *v == Verdict::Show)
+        .max_by(|(a, _), (b, _)| {
+            a.priority
+                .cmp(&b.priority)
+                .then(std::cmp::Ordering::Greater)
+        })
+        .map(|(e, _)| e.id.clone());
+    let mut apply = Vec::new();
+    for (experience, (_, verdict)) in experiences.iter().zip(&mut verdicts) {
+        if *verdict != Verdict::Show {
+            continue;
+        }
+        match experience.kind {
+            Kind::Content => apply.push(experience.id.clone()),
+            _ if Some(&experience.id) != winner.as_ref() => {
+                *verdict = Verdict::Outranked(winner.clone().unwrap_or_default());
+            }
+            _ => {}
+        }
+    }
+    Decision {
+        show: winner,
+        apply,
+        verdicts,
+    }
+}
+
+impl Experience {
+    /// Parses an experience's targeting from its configuration:
+    ///
+    /// ```json
+    /// {"id": "nps", "kind": "survey", "priority": 10, "modal": false,
+    ///  "triggers": [{"page_view": ["/invoices*"]}, {"event": "export_completed"}],
+    ///  "audience": {"behavior.sessions.count": {"$gte": 3}}, "sample": 0.25,
+    ///  "cap": {"every_days": 90}, "quiet_days_after_dismiss": 30, "quiet_days_after_complete": 90}
+    /// ```
+    ///
+    /// Errors become diagnostics naming the experience and the JSON pointer; an experience
+    /// with an error is kept but disabled, so the rest keep working.
+    pub fn from_json(
+        json: &Value,
+        at: &str,
+        targeting: &Targeting<'_>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Experience {
+        let first = diagnostics.len();
+        let id = json.str_field("id").unwrap_or("").to_owned();
+        let problem =
+            |code: &'static str, field: &str, message: &str, diagnostics: &mut Vec<Diagnostic>| {
+                diagnostics.push(Diagnostic {
+                    severity: Severity::Error,
+                    code,
+                    pointer: pointer(at, field),
+                    message: message.to_owned(),
+                });
+            };
+        if id.is_empty() {
+            problem(
+                "missing_id",
+                "id",
+                "an experience needs a non-empty string id",
+                diagnostics,
+            );
+        }
+        let kind = match json.str_field("kind") {
+            Some("tour") => Kind::Tour,
+            Some("survey") => Kind::Survey,
+            Some("content") => Kind::Content,
+            _ => {
+                problem(
+                    "unknown_kind",
+                    "kind",
+                    "kind must be \"tour\", \"survey\" or \"content\"",
+                    diagnostics,
+                );
+                Kind::Content
+            }
+        };
+        let triggers = read_triggers(json, at, diagnostics);
+        let audience = match json.field("audience") {
+            Some(condition) => {
+                targeting.condition(condition, &pointer(at, "audience"), diagnostics)
+            }
+            None => Condition::always(),
+        };
+        let sample = match json.field("sample") {
+            None => 1.0,
+            Some(Value::Number(n)) if (0.0..=1.0).contains(n) => *n,
+            Some(_) => {
+                problem(
+                    "invalid_sample",
+                    "sample",
+                    "sample must be a number from 0 to 1",
+                    diagnostics,
+                );
+                0.0
+            }
+        };
+        let cap = match json.field("cap") {
+            None => Cap::Once,
+            Some(Value::String(s)) if s == "once" => Cap::Once,
+            Some(Value::String(s)) if s == "until_completed" => Cap::UntilCompleted,
+            Some(cap) => match (cap.num_field("at_most"), cap.num_field("every_days")) {
+                (Some(n), None) if n >= 1.0 => Cap::AtMost(n as u32),
+                (None, Some(d)) if d >= 0.0 => Cap::EveryDays(d as u32),
+                _ => {
+                    problem("invalid_cap", "cap", "cap must be \"once\", \"until_completed\", {\"at_most\": n} or {\"every_days\": n}", diagnostics);
+                    Cap::Once
+                }
+            },
+        };
+        let days = |field: &str, default: u64| {
+            Millis(
+                json.num_field(field)
+                    .filter(|d| *d >= 0.0)
+                    .map_or(default, |d| d as u64)
+                    * DAY.0,
+            )
+        };
+        let errors = diagnostics[first..]
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        Experience {
+            disabled: (errors > 0).then(|| {
+                let mut why = String::from("configuration errors at ");
+                let at: Vec<&str> = diagnostics[first..]
+                    .iter()
+                    .filter(|d| d.severity == Severity::Error)
+                    .map(|d| d.pointer.as_str())
+                    .collect();
+                why.push_str(&at.join(", "));
+                why
+            }),
+            id,
+            kind,
+            modal: json.bool_field("modal").unwrap_or(false),
+            priority: json.num_field("priority").map_or(0, |p| p as i32),
+            triggers,
+            audience,
+            sample,
+            cap,
+            quiet_after_dismiss: days("quiet_days_after_dismiss", 30),
+            quiet_after_complete: days("quiet_days_after_complete", 0),
+        }
+    }
+}
+
+fn read_triggers(json: &Value, at: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Trigger> {
+    let list: Vec<(String, &Value)> = match (json.field("triggers"), json.field("trigger")) {
+        (Some(Value::Array(items)), _) => items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                (
+                    pointer(
+                        &pointer(at, "triggers"),
+                        &super::js::number_to_string(i as f64),
+                    ),
+                    t,
+                )
+            })
+            .collect(),
+        (None, Some(one)) => vec![(pointer(at, "trigger"), one)],
+        (None, None) => vec![(pointer(at, "trigger"), &Value::Null)],
+        (Some(_), _) => vec![(pointer(at, "triggers"), &Value::Null)],
+    };
+    let mut triggers = Vec::new();
+    for (here, trigger) in list {
+        let parsed = if let Some(urls) = trigger.field("page_view") {
+            match urls {
+                Value::Array(items) => items
+                    .iter()
+                    .map(|u| match u {
+                        Value::String(s) => Some(UrlPattern(s.clone())),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .map(Trigger::PageView),
+                Value::Bool(true) => Some(Trigger::PageView(Vec::new())),
+                _ => None,
+            }
+        } else if let Some(name) = trigger.str_field("event") {
+            Some(Trigger::Event(name.to_owned()))
+        } else if let Some(selector) = trigger.str_field("element") {
+            Some(Trigger::Element(selector.to_owned()))
+        } else if let Some(ms) = trigger.num_field("time_on_page_ms").filter(|ms| *ms >= 0.0) {
+            Some(Trigger::TimeOnPage(Millis(ms as u64)))
+        } else if trigger.bool_field("exit_intent") == Some(true) {
+            Some(Trigger::ExitIntent)
+        } else {
+            None
+        };
+        match parsed {
+            Some(t) => triggers.push(t),
+            None => diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                code: "invalid_trigger",
+                pointer: here,
+                message: "a trigger is {\"page_view\": [url patterns] or true}, {\"event\": name}, {\"element\": selector}, {\"time_on_page_ms\": n} or {\"exit_intent\": true}".into(),
+            }),
+        }
+    }
+    triggers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::pattern::Regress;
+    use crate::rules::profile::{Moment, Outcome};
+    use crate::rules::SavedGroups;
+
+    const NOW: Millis = Millis(1_767_225_600_000);
+
+    fn experiences(json: &str) -> (Vec<Experience>, Vec<Diagnostic>) {
+        let json: Value = serde_json::from_str(json).unwrap();
+        let groups = SavedGroups::new();
+        let targeting = Targeting {
+            patterns: &Regress,
+            saved_groups: &groups,
+        };
+        let mut diagnostics = Vec::new();
+        let Value::Array(items) = &json else {
+            panic!("a list")
+        };
+        let list = items
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                Experience::from_json(
+                    e,
+                    &pointer("/experiences", &i.to_string()),
+                    &targeting,
+                    &mut diagnostics,
+                )
+            })
+            .collect();
+        (list, diagnostics)
+    }
+
+    fn situation<'a>(
+        profile: &'a Profile,
+        attributes: &'a Value,
+        signal: Signal<'a>,
+    ) -> Situation<'a> {
+        Situation {
+            now: NOW,
+            user_key: "user-1",
+            url: "https://app.example/invoices?page=2",
+            signal,
+            attributes,
+            profile,
+            session_started: NOW,
+            on_screen: None,
+        }
+    }
+
+    fn attrs(json: &str) -> Value {
+        serde_json::from_str(json).unwrap()
+    }
+
+    const SURVEYS: &str = r#"[
+        {"id": "nps", "kind": "survey", "priority": 5, "trigger": {"page_view": ["/invoices*"]}},
+        {"id": "ces", "kind": "survey", "priority": 9, "trigger": {"page_view": true}, "audience": {"plan": "pro"}},
+        {"id": "banner", "kind": "content", "trigger": {"page_view": true}},
+        {"id": "export-tour", "kind": "tour", "trigger": {"event": "export_completed"}}
+    ]"#;
+
+    #[test]
+    fn the_highest_priority_eligible_survey_shows_and_the_rest_are_explained() {
+        let (list, diagnostics) = experiences(SURVEYS);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let profile = Profile::new(NOW);
+        let pro = attrs(r#"{"plan": "pro"}"#);
+        let decision = decide(
+            &list,
+            &situation(&profile, &pro, Signal::PageView),
+            &Policy::default(),
+        );
+        assert_eq!(decision.show.as_deref(), Some("ces"));
+        assert_eq!(
+            decision.apply,
+            ["banner"],
+            "content applies beside a survey"
+        );
+        assert_eq!(
+            decision.explain("nps"),
+            Some(&Verdict::Outranked("ces".into()))
+        );
+        assert_eq!(
+            decision.explain("export-tour"),
+            Some(&Verdict::NotTriggered)
+        );
+    }
+
+    #[test]
+    fn an_audience_miss_names_the_part_of_the_condition_that_failed() {
+        let (list, _) = experiences(SURVEYS);
+        let profile = Profile::new(NOW);
+        let free = attrs(r#"{"plan": "free"}"#);
+        let decision = decide(
+            &list,
+            &situation(&profile, &free, Signal::PageView),
+            &Policy::default(),
+        );
+        assert_eq!(
+            decision.explain("ces"),
+            Some(&Verdict::Audience("/experiences/1/audience/plan".into()))
+        );
+        assert_eq!(decision.show.as_deref(), Some("nps"));
+    }
+
+    #[test]
+    fn sampling_is_a_stable_hash_not_a_dice_roll() {
+        let (list, _) = experiences(
+            r#"[{"id": "half", "kind": "survey", "trigger": {"page_view": true}, "sample": 0.5}]"#,
+        );
+        let profile = Profile::new(NOW);
+        let none = attrs("{}");
+        let first = decide(
+            &list,
+            &situation(&profile, &none, Signal::PageView),
+            &Policy::default(),
+        );
+        for _ in 0..20 {
+            assert_eq!(
+                decide(
+                    &list,
+                    &situation(&profile, &none, Signal::PageView),
+                    &Policy::default()
+                ),
+                first
+            );
+        }
+        let shown = (0..2_000)
+            .filter(|i| sample_bucket("half", &format!("user-{i}")) < 0.5)
+            .count();
+        assert!(
+            (900..1_100).contains(&shown),
+            "{shown} of 2000 sampled at 50%"
+        );
+    }
+
+    #[test]
+    fn a_dismissed_survey_waits_out_the_global_survey_quiet_period() {
+        let (list, _) = experiences(
+            r#"[
+            {"id": "nps", "kind": "survey", "trigger": {"page_view": true}},
+            {"id": "csat", "kind": "survey", "trigger": {"page_view": true}}
+        ]"#,
+        );
+        let mut profile = Profile::new(NOW);
+        let then = Moment::local(NOW, 0);
+        profile.record_experience("nps", true, Outcome::Seen, then);
+        profile.record_experience("nps", true, Outcome::Dismissed, then);
+        let none = attrs("{}");
+        let mut later = situation(&profile, &none, Signal::PageView);
+        later.session_started = NOW.plus(Millis(1));
+        later.now = NOW.plus(Millis(13 * DAY.0));
+        let decision = decide(&list, &later, &Policy::default());
+        assert_eq!(decision.explain("nps"), Some(&Verdict::Capped(Cap::Once)));
+        assert_eq!(
+            decision.explain("csat"),
+            Some(&Verdict::Quiet {
+                reason: QuietReason::Surveys,
+                until: NOW.plus(Millis(14 * DAY.0))
+            })
+        );
+        later.now = NOW.plus(Millis(15 * DAY.0));
+        assert_eq!(
+            decide(&list, &later, &Policy::default()).show.as_deref(),
+            Some("csat")
+        );
+    }
+
+    #[test]
+    fn never_two_surveys_in_one_session() {
+        let (list, _) =
+            experiences(r#"[{"id": "csat", "kind": "survey", "trigger": {"page_view": true}}]"#);
+        let mut profile = Profile::new(NOW);
+        profile.record_experience("nps", true, Outcome::Seen, Moment::local(NOW, 0));
+        let none = attrs("{}");
+        let policy = Policy {
+            survey_quiet: Millis(0),
+            ..Policy::default()
+        };
+        let decision = decide(
+            &list,
+            &situation(&profile, &none, Signal::PageView),
+            &policy,
+        );
+        assert_eq!(decision.explain("csat"), Some(&Verdict::SurveyThisSession));
+    }
+
+    #[test]
+    fn nothing_else_shows_while_a_tour_or_survey_is_on_screen() {
+        let (list, _) = experiences(SURVEYS);
+        let profile = Profile::new(NOW);
+        let pro = attrs(r#"{"plan": "pro"}"#);
+        let mut busy = situation(&profile, &pro, Signal::PageView);
+        busy.on_screen = Some("export-tour");
+        let decision = decide(&list, &busy, &Policy::default());
+        assert_eq!(decision.show, None);
+        assert_eq!(
+            decision.explain("ces"),
+            Some(&Verdict::ScreenBusy("export-tour".into()))
+        );
+        assert_eq!(decision.apply, ["banner"]);
+    }
+
+    #[test]
+    fn an_invalid_experience_is_disabled_with_diagnostics_and_the_rest_keep_working() {
+        let (list, diagnostics) = experiences(
+            r#"[
+            {"id": "broken", "kind": "survey", "trigger": {"page_view": true}, "audience": {"plan": {"$bogus": 1}}, "sample": 2},
+            {"id": "fine", "kind": "survey", "trigger": {"page_view": true}}
+        ]"#,
+        );
+        let pointers: Vec<&str> = diagnostics.iter().map(|d| d.pointer.as_str()).collect();
+        assert_eq!(
+            pointers,
+            [
+                "/experiences/0/audience/plan/$bogus",
+                "/experiences/0/sample"
+            ]
+        );
+        let profile = Profile::new(NOW);
+        let none = attrs("{}");
+        let decision = decide(
+            &list,
+            &situation(&profile, &none, Signal::PageView),
+            &Policy::default(),
+        );
+        assert!(
+            matches!(decision.explain("broken"), Some(Verdict::Disabled(why)) if why.contains("/experiences/0/sample"))
+        );
+        assert_eq!(decision.show.as_deref(), Some("fine"));
+    }
+
+    #[test]
+    fn url_patterns_glob_over_the_path_or_the_whole_url() {
+        let check = |pattern: &str, url: &str| UrlPattern(pattern.into()).matches(url);
+        assert!(check(
+            "/invoices*",
+            "https://app.example/invoices/42?x=1#top"
+        ));
+        assert!(check("/invoices", "https://app.example/invoices"));
+        assert!(!check("/invoices", "https://app.example/invoices/42"));
+        assert!(check("https://*.example/*", "https://app.example/settings"));
+        assert!(check("/*/edit", "https://app.example/invoices/edit"));
+        assert!(!check(
+            "/a*b*c",
+            &format!("https://x.example/{}", "a".repeat(5_000))
+        ));
+    }
+}
