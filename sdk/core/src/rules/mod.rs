@@ -10,6 +10,7 @@
 //! - [`arbitration`]: which tour, survey or content change shows now, and why the others do not.
 //! - [`bucket`]: GrowthBook-compatible hashing, bucket ranges, namespaces.
 //! - [`experiment`]: experiments and their assignment, sticky buckets.
+//! - [`exposure`]: one exposure event per user, experiment and variation.
 //! - [`feature`]: GrowthBook's feature model (force rules, rollouts, experiment rules,
 //!   prerequisites) and the [`Evaluator`] that runs features and experiments for one user.
 //! - [`json`]: lenient reading of configuration JSON.
@@ -19,6 +20,7 @@ pub mod arbitration;
 pub mod bucket;
 pub mod condition;
 pub mod experiment;
+pub mod exposure;
 pub mod feature;
 pub mod js;
 pub mod json;
