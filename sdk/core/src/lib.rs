@@ -6,6 +6,7 @@
 //!
 //! # Layout
 //! - [`time`]: [`Millis`], the one unit of time on the wire and in every decision.
+//! - [`map`]: [`Map`], the small insertion-ordered string-keyed map used throughout.
 //! - [`value`]: [`Value`] and [`Properties`], the JSON data model of event properties and
 //!   traits (the browser build has no `serde_json`).
 //! - [`id`]: UUID v7 generation from a timestamp and caller-supplied randomness.
@@ -17,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod id;
+pub mod map;
 pub mod navigation;
 pub mod protocol;
 pub mod queue;
@@ -26,6 +28,7 @@ pub mod time;
 pub mod value;
 
 pub use id::IdGenerator;
+pub use map::Map;
 pub use protocol::{Batch, BatchRef, ConfigEnvelope, Context, Event, Page, SdkInfo, Viewport};
 pub use queue::{BatchId, BatchPolicy, FlushReason, Queue};
 pub use session::Session;

@@ -4,14 +4,13 @@
 //! has its own small value type. Numbers are `f64`, exactly as in JavaScript: what a page
 //! can express is what the SDK can carry.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Event properties or user traits: a JSON object with keys in a stable order.
-pub type Properties = BTreeMap<String, Value>;
+/// Event properties or user traits: a JSON object, keys in the order given.
+pub type Properties = crate::map::Map<Value>;
 
 /// Any JSON value.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -180,7 +179,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut object = Properties::new();
+        let mut object = Properties::with_capacity(map.size_hint().unwrap_or(0).min(256));
         while let Some((key, value)) = map.next_entry::<String, Value>()? {
             object.insert(key, value);
         }
@@ -205,10 +204,10 @@ mod tests {
     }
 
     #[test]
-    fn json_round_trips_with_integers_kept_integral() {
+    fn json_round_trips_in_key_order_with_integers_kept_integral() {
         check(
             r#"{"b":[1,2.5,-3],"a":"x","n":null,"t":true}"#,
-            r#"{"a":"x","b":[1,2.5,-3],"n":null,"t":true}"#,
+            r#"{"b":[1,2.5,-3],"a":"x","n":null,"t":true}"#,
         );
         check("9007199254740993", "9007199254740992");
         check(r#""quote \" and \\ and \n""#, r#""quote \" and \\ and \n""#);

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 use waymark_core::rules::bucket;
-use waymark_core::rules::pattern::Regress;
+use waymark_core::rules::platform::Regress;
 use waymark_core::rules::{Condition, SavedGroup};
 use waymark_core::Value;
 
@@ -227,7 +227,7 @@ fn get_query_string_override_passes_every_case() {
 struct Case {
     attributes: Value,
     features: waymark_core::rules::Features,
-    forced_variations: std::collections::BTreeMap<String, i64>,
+    forced_variations: waymark_core::Map<i64>,
     url: String,
     enabled: bool,
     qa_mode: bool,
@@ -236,7 +236,7 @@ struct Case {
 fn context(json: &Json) -> Case {
     let groups = SavedGroup::all_from_json(&value(&json["savedGroups"]));
     let targeting = waymark_core::rules::Targeting {
-        patterns: &Regress,
+        platform: &Regress,
         saved_groups: &groups,
     };
     let mut diagnostics = Vec::new();
@@ -305,7 +305,7 @@ fn run_case(case: &Json) -> Result<(), String> {
     let ctx = context(&case[1]);
     let groups = SavedGroup::all_from_json(&value(&case[1]["savedGroups"]));
     let targeting = waymark_core::rules::Targeting {
-        patterns: &Regress,
+        platform: &Regress,
         saved_groups: &groups,
     };
     let mut diagnostics = Vec::new();

@@ -25,9 +25,10 @@ fn properties_are_what_json_can_carry() {
     ))
     .unwrap();
     let json = serde_json_free_render(&Value::Object(props));
+    // Keys keep the page's order; undefined and functions are dropped, as JSON does.
     assert_eq!(
         json,
-        r#"{at:"2026-01-02T00:00:00.000Z",nested:{deep:[{x:1}]},none:null,ok:true,plan:"pro",ratio:0.5,seats:12,tags:["a",1]}"#
+        r#"{plan:"pro",seats:12,ratio:0.5,ok:true,none:null,at:"2026-01-02T00:00:00.000Z",tags:["a",1],nested:{deep:[{x:1}]}}"#
     );
 }
 
@@ -218,4 +219,48 @@ fn the_anonymous_id_persists_across_starts() {
 #[wasm_bindgen_test]
 fn unusable_options_fail_to_start_with_an_error() {
     assert!(crate::Waymark::start(js("({ project: 'x' })")).is_err());
+}
+
+fn audience(condition: &str) -> crate::Audience {
+    crate::Audience::compile(js(&format!("({condition})")), JsValue::UNDEFINED)
+        .map_err(|_| ())
+        .unwrap()
+}
+
+fn attributes(source: &str) -> crate::Attributes {
+    crate::Attributes::new(js(&format!("({source})")))
+        .map_err(|_| ())
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+fn regex_conditions_use_the_browsers_regexp() {
+    let a = audience(r#"{ "email": { "$regex": "@acme\\.(com|io)$" } }"#);
+    assert!(a.matches(&attributes(r#"{ "email": "dana@acme.io" }"#)));
+    assert!(!a.matches(&attributes(r#"{ "email": "dana@acme.org" }"#)));
+    // A lookbehind is JavaScript syntax that many engines lack.
+    assert!(audience(r#"{ "sku": { "$regex": "(?<=X-)\\d+" } }"#)
+        .matches(&attributes(r#"{ "sku": "X-42" }"#)));
+}
+
+#[wasm_bindgen_test]
+fn an_invalid_regex_is_a_diagnostic_not_an_exception() {
+    let a = audience(r#"{ "url": { "$regex": "(" } }"#);
+    assert!(!a.matches(&attributes(r#"{ "url": "(" }"#)));
+    let diagnostics = a.diagnostics();
+    assert_eq!(diagnostics.len(), 1);
+    assert!(
+        diagnostics[0].starts_with("/url/$regex: "),
+        "{diagnostics:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn case_insensitive_operators_lower_case_as_javascript_does() {
+    let a = audience(r#"{ "city": { "$ini": ["ÉCOLE", "İstanbul"] } }"#);
+    assert!(a.matches(&attributes(r#"{ "city": "école" }"#)));
+    assert!(
+        a.matches(&attributes(r#"{ "city": "i̇stanbul" }"#)),
+        "İ lower-cases to i + combining dot"
+    );
 }

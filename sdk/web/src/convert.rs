@@ -136,6 +136,18 @@ fn json_value(value: &JsValue, depth: usize) -> Option<Value> {
     Some(Value::Null)
 }
 
+/// Any JSON-compatible value (a condition, attributes): `undefined` reads as `null`.
+pub fn json(value: &JsValue) -> Result<Value, &'static str> {
+    if value.is_undefined() {
+        return Ok(Value::Null);
+    }
+    let text = js_sys::JSON::stringify(value)
+        .map_err(|_| "the value could not be converted to JSON (a cycle or a BigInt?)")?;
+    let plain = js_sys::JSON::parse(&String::from(text))
+        .map_err(|_| "the value could not be converted to JSON")?;
+    json_value(&plain, 0).ok_or("the value nests deeper than 32 levels")
+}
+
 /// Serializes a value to a JSON string with the browser's own `JSON.stringify`.
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Option<String> {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();

@@ -12,6 +12,8 @@
 //! - `browser`: clock, randomness, page context, console diagnostics.
 //! - `storage`: `localStorage` under a per-project prefix, with an in-memory fallback.
 //! - `transport`: `fetch` for batches, `sendBeacon` when the page is going away.
+//! - [`Audience`] and [`Attributes`] (in `audience`): targeting conditions for JavaScript.
+//! - `patterns`: the engine's platform: the browser's own `RegExp` and `toLowerCase`.
 //! - `navigation`: watches `history.pushState`/`replaceState` and `popstate`, and puts them
 //!   back exactly as they were when dropped.
 //!
@@ -31,14 +33,17 @@
 )]
 
 mod api;
+mod audience;
 mod browser;
 mod convert;
 mod navigation;
+mod patterns;
 mod sdk;
 mod storage;
 mod transport;
 
 pub use api::Waymark;
+pub use audience::{Attributes, Audience};
 
 #[cfg(test)]
 mod browser_tests;

@@ -644,7 +644,7 @@ fn read_triggers(json: &Value, at: &str, diagnostics: &mut Vec<Diagnostic>) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::pattern::Regress;
+    use crate::rules::platform::Regress;
     use crate::rules::profile::{Moment, Outcome};
     use crate::rules::SavedGroups;
 
@@ -654,7 +654,7 @@ mod tests {
         let json: Value = serde_json::from_str(json).unwrap();
         let groups = SavedGroups::new();
         let targeting = Targeting {
-            patterns: &Regress,
+            platform: &Regress,
             saved_groups: &groups,
         };
         let mut diagnostics = Vec::new();

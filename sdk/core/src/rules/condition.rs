@@ -14,16 +14,16 @@
 //! stays unknown through `$not` and `$nor`, so that such a condition never matches rather than
 //! matching everyone by negation. A condition matches only when it is definitely true.
 
-use std::collections::BTreeMap;
+use crate::map::Map;
 
 use super::js;
-use super::pattern::{Pattern, PatternCompiler};
+use super::platform::{Pattern, Platform};
 use super::version::padded_version;
 use super::{pointer, Diagnostic, Severity};
 use crate::value::Value;
 
 /// Saved groups: reusable audiences a condition refers to by id.
-pub type SavedGroups = BTreeMap<String, SavedGroup>;
+pub type SavedGroups = Map<SavedGroup>;
 
 /// One saved group, as a project config or a GrowthBook payload carries it.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +116,8 @@ fn any_of(results: impl IntoIterator<Item = Tri>) -> Tri {
 /// A compiled condition.
 pub struct Condition {
     root: Node,
+    /// Lower-cases values for the case-insensitive operators.
+    platform: &'static dyn Platform,
     /// The JSON pointer of each top-level part of the root, for explanations.
     parts: Vec<String>,
     /// The condition's own pointer.
@@ -217,7 +219,7 @@ const MAX_NODES: usize = 20_000;
 const LOGICAL: [&str; 4] = ["$or", "$nor", "$and", "$savedGroup"];
 
 struct Compiler<'a> {
-    patterns: &'a dyn PatternCompiler,
+    platform: &'static dyn Platform,
     saved_groups: &'a SavedGroups,
     diagnostics: Vec<Diagnostic>,
     nodes: usize,
@@ -230,7 +232,7 @@ fn index_pointer(base: &str, index: usize) -> String {
 }
 
 /// True for an object whose keys all start with `$` (the empty object included).
-fn is_operator_object(map: &BTreeMap<String, Value>) -> bool {
+fn is_operator_object(map: &Map<Value>) -> bool {
     map.keys().all(|k| k.starts_with('$'))
 }
 
@@ -360,7 +362,7 @@ impl Compiler<'_> {
                 "$savedGroup" => self.saved_group_reference(value, &here, depth, visited),
                 path => {
                     if path.starts_with('$') {
-                        self.report(Severity::Warning, "operator_as_attribute", &here, format!("{path:?} is not a logical operator here, so it is read as an attribute name"));
+                        self.report(Severity::Warning, "operator_as_attribute", &here, format!("\"{path}\" is not a logical operator here, so it is read as an attribute name"));
                     }
                     Node::Path(
                         split_path(path),
@@ -416,7 +418,7 @@ impl Compiler<'_> {
                 Severity::Error,
                 "saved_group_cycle",
                 at,
-                format!("saved group {id:?} refers back to itself"),
+                format!("saved group \"{id}\" refers back to itself"),
             );
             return Node::Constant(Some(false));
         }
@@ -435,11 +437,11 @@ impl Compiler<'_> {
                 node
             }
             Some(SavedGroup::Unknown) => {
-                self.report(Severity::Warning, "saved_group_unknown_type", at, format!("saved group {id:?} is of a type this version cannot evaluate; the condition never matches"));
+                self.report(Severity::Warning, "saved_group_unknown_type", at, format!("saved group \"{id}\" is of a type this version cannot evaluate; the condition never matches"));
                 Node::Constant(None)
             }
             Some(SavedGroup::Values(_) | SavedGroup::Malformed) => {
-                self.report(Severity::Error, "saved_group_unusable", at, format!("saved group {id:?} is not a typed list or condition; $savedGroup never matches it"));
+                self.report(Severity::Error, "saved_group_unusable", at, format!("saved group \"{id}\" is not a typed list or condition; $savedGroup never matches it"));
                 Node::Constant(Some(false))
             }
             None => {
@@ -447,7 +449,7 @@ impl Compiler<'_> {
                     Severity::Error,
                     "saved_group_missing",
                     at,
-                    format!("no saved group {id:?}; $savedGroup never matches it"),
+                    format!("no saved group \"{id}\"; $savedGroup never matches it"),
                 );
                 Node::Constant(Some(false))
             }
@@ -483,7 +485,7 @@ impl Compiler<'_> {
     ) -> Test {
         match json {
             Value::Object(map) if is_operator_object(map) => self.test(json, at, depth, visited),
-            Value::String(s) if ignore_case => Test::EqualsIgnoringCase(s.to_lowercase()),
+            Value::String(s) if ignore_case => Test::EqualsIgnoringCase(self.platform.lowercase(s)),
             other => Test::DeepEquals(other.clone()),
         }
     }
@@ -534,14 +536,14 @@ impl Compiler<'_> {
             },
             "$regex" | "$regexi" | "$notRegex" | "$notRegexi" => match arg {
                 Value::String(source) => {
-                    let pattern = match self.patterns.compile(source, op.ends_with('i')) {
+                    let pattern = match self.platform.compile(source, op.ends_with('i')) {
                         Ok(pattern) => Some(pattern),
                         Err(reason) => {
                             self.report(
                                 Severity::Error,
                                 "invalid_regex",
                                 at,
-                                format!("{source:?} is not a valid regular expression: {reason}"),
+                                format!("\"{source}\" is not a valid regular expression: {reason}"),
                             );
                             None
                         }
@@ -610,7 +612,7 @@ impl Compiler<'_> {
                     Severity::Error,
                     "unknown_operator",
                     at,
-                    format!("unknown operator {unknown:?}; the condition never matches"),
+                    format!("unknown operator \"{unknown}\"; the condition never matches"),
                 );
                 Op::Constant(None)
             }
@@ -629,7 +631,7 @@ impl Compiler<'_> {
                     Severity::Warning,
                     "saved_group_missing",
                     at,
-                    format!("no saved group {id:?}; {op} treats it as empty"),
+                    format!("no saved group \"{id}\"; {op} treats it as empty"),
                 );
                 Op::InGroup {
                     values: Vec::new(),
@@ -641,7 +643,7 @@ impl Compiler<'_> {
                 negate,
             },
             Some(SavedGroup::Unknown) => {
-                self.report(Severity::Warning, "saved_group_unknown_type", at, format!("saved group {id:?} is of a type this version cannot evaluate; the condition never matches"));
+                self.report(Severity::Warning, "saved_group_unknown_type", at, format!("saved group \"{id}\" is of a type this version cannot evaluate; the condition never matches"));
                 Op::Constant(None)
             }
             // A condition group has no values to look in. Treating it as empty would let
@@ -651,7 +653,9 @@ impl Compiler<'_> {
                     Severity::Error,
                     "saved_group_unusable",
                     at,
-                    format!("saved group {id:?} has no list of values for {op}; it never matches"),
+                    format!(
+                        "saved group \"{id}\" has no list of values for {op}; it never matches"
+                    ),
                 );
                 Op::Constant(Some(false))
             }
@@ -693,14 +697,14 @@ fn lookup<'a>(root: &'a Value, path: &[String]) -> &'a Value {
 
 /// `$in`: the attribute, or any element of an array attribute, is one of the values. Arrays
 /// and objects are never members.
-fn is_in(actual: &Value, values: &[Value], ignore_case: bool) -> bool {
+fn is_in(actual: &Value, values: &[Value], ignore_case: bool, platform: &dyn Platform) -> bool {
     let member = |candidate: &Value| match candidate {
         Value::Array(_) | Value::Object(_) => false,
         Value::String(a) if ignore_case => {
-            let a = a.to_lowercase();
+            let a = platform.lowercase(a);
             values
                 .iter()
-                .any(|v| matches!(v, Value::String(b) if b.to_lowercase() == a))
+                .any(|v| matches!(v, Value::String(b) if platform.lowercase(b) == a))
         }
         _ => values.iter().any(|v| js::strict_equals(candidate, v)),
     };
@@ -716,40 +720,42 @@ fn equals(actual: &Value, expected: &Value) -> bool {
 }
 
 impl Node {
-    fn eval(&self, object: &Value) -> Tri {
+    fn eval(&self, object: &Value, platform: &dyn Platform) -> Tri {
         match self {
-            Node::All(nodes) => all_of(nodes.iter().map(|n| n.eval(object))),
+            Node::All(nodes) => all_of(nodes.iter().map(|n| n.eval(object, platform))),
             Node::Any(nodes) if nodes.is_empty() => Some(true),
-            Node::Any(nodes) => any_of(nodes.iter().map(|n| n.eval(object))),
+            Node::Any(nodes) => any_of(nodes.iter().map(|n| n.eval(object, platform))),
             Node::Nor(nodes) if nodes.is_empty() => Some(false),
-            Node::Nor(nodes) => any_of(nodes.iter().map(|n| n.eval(object))).map(|b| !b),
-            Node::Not(node) => node.eval(object).map(|b| !b),
-            Node::Path(path, test) => test.eval(lookup(object, path)),
-            Node::InList(path, values) => Some(is_in(lookup(object, path), values, false)),
+            Node::Nor(nodes) => any_of(nodes.iter().map(|n| n.eval(object, platform))).map(|b| !b),
+            Node::Not(node) => node.eval(object, platform).map(|b| !b),
+            Node::Path(path, test) => test.eval(lookup(object, path), platform),
+            Node::InList(path, values) => {
+                Some(is_in(lookup(object, path), values, false, platform))
+            }
             Node::Constant(tri) => *tri,
         }
     }
 }
 
 impl Test {
-    fn eval(&self, value: &Value) -> Tri {
+    fn eval(&self, value: &Value, platform: &dyn Platform) -> Tri {
         match self {
             Test::Equals(expected) => Some(equals(value, expected)),
             Test::IsNull => Some(matches!(value, Value::Null)),
             Test::DeepEquals(expected) => Some(js::json_equals(value, expected)),
             Test::EqualsIgnoringCase(expected) => {
-                Some(matches!(value, Value::String(s) if s.to_lowercase() == *expected))
+                Some(matches!(value, Value::String(s) if platform.lowercase(s) == *expected))
             }
-            Test::Operators(ops) => all_of(ops.iter().map(|op| op.eval(value))),
+            Test::Operators(ops) => all_of(ops.iter().map(|op| op.eval(value, platform))),
         }
     }
 }
 
 impl Op {
-    fn eval(&self, actual: &Value) -> Tri {
+    fn eval(&self, actual: &Value, platform: &dyn Platform) -> Tri {
         let definite = |b: bool| Some(b);
         match self {
-            Op::Not(test) => test.eval(actual).map(|b| !b),
+            Op::Not(test) => test.eval(actual, platform).map(|b| !b),
             Op::Equals(expected) => definite(equals(actual, expected)),
             Op::NotEquals(expected) => definite(!equals(actual, expected)),
             Op::Order(kind, expected) => {
@@ -770,7 +776,7 @@ impl Op {
                 values,
                 ignore_case,
                 negate,
-            } => definite(is_in(actual, values, *ignore_case) != *negate),
+            } => definite(is_in(actual, values, *ignore_case, platform) != *negate),
             Op::Regex { pattern, negate } => {
                 let matched = match (pattern, actual) {
                     (Some(pattern), Value::String(s)) => pattern.test(s),
@@ -780,14 +786,14 @@ impl Op {
             }
             Op::Type(expected) => definite(js::type_name(actual) == expected),
             Op::Size(test) => match actual {
-                Value::Array(items) => test.eval(&Value::Number(items.len() as f64)),
+                Value::Array(items) => test.eval(&Value::Number(items.len() as f64), platform),
                 _ => Some(false),
             },
             Op::All(tests) => match actual {
                 Value::Array(items) => all_of(
                     tests
                         .iter()
-                        .map(|test| any_of(items.iter().map(|item| test.eval(item)))),
+                        .map(|test| any_of(items.iter().map(|item| test.eval(item, platform)))),
                 ),
                 _ => Some(false),
             },
@@ -796,7 +802,7 @@ impl Op {
                     items
                         .iter()
                         .filter(|i| !matches!(i, Value::Null))
-                        .map(|item| test.eval(item)),
+                        .map(|item| test.eval(item, platform)),
                 ),
                 _ => Some(false),
             },
@@ -805,7 +811,7 @@ impl Op {
                     items
                         .iter()
                         .filter(|i| !matches!(i, Value::Null))
-                        .map(|item| node.eval(item)),
+                        .map(|item| node.eval(item, platform)),
                 ),
                 _ => Some(false),
             },
@@ -828,7 +834,9 @@ impl Op {
                     VersionOp::Lte => order.is_le(),
                 })
             }
-            Op::InGroup { values, negate } => definite(is_in(actual, values, false) != *negate),
+            Op::InGroup { values, negate } => {
+                definite(is_in(actual, values, false, platform) != *negate)
+            }
             Op::Constant(tri) => *tri,
         }
     }
@@ -841,11 +849,11 @@ impl Condition {
     pub fn compile(
         json: &Value,
         at: &str,
-        patterns: &dyn PatternCompiler,
+        platform: &'static dyn Platform,
         saved_groups: &SavedGroups,
     ) -> (Condition, Vec<Diagnostic>) {
         let mut compiler = Compiler {
-            patterns,
+            platform,
             saved_groups,
             diagnostics: Vec::new(),
             nodes: 0,
@@ -865,6 +873,7 @@ impl Condition {
         };
         let condition = Condition {
             root,
+            platform,
             parts,
             at: at.to_owned(),
         };
@@ -876,6 +885,7 @@ impl Condition {
     pub fn always() -> Condition {
         Condition {
             root: Node::All(Vec::new()),
+            platform: &super::platform::NoPatterns,
             parts: Vec::new(),
             at: String::new(),
         }
@@ -891,7 +901,7 @@ impl Condition {
         }
         if let Node::All(children) = &self.root {
             for (child, at) in children.iter().zip(&self.parts) {
-                if child.eval(attributes) != Some(true) {
+                if child.eval(attributes, self.platform) != Some(true) {
                     return Some(at);
                 }
             }
@@ -902,14 +912,14 @@ impl Condition {
     /// Whether `attributes` definitely meet the condition.
     #[must_use]
     pub fn matches(&self, attributes: &Value) -> bool {
-        self.root.eval(attributes) == Some(true)
+        self.root.eval(attributes, self.platform) == Some(true)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::pattern::Regress;
+    use crate::rules::platform::Regress;
 
     fn json(text: &str) -> Value {
         serde_json::from_str(text).expect("test JSON")

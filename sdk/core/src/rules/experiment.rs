@@ -6,7 +6,7 @@
 //! hash attribute, sticky bucket, filters or namespace, condition, prerequisites, and finally
 //! the hash bucket; coverage, forced variations and QA mode are applied last.
 
-use std::collections::BTreeMap;
+use crate::map::Map;
 
 use super::condition::Condition;
 use super::json::{self, Fields};
@@ -180,7 +180,7 @@ pub struct StickyDoc {
     /// Its value, as a string.
     pub attribute_value: String,
     /// `"<experiment key>__<bucket version>"` → variation key.
-    pub assignments: BTreeMap<String, String>,
+    pub assignments: Map<String>,
 }
 
 impl StickyDoc {
@@ -235,7 +235,7 @@ impl StickyDoc {
 }
 
 /// Sticky-bucket documents by key.
-pub type StickyBuckets = BTreeMap<String, StickyDoc>;
+pub type StickyBuckets = Map<StickyDoc>;
 
 /// The key of an experiment's assignment in a sticky-bucket document.
 #[must_use]

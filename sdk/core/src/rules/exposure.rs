@@ -81,13 +81,13 @@ impl Exposures {
 mod tests {
     use super::*;
     use crate::rules::feature::{Evaluator, Feature};
-    use crate::rules::pattern::Regress;
+    use crate::rules::platform::Regress;
     use crate::rules::{SavedGroups, Targeting};
 
     fn features(json: &str) -> crate::rules::Features {
         let groups = SavedGroups::new();
         let targeting = Targeting {
-            patterns: &Regress,
+            platform: &Regress,
             saved_groups: &groups,
         };
         let mut diagnostics = Vec::new();

@@ -6,7 +6,7 @@
 //! share of them), or run an experiment whose variation is the value. Rules can depend on
 //! other features' values (prerequisites) and on hash filters.
 
-use std::collections::BTreeMap;
+use crate::map::Map;
 
 use super::bucket;
 use super::condition::Condition;
@@ -20,7 +20,7 @@ use super::{pointer, Diagnostic, Targeting};
 use crate::value::{Properties, Value};
 
 /// Features by id.
-pub type Features = BTreeMap<String, Feature>;
+pub type Features = Map<Feature>;
 
 /// A feature: a default value and the rules that may override it.
 #[derive(Debug)]
@@ -306,7 +306,7 @@ pub struct Evaluator<'a> {
     /// The project's features.
     pub features: &'a Features,
     /// Variations forced for QA, by experiment key.
-    pub forced_variations: BTreeMap<String, i64>,
+    pub forced_variations: Map<i64>,
     /// The page URL, for `?<experiment>=<variation>` overrides.
     pub url: String,
     /// When false, nobody is in any experiment.
@@ -326,7 +326,7 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             attributes,
             features,
-            forced_variations: BTreeMap::new(),
+            forced_variations: Map::new(),
             url: String::new(),
             enabled: true,
             qa_mode: false,
@@ -570,8 +570,8 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Assignments from the sticky documents of the hash attribute and of the fallback.
-    fn sticky_assignments(&self, experiment: &Experiment) -> BTreeMap<String, String> {
-        let mut assignments = BTreeMap::new();
+    fn sticky_assignments(&self, experiment: &Experiment) -> Map<String> {
+        let mut assignments = Map::new();
         let Some(docs) = &self.sticky else {
             return assignments;
         };
@@ -717,10 +717,10 @@ impl<'a> Evaluator<'a> {
                 result.key.clone(),
             );
             if let Some(docs) = &mut self.sticky {
-                let doc = docs.entry(key).or_insert_with(|| StickyDoc {
+                let doc = docs.get_or_insert_with(&key, || StickyDoc {
                     attribute_name: hash_attribute,
                     attribute_value: value,
-                    assignments: BTreeMap::new(),
+                    assignments: Map::new(),
                 });
                 doc.assignments.insert(entry.0, entry.1);
             }

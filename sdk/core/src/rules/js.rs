@@ -211,20 +211,8 @@ mod tests {
     #[test]
     fn equality_is_strict_and_deep_equality_ignores_key_order() {
         assert!(!strict_equals(&Value::Number(5.0), &Value::from("5")));
-        let a: Value = Value::Object(
-            [
-                ("x".into(), Value::Number(1.0)),
-                ("y".into(), Value::Bool(true)),
-            ]
-            .into(),
-        );
-        let b: Value = Value::Object(
-            [
-                ("y".into(), Value::Bool(true)),
-                ("x".into(), Value::Number(1.0)),
-            ]
-            .into(),
-        );
+        let a: Value = Value::Object([("x", Value::Number(1.0)), ("y", Value::Bool(true))].into());
+        let b: Value = Value::Object([("y", Value::Bool(true)), ("x", Value::Number(1.0))].into());
         assert!(json_equals(&a, &b) && !strict_equals(&a, &b));
     }
 }

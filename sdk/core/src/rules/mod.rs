@@ -24,7 +24,7 @@ pub mod exposure;
 pub mod feature;
 pub mod js;
 pub mod json;
-pub mod pattern;
+pub mod platform;
 pub mod profile;
 pub mod version;
 
@@ -32,14 +32,14 @@ pub use condition::{Condition, SavedGroup, SavedGroups};
 pub use experiment::{Assignment, Experiment, StickyBuckets, StickyDoc};
 pub use feature::{Evaluator, Feature, FeatureResult, Features};
 
-use pattern::PatternCompiler;
+use platform::Platform;
 
 /// What conditions are compiled against: the regex engine of this build and the project's
 /// saved groups.
 #[derive(Clone, Copy)]
 pub struct Targeting<'a> {
-    /// Compiles `$regex` patterns.
-    pub patterns: &'a dyn PatternCompiler,
+    /// Regular expressions and lower-casing.
+    pub platform: &'static dyn Platform,
     /// Saved groups that conditions may refer to.
     pub saved_groups: &'a SavedGroups,
 }
@@ -60,7 +60,7 @@ impl Targeting<'_> {
         at: &str,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Condition {
-        let (condition, found) = Condition::compile(json, at, self.patterns, self.saved_groups);
+        let (condition, found) = Condition::compile(json, at, self.platform, self.saved_groups);
         diagnostics.extend(found);
         condition
     }

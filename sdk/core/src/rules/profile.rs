@@ -40,7 +40,7 @@
 //! [`Profile::to_json`] writes `{"v": 1, …}`; [`Profile::from_json`] reads every version it
 //! knows and starts afresh, saying so, on one it does not (a newer SDK's data).
 
-use std::collections::BTreeMap;
+use crate::map::Map;
 
 use super::json::Fields;
 use crate::time::Millis;
@@ -200,7 +200,7 @@ pub enum Outcome {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Profile {
     /// Per event name.
-    pub events: BTreeMap<String, EventStats>,
+    pub events: Map<EventStats>,
     /// Sessions started.
     pub sessions: u32,
     /// Days with any activity, total.
@@ -208,15 +208,15 @@ pub struct Profile {
     /// All activity per day.
     pub activity: Days,
     /// Page views per path, and when each path was last viewed.
-    pub pages: BTreeMap<String, (u32, Millis)>,
+    pub pages: Map<(u32, Millis)>,
     /// Tours and surveys.
-    pub experiences: BTreeMap<String, ExperienceHistory>,
+    pub experiences: Map<ExperienceHistory>,
     /// When the profile began.
     pub started: Millis,
 }
 
 /// Evicts the entry with the smallest `age` key until `map` fits in `limit`.
-fn evict<V>(map: &mut BTreeMap<String, V>, limit: usize, age: impl Fn(&V) -> Millis) {
+fn evict<V>(map: &mut Map<V>, limit: usize, age: impl Fn(&V) -> Millis) {
     while map.len() > limit {
         let Some(oldest) = map
             .iter()
@@ -253,13 +253,10 @@ impl Profile {
     /// Records an event (page views and custom events alike).
     pub fn record_event(&mut self, name: &str, at: Moment) {
         self.touch_day(at);
-        let stats = self
-            .events
-            .entry(name.to_owned())
-            .or_insert_with(|| EventStats {
-                first_seen: at.now,
-                ..EventStats::default()
-            });
+        let stats = self.events.get_or_insert_with(name, || EventStats {
+            first_seen: at.now,
+            ..EventStats::default()
+        });
         stats.total = stats.total.saturating_add(1);
         stats.last_seen = stats.last_seen.max(at.now);
         stats.first_seen = stats.first_seen.min(at.now);
@@ -270,7 +267,7 @@ impl Profile {
     /// Records a page view of `path` (and the `$pageview` event).
     pub fn record_page_view(&mut self, path: &str, at: Moment) {
         self.record_event(crate::protocol::PAGEVIEW, at);
-        let page = self.pages.entry(path.to_owned()).or_default();
+        let page = self.pages.get_or_insert_with(path, Default::default);
         page.0 = page.0.saturating_add(1);
         page.1 = page.1.max(at.now);
         evict(&mut self.pages, MAX_PAGES, |p| p.1);
@@ -283,7 +280,7 @@ impl Profile {
 
     /// Records what happened with a tour or survey.
     pub fn record_experience(&mut self, id: &str, survey: bool, outcome: Outcome, at: Moment) {
-        let history = self.experiences.entry(id.to_owned()).or_default();
+        let history = self.experiences.get_or_insert_with(id, Default::default);
         history.survey |= survey;
         match outcome {
             Outcome::Seen => {
@@ -471,13 +468,10 @@ impl Profile {
     /// profile into the identified user's): counts add, first/last times widen.
     pub fn merge(&mut self, other: &Profile, at: Moment) {
         for (name, theirs) in &other.events {
-            let ours = self
-                .events
-                .entry(name.clone())
-                .or_insert_with(|| EventStats {
-                    first_seen: theirs.first_seen,
-                    ..EventStats::default()
-                });
+            let ours = self.events.get_or_insert_with(name, || EventStats {
+                first_seen: theirs.first_seen,
+                ..EventStats::default()
+            });
             ours.total = ours.total.saturating_add(theirs.total);
             ours.first_seen = ours.first_seen.min(theirs.first_seen);
             ours.last_seen = ours.last_seen.max(theirs.last_seen);
@@ -485,13 +479,13 @@ impl Profile {
         }
         evict(&mut self.events, MAX_EVENTS, |s| s.last_seen);
         for (path, (views, last)) in &other.pages {
-            let page = self.pages.entry(path.clone()).or_default();
+            let page = self.pages.get_or_insert_with(path, Default::default);
             page.0 = page.0.saturating_add(*views);
             page.1 = page.1.max(*last);
         }
         evict(&mut self.pages, MAX_PAGES, |p| p.1);
         for (id, theirs) in &other.experiences {
-            let ours = self.experiences.entry(id.clone()).or_default();
+            let ours = self.experiences.get_or_insert_with(id, Default::default);
             ours.seen = ours.seen.saturating_add(theirs.seen);
             ours.completed = ours.completed.saturating_add(theirs.completed);
             ours.dismissed = ours.dismissed.saturating_add(theirs.dismissed);
@@ -741,7 +735,7 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::pattern::Regress;
+    use crate::rules::platform::Regress;
     use crate::rules::{Condition, SavedGroups};
 
     const DAY: u64 = 86_400_000;
@@ -863,7 +857,7 @@ mod tests {
         anonymous.record_event("export_clicked", at(6));
         anonymous.record_session();
         user.merge(&anonymous, at(6));
-        let stats = &user.events["export_clicked"];
+        let stats = user.events.get("export_clicked").expect("merged");
         assert_eq!((stats.total, stats.days.count(at(6).day, 30)), (3, 3));
         assert_eq!(
             (user.sessions, user.active_days_total),

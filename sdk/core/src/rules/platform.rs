@@ -1,6 +1,10 @@
-//! Regular expressions for `$regex`, with JavaScript's semantics, behind a trait so that the
-//! core stays free of any engine: the browser SDK passes the browser's own `RegExp`, and
-//! native code (the collector, tests) uses the `regress` crate, an ECMAScript engine.
+//! What the engine asks of the platform it runs on: regular expressions for `$regex` with
+//! JavaScript's semantics, and Unicode lower-casing for the case-insensitive operators.
+//!
+//! Behind a trait, the core stays free of both: the browser SDK passes the browser's own
+//! `RegExp` and `toLowerCase` (so neither a regex engine nor Rust's Unicode case tables
+//! ship in the wasm), and native code (the collector, tests) uses the `regress` crate, an
+//! ECMAScript engine, and Rust's `str::to_lowercase`.
 
 /// A compiled regular expression.
 pub trait Pattern {
@@ -8,21 +12,28 @@ pub trait Pattern {
     fn test(&self, haystack: &str) -> bool;
 }
 
-/// Compiles regular expressions.
-pub trait PatternCompiler {
+/// Regular expressions and lower-casing, as the platform provides them.
+pub trait Platform {
     /// Compiles `source` (JavaScript `RegExp` syntax), case-insensitively if asked. The error
     /// is the engine's explanation, for a diagnostic.
     fn compile(&self, source: &str, ignore_case: bool) -> Result<Box<dyn Pattern>, String>;
+
+    /// `String.prototype.toLowerCase`.
+    fn lowercase(&self, text: &str) -> String;
 }
 
-/// A compiler for builds without a regex engine: every pattern is reported as unavailable,
-/// and its condition does not match.
+/// A platform without a regex engine: every pattern is reported as unavailable, and its
+/// condition does not match.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoPatterns;
 
-impl PatternCompiler for NoPatterns {
+impl Platform for NoPatterns {
     fn compile(&self, _source: &str, _ignore_case: bool) -> Result<Box<dyn Pattern>, String> {
         Err("this build has no regular expression engine".to_owned())
+    }
+
+    fn lowercase(&self, text: &str) -> String {
+        text.to_lowercase()
     }
 }
 
@@ -39,11 +50,15 @@ impl Pattern for regress::Regex {
 }
 
 #[cfg(feature = "regress")]
-impl PatternCompiler for Regress {
+impl Platform for Regress {
     fn compile(&self, source: &str, ignore_case: bool) -> Result<Box<dyn Pattern>, String> {
         let flags = if ignore_case { "i" } else { "" };
         regress::Regex::with_flags(source, flags)
             .map(|regex| Box::new(regex) as Box<dyn Pattern>)
             .map_err(|error| error.to_string())
+    }
+
+    fn lowercase(&self, text: &str) -> String {
+        text.to_lowercase()
     }
 }
