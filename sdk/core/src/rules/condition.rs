@@ -18,7 +18,7 @@ use crate::map::Map;
 
 use super::js;
 use super::platform::{Pattern, Platform};
-use super::version::padded_version;
+use super::version::{compare_with_padded, padded_version};
 use super::{pointer, Diagnostic, Severity};
 use crate::value::Value;
 
@@ -527,11 +527,26 @@ impl Compiler<'_> {
                 }
             },
             "$in" | "$nin" | "$ini" | "$nini" => match arg {
-                Value::Array(values) => Op::In {
-                    values: values.clone(),
-                    ignore_case: matches!(op, "$ini" | "$nini"),
-                    negate: op.starts_with("$n"),
-                },
+                Value::Array(values) => {
+                    let ignore_case = matches!(op, "$ini" | "$nini");
+                    let values = if ignore_case {
+                        // Folded once here, so evaluation folds only the attribute.
+                        values
+                            .iter()
+                            .map(|v| match v {
+                                Value::String(s) => Value::String(self.platform.lowercase(s)),
+                                other => other.clone(),
+                            })
+                            .collect()
+                    } else {
+                        values.clone()
+                    };
+                    Op::In {
+                        values,
+                        ignore_case,
+                        negate: op.starts_with("$n"),
+                    }
+                }
                 _ => self.invalid(at, op, "takes an array of values"),
             },
             "$regex" | "$regexi" | "$notRegex" | "$notRegexi" => match arg {
@@ -695,17 +710,28 @@ fn lookup<'a>(root: &'a Value, path: &[String]) -> &'a Value {
     current
 }
 
+/// Whether `actual` lower-cased equals `folded` (already lower-cased). ASCII text is compared
+/// in place (ASCII lower-casing is the same everywhere); other text asks the platform.
+fn equals_folded(actual: &str, folded: &str, platform: &dyn Platform) -> bool {
+    if actual.is_ascii() {
+        actual.len() == folded.len()
+            && actual
+                .bytes()
+                .zip(folded.bytes())
+                .all(|(a, b)| a.to_ascii_lowercase() == b)
+    } else {
+        platform.lowercase(actual) == folded
+    }
+}
+
 /// `$in`: the attribute, or any element of an array attribute, is one of the values. Arrays
-/// and objects are never members.
+/// and objects are never members. With `ignore_case`, the values are already folded.
 fn is_in(actual: &Value, values: &[Value], ignore_case: bool, platform: &dyn Platform) -> bool {
     let member = |candidate: &Value| match candidate {
         Value::Array(_) | Value::Object(_) => false,
-        Value::String(a) if ignore_case => {
-            let a = platform.lowercase(a);
-            values
-                .iter()
-                .any(|v| matches!(v, Value::String(b) if platform.lowercase(b) == a))
-        }
+        Value::String(a) if ignore_case => values
+            .iter()
+            .any(|v| matches!(v, Value::String(b) if equals_folded(a, b, platform))),
         _ => values.iter().any(|v| js::strict_equals(candidate, v)),
     };
     match actual {
@@ -744,7 +770,7 @@ impl Test {
             Test::IsNull => Some(matches!(value, Value::Null)),
             Test::DeepEquals(expected) => Some(js::json_equals(value, expected)),
             Test::EqualsIgnoringCase(expected) => {
-                Some(matches!(value, Value::String(s) if platform.lowercase(s) == *expected))
+                Some(matches!(value, Value::String(s) if equals_folded(s, expected, platform)))
             }
             Test::Operators(ops) => all_of(ops.iter().map(|op| op.eval(value, platform))),
         }
@@ -824,7 +850,7 @@ impl Op {
                 if !comparable {
                     return definite(matches!(kind, VersionOp::Ne));
                 }
-                let order = js::compare_strings(&padded_version(actual), expected);
+                let order = compare_with_padded(actual, expected);
                 definite(match kind {
                     VersionOp::Eq => order.is_eq(),
                     VersionOp::Ne => order.is_ne(),

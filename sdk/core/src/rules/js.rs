@@ -168,6 +168,10 @@ fn push_decimal(out: &mut String, mut n: u32) {
 /// Compares two strings as JavaScript does: by UTF-16 code units.
 #[must_use]
 pub fn compare_strings(a: &str, b: &str) -> Ordering {
+    // UTF-8 byte order is code point order, which is UTF-16 order for ASCII.
+    if a.is_ascii() && b.is_ascii() {
+        return a.as_bytes().cmp(b.as_bytes());
+    }
     a.encode_utf16().cmp(b.encode_utf16())
 }
 

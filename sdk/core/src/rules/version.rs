@@ -5,31 +5,65 @@
 use super::js;
 use crate::value::Value;
 
+/// Writes the padded form of a version, piece by piece, to `emit`.
+fn pad(text: &str, mut emit: impl FnMut(&str)) {
+    let text = if text.is_empty() { "0" } else { text };
+    let text = text.strip_prefix('v').unwrap_or(text);
+    let text = text.split_once('+').map_or(text, |(before, _)| before);
+    let mut parts = 0;
+    for (i, part) in text.split(['-', '.']).enumerate() {
+        if i > 0 {
+            emit("-");
+        }
+        if !part.is_empty() && part.len() < 5 && part.bytes().all(|b| b.is_ascii_digit()) {
+            emit(&"    "[..5 - part.len()]);
+        }
+        emit(part);
+        parts += 1;
+    }
+    if parts == 3 {
+        emit("-~");
+    }
+}
+
+fn text_of(input: &Value) -> std::borrow::Cow<'_, str> {
+    match input {
+        Value::Number(n) => std::borrow::Cow::Owned(js::number_to_string(*n)),
+        Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+        _ => std::borrow::Cow::Borrowed("0"),
+    }
+}
+
 /// The padded, comparable form of a version.
 #[must_use]
 pub fn padded_version(input: &Value) -> String {
-    let text = match input {
-        Value::Number(n) => js::number_to_string(*n),
-        Value::String(s) if !s.is_empty() => s.clone(),
-        _ => "0".to_owned(),
-    };
-    let text = text.strip_prefix('v').unwrap_or(&text);
-    let text = text.split_once('+').map_or(text, |(before, _)| before);
-    let mut parts: Vec<&str> = text.split(['-', '.']).collect();
-    if parts.len() == 3 {
-        parts.push("~");
-    }
-    let mut out = String::with_capacity(parts.len() * 6);
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            out.push('-');
-        }
-        if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
-            out.extend(std::iter::repeat_n(' ', 5usize.saturating_sub(part.len())));
-        }
-        out.push_str(part);
-    }
+    let mut out = String::new();
+    pad(&text_of(input), |piece| out.push_str(piece));
     out
+}
+
+/// Compares a version with an already padded one, as JavaScript compares the padded strings.
+/// Evaluation calls this for every version condition, so the attribute's padded form is
+/// built on the stack when it fits.
+#[must_use]
+pub fn compare_with_padded(input: &Value, padded: &str) -> std::cmp::Ordering {
+    let text = text_of(input);
+    let mut buffer = [0u8; 64];
+    let mut len = 0;
+    let mut fits = true;
+    pad(&text, |piece| {
+        match buffer.get_mut(len..len + piece.len()) {
+            Some(slot) if fits => {
+                slot.copy_from_slice(piece.as_bytes());
+                len += piece.len();
+            }
+            _ => fits = false,
+        }
+    });
+    match std::str::from_utf8(&buffer[..len]) {
+        Ok(ours) if fits => js::compare_strings(ours, padded),
+        _ => js::compare_strings(&padded_version(input), padded),
+    }
 }
 
 #[cfg(test)]
@@ -45,7 +79,12 @@ mod tests {
         check("1.2.3", "    1-    2-    3-~");
         check("v1.2.3-rc.1+build.5", "    1-    2-    3-rc-    1");
         check("", "    0");
+        check("1.2.3.4", "    1-    2-    3-    4");
+        check("123456.1.2", "123456-    1-    2-~");
         assert!(padded_version(&Value::from("1.0.0")) > padded_version(&Value::from("1.0.0-beta")));
         assert!(padded_version(&Value::from("1.10.0")) > padded_version(&Value::from("1.9.0")));
+        let padded = padded_version(&Value::from("2.1.0"));
+        assert!(compare_with_padded(&Value::from("2.10.0"), &padded).is_gt());
+        assert!(compare_with_padded(&Value::from("v2.1.0+build"), &padded).is_eq());
     }
 }
