@@ -485,6 +485,7 @@ impl Experience {
         let problem =
             |code: &'static str, field: &str, message: &str, diagnostics: &mut Vec<Diagnostic>| {
                 diagnostics.push(Diagnostic {
+                    subject: String::new(),
                     severity: Severity::Error,
                     code,
                     pointer: pointer(at, field),
@@ -631,7 +632,8 @@ fn read_triggers(json: &Value, at: &str, diagnostics: &mut Vec<Diagnostic>) -> V
         match parsed {
             Some(t) => triggers.push(t),
             None => diagnostics.push(Diagnostic {
-                severity: Severity::Error,
+            subject: String::new(),
+            severity: Severity::Error,
                 code: "invalid_trigger",
                 pointer: here,
                 message: "a trigger is {\"page_view\": [url patterns] or true}, {\"event\": name}, {\"element\": selector}, {\"time_on_page_ms\": n} or {\"exit_intent\": true}".into(),

@@ -243,6 +243,7 @@ fn split_path(path: &str) -> Vec<String> {
 impl Compiler<'_> {
     fn report(&mut self, severity: Severity, code: &'static str, at: &str, message: String) {
         self.diagnostics.push(Diagnostic {
+            subject: String::new(),
             severity,
             code,
             pointer: at.to_owned(),

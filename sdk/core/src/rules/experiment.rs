@@ -266,6 +266,7 @@ impl Experiment {
     ) -> Option<Experiment> {
         let Some(variations) = json.array_field("variations") else {
             diagnostics.push(Diagnostic {
+                subject: String::new(),
                 severity: Severity::Error,
                 code: "experiment_without_variations",
                 pointer: super::pointer(at, "variations"),

@@ -3,6 +3,7 @@
 //!
 //! Everything here is pure: attributes and time come in as values, and decisions come out.
 //!
+//! - [`config`]: [`RuleSet`], a project's rules compiled in one go when a config loads.
 //! - [`condition`]: compiling and evaluating conditions.
 //! - [`js`]: JavaScript's value semantics, which the condition language is defined by.
 //! - [`version`]: comparable version strings for `$vgt` and friends.
@@ -19,6 +20,7 @@
 pub mod arbitration;
 pub mod bucket;
 pub mod condition;
+pub mod config;
 pub mod experiment;
 pub mod exposure;
 pub mod feature;
@@ -29,6 +31,7 @@ pub mod profile;
 pub mod version;
 
 pub use condition::{Condition, SavedGroup, SavedGroups};
+pub use config::RuleSet;
 pub use experiment::{Assignment, Experiment, StickyBuckets, StickyDoc};
 pub use feature::{Evaluator, Feature, FeatureResult, Features};
 
@@ -98,6 +101,8 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// A stable, machine-readable code (`unknown_operator`).
     pub code: &'static str,
+    /// The feature or experience the problem is in (empty where there is none).
+    pub subject: String,
     /// The JSON pointer of the offending part (`/rules/2/condition/country/$in`).
     pub pointer: String,
     /// What is wrong, for a person.
