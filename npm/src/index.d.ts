@@ -29,6 +29,8 @@ export interface Waymark {
   flush(): void;
   /** Stops the SDK, sends what is pending and restores what it changed on the page. */
   shutdown(): void;
+  /** The behaviour profile as targeting conditions see it (`behavior.*`), for checking targeting. */
+  readonly behavior: Record<string, unknown>;
   /** This browser's anonymous id (a UUID v7). */
   readonly anonymousId: string;
   readonly ready: true;

@@ -48,6 +48,9 @@ function facade(core) {
     get anonymousId() {
       return guard('anonymousId', () => core.anonymousId)();
     },
+    get behavior() {
+      return guard('behavior', () => core.behavior)();
+    },
     ready: true,
   };
   api.replay = guard('replay', (entries) => {
@@ -73,5 +76,6 @@ function upgrade(stub, api) {
   api.replay(entries);
   for (const method of [...METHODS, 'shutdown', 'replay']) stub[method] = api[method];
   Object.defineProperty(stub, 'anonymousId', { get: () => api.anonymousId, configurable: true });
+  Object.defineProperty(stub, 'behavior', { get: () => api.behavior, configurable: true });
   stub.ready = true;
 }

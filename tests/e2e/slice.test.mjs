@@ -31,6 +31,13 @@ test('page views, an SPA navigation, a click and a reload arrive exactly once, u
   await page.reload(); // the pending click leaves by beacon on pagehide
   await sdkReady(page);
   const anonymousId = await page.evaluate(() => window.waymark.anonymousId);
+  // The behaviour profile lives on in the browser across the reload.
+  const behavior = await page.evaluate(() => window.waymark.behavior);
+  assert.equal(behavior.page_views.total, 3);
+  assert.equal(behavior.page_views.path['/invoices'], 2);
+  assert.equal(behavior.event.invoice_created.count_today, 1);
+  assert.equal(behavior.sessions.count, 1);
+  assert.ok(behavior.engagement > 0 && behavior.engagement <= 1);
   await context.close(); // the last page view leaves by beacon too
 
   const rows = await eventually(() => { const r = events(); return r.length >= 4 && r; }, {

@@ -9,6 +9,8 @@
 //! - [`map`]: [`Map`], the small insertion-ordered string-keyed map used throughout.
 //! - [`value`]: [`Value`] and [`Properties`], the JSON data model of event properties and
 //!   traits (the browser build has no `serde_json`).
+//! - [`encode`]: JSON output for the wire types, written without serde (the browser's
+//!   send path).
 //! - [`id`]: UUID v7 generation from a timestamp and caller-supplied randomness.
 //! - [`protocol`]: the wire types: [`Event`], [`Batch`], [`ConfigEnvelope`], and limits.
 //! - [`session`]: when a session continues and when a new one starts.
@@ -17,6 +19,7 @@
 //! - [`rules`]: the decision engine: targeting conditions, hashing and bucketing.
 #![deny(missing_docs)]
 
+pub mod encode;
 pub mod id;
 pub mod map;
 pub mod navigation;

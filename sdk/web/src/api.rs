@@ -77,6 +77,15 @@ impl Waymark {
         self.sdk.page();
     }
 
+    /// The behaviour profile as targeting conditions see it (`behavior.*`), to check
+    /// targeting while building it.
+    #[wasm_bindgen(getter)]
+    pub fn behavior(&self) -> JsValue {
+        convert::to_js(&waymark_core::encode::WriteJson::to_json_string(
+            &self.sdk.behavior(),
+        ))
+    }
+
     /// Sends every pending event now.
     pub fn flush(&self) {
         self.sdk.flush();

@@ -2,6 +2,7 @@
 
 use wasm_bindgen::JsValue;
 use waymark_core::id::Entropy;
+use waymark_core::rules::profile::Moment;
 use waymark_core::{Context, Millis, Page, SdkInfo, Viewport};
 
 /// The SDK's name and version, on every event.
@@ -12,6 +13,13 @@ pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The current time.
 pub fn now() -> Millis {
     Millis::from_js(js_sys::Date::now())
+}
+
+/// Now, with the user's local day, for the behaviour profile's daily counts.
+pub fn moment(now: Millis) -> Moment {
+    // getTimezoneOffset is UTC minus local time, in minutes.
+    let offset = -js_sys::Date::new_0().get_timezone_offset();
+    Moment::local(now, offset as i32)
 }
 
 /// Ten random bytes for an id, from `crypto.getRandomValues`, or `Math.random` where a

@@ -124,7 +124,7 @@ fn a_stored_session_reads_back() {
         started_at: Millis(1_000),
         last_activity: Millis(2_000),
     };
-    let json = convert::to_json(&session).unwrap();
+    let json = waymark_core::encode::WriteJson::to_json_string(&session);
     assert_eq!(convert::session_from_json(&json), Some(session));
     assert_eq!(convert::session_from_json("{\"id\":\"nope\"}"), None);
     assert_eq!(convert::session_from_json("not json"), None);
@@ -263,4 +263,87 @@ fn case_insensitive_operators_lower_case_as_javascript_does() {
         a.matches(&attributes(r#"{ "city": "i̇stanbul" }"#)),
         "İ lower-cases to i + combining dot"
     );
+}
+
+fn at_path(value: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(value.clone(), |v, key| {
+        js_sys::Reflect::get(&v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    })
+}
+
+fn start(project: &str) -> crate::Waymark {
+    let options = js(&format!(
+        "({{ project: '{project}', key: 'pk_test', host: 'http://127.0.0.1:9' }})"
+    ));
+    crate::Waymark::start(options).map_err(|_| ()).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn the_behaviour_profile_counts_events_and_persists_across_starts() {
+    let first = start("profile-test");
+    for _ in 0..3 {
+        first.track(
+            "export_clicked".into(),
+            JsValue::UNDEFINED,
+            JsValue::UNDEFINED,
+        );
+    }
+    assert_eq!(
+        at_path(&first.behavior(), "event.export_clicked.count_today").as_f64(),
+        Some(3.0)
+    );
+    assert_eq!(
+        at_path(&first.behavior(), "sessions.count").as_f64(),
+        Some(1.0)
+    );
+    first.shutdown();
+    let second = start("profile-test");
+    second.track(
+        "export_clicked".into(),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    );
+    assert_eq!(
+        at_path(&second.behavior(), "event.export_clicked.total").as_f64(),
+        Some(4.0)
+    );
+    assert_eq!(
+        at_path(&second.behavior(), "sessions.count").as_f64(),
+        Some(1.0),
+        "the session continues"
+    );
+    second.shutdown();
+}
+
+#[wasm_bindgen_test]
+fn identify_merges_the_anonymous_profile_into_the_users_stored_profile() {
+    use waymark_core::encode::WriteJson;
+    use waymark_core::rules::profile::{Moment, Profile};
+    let mut theirs = Profile::new(Millis(1_700_000_000_000));
+    for _ in 0..5 {
+        theirs.record_event(
+            "export_clicked",
+            Moment::local(Millis(1_700_000_000_000), 0),
+        );
+    }
+    let local = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    local
+        .set_item(
+            "waymark:merge-test:profile@user_9",
+            &theirs.to_json().to_json_string(),
+        )
+        .unwrap();
+
+    let sdk = start("merge-test");
+    sdk.track(
+        "export_clicked".into(),
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    );
+    sdk.identify("user_9".into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
+    assert_eq!(
+        at_path(&sdk.behavior(), "event.export_clicked.total").as_f64(),
+        Some(6.0)
+    );
+    sdk.shutdown();
 }

@@ -3,13 +3,12 @@
 //!
 //! Reading goes by hand through `js_sys` rather than serde: serde's deserialization errors
 //! would bring float formatting and `core::fmt` into the wasm for messages nobody reads.
-//! Writing uses `serde-wasm-bindgen` and the browser's `JSON.stringify`.
+//! Writing JSON is `waymark_core::encode`'s job: straight to a string, no serde.
 //!
 //! Values from the page go through `JSON.parse(JSON.stringify(value))` first, so that the
 //! SDK records exactly what JSON can carry: dates become ISO strings, functions and
 //! `undefined` disappear, and cycles or `BigInt`s give a clear error instead of a crash.
 
-use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use waymark_core::{Millis, Properties, Session, Uuid, Value};
 
@@ -148,14 +147,18 @@ pub fn json(value: &JsValue) -> Result<Value, &'static str> {
     json_value(&plain, 0).ok_or("the value nests deeper than 32 levels")
 }
 
-/// Serializes a value to a JSON string with the browser's own `JSON.stringify`.
-pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Option<String> {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let js = value.serialize(&serializer).ok()?;
-    js_sys::JSON::stringify(&js).ok().map(String::from)
+/// Parses a JSON string with `JSON.parse` into a [`Value`].
+pub fn value_from_json(json: &str) -> Option<Value> {
+    let js = js_sys::JSON::parse(json).ok()?;
+    json_value(&js, 0)
 }
 
-/// Reads a session stored by [`to_json`]. `None` if it is missing or not one of ours.
+/// A value written by `waymark_core::encode`, as a plain JavaScript value.
+pub fn to_js(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
+}
+
+/// Reads a session stored as JSON (`Session::to_json_string`). `None` if it is missing or not one of ours.
 pub fn session_from_json(json: &str) -> Option<Session> {
     let js = js_sys::JSON::parse(json).ok()?;
     let id = Uuid::try_parse(&field(&js, "id").as_string()?).ok()?;

@@ -32,6 +32,11 @@
     )
 )]
 
+/// The allocator: smaller in the module than Rust's default dlmalloc, and faster.
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 mod api;
 mod audience;
 mod browser;

@@ -10,10 +10,13 @@ use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
+use waymark_core::encode::WriteJson;
 use waymark_core::navigation::is_new_page;
 use waymark_core::protocol::{IDENTIFY, PAGEVIEW};
+use waymark_core::rules::profile::{FormatProblem, Profile};
 use waymark_core::{
     BatchId, BatchPolicy, BatchRef, Event, IdGenerator, Millis, Properties, Queue, Session, Uuid,
+    Value,
 };
 
 use crate::browser;
@@ -32,6 +35,10 @@ struct State {
     /// The referrer of the current page: `document.referrer` at first, then the previous
     /// page's URL after each single-page navigation.
     referrer: String,
+    /// What this browser's user has done, for behavioural targeting.
+    profile: Profile,
+    /// The profile changed since it was last stored.
+    profile_dirty: bool,
 }
 
 /// Which pending events a drain sends.
@@ -68,6 +75,24 @@ impl std::fmt::Debug for Sdk {
     }
 }
 
+/// Reads a stored profile. A profile written by a newer SDK is set aside with a warning
+/// rather than misread.
+fn load_profile(storage: &Storage, key: &str) -> Option<Profile> {
+    let value = storage
+        .get(key)
+        .and_then(|json| convert::value_from_json(&json))?;
+    match Profile::from_json(&value) {
+        Ok(profile) => Some(profile),
+        Err(FormatProblem::UnknownVersion(_)) => {
+            browser::warn(
+                "the stored behaviour profile is from a newer SDK; a fresh one is kept instead",
+            );
+            None
+        }
+        Err(FormatProblem::NotAProfile) => None,
+    }
+}
+
 fn encode_uuid(id: Uuid) -> String {
     // The hyphenated encoder writes into a buffer without `core::fmt`, which keeps the
     // formatting machinery out of the wasm.
@@ -98,6 +123,8 @@ impl Sdk {
             );
         }
         let user_id = storage.get(storage::USER_ID);
+        let profile = load_profile(&storage, storage::PROFILE)
+            .unwrap_or_else(|| Profile::new(browser::now()));
         let mut batch_url = options.host;
         batch_url.push_str("/v1/batch");
         let sdk = Rc::new(Sdk {
@@ -111,6 +138,8 @@ impl Sdk {
                 user_id,
                 page_url: None,
                 referrer: browser::document_referrer(),
+                profile,
+                profile_dirty: false,
             }),
             flush_timer: RefCell::new(None),
             page_timer: RefCell::new(None),
@@ -196,6 +225,20 @@ impl Sdk {
             })
             .unwrap_or(false);
         self.storage.set(storage::USER_ID, &user_id);
+        if !unchanged {
+            // The same person may have used this browser before under this user id: their
+            // stored profile takes in what was done anonymously.
+            let stored = load_profile(&self.storage, &storage::user_profile(&user_id));
+            let moment = browser::moment(browser::now());
+            self.with_state(|s| {
+                if let Some(mut theirs) = stored {
+                    theirs.merge(&s.profile, moment);
+                    s.profile = theirs;
+                }
+                s.profile_dirty = true;
+            });
+            self.persist_profile();
+        }
         if !(unchanged && traits.is_empty()) {
             self.record(IDENTIFY.to_owned(), Properties::new(), Some(traits), at);
         }
@@ -250,8 +293,19 @@ impl Sdk {
             .get(storage::SESSION)
             .and_then(|json| convert::session_from_json(&json));
         let queued = self.with_state(|s| {
-            let (session, _) =
+            let (session, new_session) =
                 Session::resume(stored_session, now, || s.ids.next(now, browser::entropy()));
+            let moment = browser::moment(now);
+            if new_session {
+                s.profile.record_session();
+            }
+            let context = browser::context(&s.referrer);
+            if name == PAGEVIEW {
+                s.profile.record_page_view(&context.page.path, moment);
+            } else {
+                s.profile.record_event(&name, moment);
+            }
+            s.profile_dirty = true;
             let event = Event {
                 id: s.ids.next(now, browser::entropy()),
                 name,
@@ -261,14 +315,13 @@ impl Sdk {
                 session_id: session.id,
                 properties,
                 traits,
-                context: browser::context(&s.referrer),
+                context,
             };
             (session, s.queue.push(event, now))
         });
         let Some((session, due)) = queued else { return };
-        if let Some(json) = convert::to_json(&session) {
-            self.storage.set(storage::SESSION, &json);
-        }
+        self.storage
+            .set(storage::SESSION, &session.to_json_string());
         if due.is_some() {
             self.drain(Drain::Due);
         } else {
@@ -281,7 +334,33 @@ impl Sdk {
         self.drain(Drain::All);
     }
 
+    /// Stores the profile if it changed: on every flush rather than every event, so that a
+    /// burst of events costs one write.
+    fn persist_profile(&self) {
+        let stored = self.with_state(|s| {
+            if !s.profile_dirty {
+                return None;
+            }
+            s.profile_dirty = false;
+            Some((s.profile.to_json().to_json_string(), s.user_id.clone()))
+        });
+        if let Some((json, user_id)) = stored.flatten() {
+            self.storage.set(storage::PROFILE, &json);
+            if let Some(user_id) = user_id {
+                self.storage.set(&storage::user_profile(&user_id), &json);
+            }
+        }
+    }
+
+    /// The `behavior` attributes that targeting conditions see.
+    pub fn behavior(&self) -> Value {
+        let moment = browser::moment(browser::now());
+        self.with_state(|s| s.profile.attributes(moment))
+            .unwrap_or_default()
+    }
+
     fn drain(self: &Rc<Self>, mode: Drain) {
+        self.persist_profile();
         let now = browser::now();
         let max_bytes = if mode == Drain::Unload {
             BEACON_MAX_BYTES
@@ -295,21 +374,14 @@ impl Sdk {
                 }
                 let id = s.queue.take_batch(max_bytes)?;
                 let events = s.queue.in_flight(id).unwrap_or_default();
-                Some((
-                    id,
-                    convert::to_json(&BatchRef {
-                        key: &self.key,
-                        sent_at: now,
-                        events,
-                    }),
-                ))
+                let batch = BatchRef {
+                    key: &self.key,
+                    sent_at: now,
+                    events,
+                };
+                Some((id, batch.to_json_string()))
             });
             let Some(Some((id, body))) = next else { break };
-            let Some(body) = body else {
-                browser::warn("a batch could not be serialized; its events are dropped");
-                self.with_state(|s| s.queue.acknowledge(id));
-                continue;
-            };
             if mode == Drain::Unload && transport::beacon(&self.batch_url, &body) {
                 // The browser now owns delivery; there will be no answer to wait for.
                 self.with_state(|s| s.queue.acknowledge(id));

@@ -10,6 +10,18 @@ pub const ANONYMOUS_ID: &str = "anonymous_id";
 pub const SESSION: &str = "session";
 /// The identified user id.
 pub const USER_ID: &str = "user_id";
+/// The behaviour profile of this browser (the current user's, once identified).
+pub const PROFILE: &str = "profile";
+
+/// The key of an identified user's behaviour profile, kept so that it can take in the
+/// anonymous profile when the same user identifies again after logging out.
+pub fn user_profile(user_id: &str) -> String {
+    let mut key = String::with_capacity(PROFILE.len() + 1 + user_id.len());
+    key.push_str(PROFILE);
+    key.push('@');
+    key.push_str(user_id);
+    key
+}
 
 /// A project's storage.
 pub struct Storage {

@@ -90,12 +90,11 @@ pub struct Days(Vec<(i64, u32)>);
 
 impl Days {
     fn add(&mut self, day: i64, n: u32) {
-        match self.0.iter_mut().find(|(d, _)| *d == day) {
-            Some((_, count)) => *count = count.saturating_add(n),
-            None => {
-                self.0.push((day, n));
-                self.0.sort_unstable_by_key(|(d, _)| *d);
-            }
+        // Kept in day order by inserting in place: no sort (and no sort code in the wasm).
+        match self.0.iter().position(|(d, _)| *d >= day) {
+            Some(i) if self.0[i].0 == day => self.0[i].1 = self.0[i].1.saturating_add(n),
+            Some(i) => self.0.insert(i, (day, n)),
+            None => self.0.push((day, n)),
         }
         self.trim(day);
     }
@@ -386,23 +385,17 @@ impl Profile {
         for (name, stats) in &self.events {
             events.insert(
                 name.clone(),
-                Value::Object(Properties::from([
+                object(vec![
+                    ("count_today", num(f64::from(stats.days.count(at.day, 1)))),
+                    ("count_7d", num(f64::from(stats.days.count(at.day, 7)))),
                     (
-                        "count_today".to_owned(),
-                        num(f64::from(stats.days.count(at.day, 1))),
-                    ),
-                    (
-                        "count_7d".to_owned(),
-                        num(f64::from(stats.days.count(at.day, 7))),
-                    ),
-                    (
-                        "count_30d".to_owned(),
+                        "count_30d",
                         num(f64::from(stats.days.count(at.day, WINDOW_DAYS))),
                     ),
-                    ("total".to_owned(), num(stats.total as f64)),
-                    ("first_seen".to_owned(), num(stats.first_seen.0 as f64)),
-                    ("last_seen".to_owned(), num(stats.last_seen.0 as f64)),
-                ])),
+                    ("total", num(stats.total as f64)),
+                    ("first_seen", num(stats.first_seen.0 as f64)),
+                    ("last_seen", num(stats.last_seen.0 as f64)),
+                ]),
             );
             days_since.insert(name.clone(), num(days_between(stats.last_seen, at.now)));
         }
@@ -414,19 +407,16 @@ impl Profile {
         }
         let mut experiences = Properties::new();
         for (id, h) in &self.experiences {
-            let mut entry = Properties::from([
-                ("seen".to_owned(), num(f64::from(h.seen))),
-                ("completed".to_owned(), num(f64::from(h.completed))),
-                ("dismissed".to_owned(), num(f64::from(h.dismissed))),
-                ("answered".to_owned(), num(f64::from(h.answered))),
-            ]);
+            let mut fields = vec![
+                ("seen", num(f64::from(h.seen))),
+                ("completed", num(f64::from(h.completed))),
+                ("dismissed", num(f64::from(h.dismissed))),
+                ("answered", num(f64::from(h.answered))),
+            ];
             if let Some(last) = h.last_seen {
-                entry.insert(
-                    "days_since_seen".to_owned(),
-                    num(days_between(last, at.now)),
-                );
+                fields.push(("days_since_seen", num(days_between(last, at.now))));
             }
-            experiences.insert(id.clone(), Value::Object(entry));
+            experiences.insert(id.clone(), object(fields));
         }
         let active_30d = self
             .activity
@@ -434,34 +424,31 @@ impl Profile {
             .iter()
             .filter(|(d, n)| *n > 0 && at.day - *d < WINDOW_DAYS && *d <= at.day)
             .count();
-        Value::Object(Properties::from([
-            ("event".to_owned(), Value::Object(events)),
-            ("days_since".to_owned(), Value::Object(days_since)),
+        object(vec![
+            ("event", Value::Object(events)),
+            ("days_since", Value::Object(days_since)),
             (
-                "sessions".to_owned(),
-                Value::Object(Properties::from([(
-                    "count".to_owned(),
-                    num(f64::from(self.sessions)),
-                )])),
+                "sessions",
+                object(vec![("count", num(f64::from(self.sessions)))]),
             ),
             (
-                "active_days".to_owned(),
-                Value::Object(Properties::from([
-                    ("count_30d".to_owned(), num(active_30d as f64)),
-                    ("total".to_owned(), num(f64::from(self.active_days_total))),
-                ])),
+                "active_days",
+                object(vec![
+                    ("count_30d", num(active_30d as f64)),
+                    ("total", num(f64::from(self.active_days_total))),
+                ]),
             ),
             (
-                "page_views".to_owned(),
-                Value::Object(Properties::from([
-                    ("total".to_owned(), num(total_views as f64)),
-                    ("path".to_owned(), Value::Object(paths)),
-                ])),
+                "page_views",
+                object(vec![
+                    ("total", num(total_views as f64)),
+                    ("path", Value::Object(paths)),
+                ]),
             ),
-            ("experience".to_owned(), Value::Object(experiences)),
-            ("engagement".to_owned(), num(self.engagement(at))),
-            ("churn_risk".to_owned(), num(self.churn_risk(at))),
-        ]))
+            ("experience", Value::Object(experiences)),
+            ("engagement", num(self.engagement(at))),
+            ("churn_risk", num(self.churn_risk(at))),
+        ])
     }
 
     /// Folds another profile of the same person into this one (the anonymous browser's
@@ -493,8 +480,14 @@ impl Profile {
             ours.last_seen = ours.last_seen.max(theirs.last_seen);
             ours.last_completed = ours.last_completed.max(theirs.last_completed);
             ours.last_answered = ours.last_answered.max(theirs.last_answered);
-            ours.dismissals.extend(&theirs.dismissals);
-            ours.dismissals.sort_unstable();
+            for &time in &theirs.dismissals {
+                let at = ours
+                    .dismissals
+                    .iter()
+                    .position(|t| *t > time)
+                    .unwrap_or(ours.dismissals.len());
+                ours.dismissals.insert(at, time);
+            }
             let excess = ours.dismissals.len().saturating_sub(MAX_DISMISSALS);
             ours.dismissals.drain(..excess);
             ours.survey |= theirs.survey;
@@ -520,6 +513,15 @@ impl Profile {
     }
 }
 
+/// Builds a JSON object from its fields (one code path for every object the profile writes).
+fn object(fields: Vec<(&str, Value)>) -> Value {
+    let mut map = Properties::with_capacity(fields.len());
+    for (key, value) in fields {
+        map.insert(key.to_owned(), value);
+    }
+    Value::Object(map)
+}
+
 fn millis_value(m: Millis) -> Value {
     Value::Number(m.0 as f64)
 }
@@ -536,24 +538,23 @@ fn days_value(days: &Days) -> Value {
 }
 
 fn read_days(value: Option<&Value>) -> Days {
+    let mut days = Days::default();
     let Some(Value::Array(items)) = value else {
-        return Days::default();
+        return days;
     };
-    let mut days: Vec<(i64, u32)> = items
-        .iter()
-        .filter_map(|item| match item {
-            Value::Array(pair) => match pair.as_slice() {
-                [Value::Number(d), Value::Number(n)] if d.is_finite() && *n >= 0.0 => {
-                    Some((*d as i64, *n as u32))
+    let mut latest = i64::MIN;
+    for item in items {
+        if let Value::Array(pair) = item {
+            if let [Value::Number(d), Value::Number(n)] = pair.as_slice() {
+                if d.is_finite() && *n >= 0.0 {
+                    latest = latest.max(*d as i64);
+                    days.add(*d as i64, *n as u32);
                 }
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    days.sort_unstable_by_key(|(d, _)| *d);
-    days.dedup_by_key(|(d, _)| *d);
-    Days(days)
+            }
+        }
+    }
+    days.trim(latest);
+    days
 }
 
 fn read_millis(value: Option<&Value>) -> Option<Millis> {
@@ -583,74 +584,58 @@ impl Profile {
     /// The profile in its stored form (format version [`FORMAT_VERSION`]).
     #[must_use]
     pub fn to_json(&self) -> Value {
-        let events = self
-            .events
-            .iter()
-            .map(|(name, s)| {
+        let number = |n: f64| Value::Number(n);
+        let mut events = Properties::with_capacity(self.events.len());
+        for (name, stats) in &self.events {
+            let stats = object(vec![
+                ("t", number(stats.total as f64)),
+                ("f", millis_value(stats.first_seen)),
+                ("l", millis_value(stats.last_seen)),
+                ("d", days_value(&stats.days)),
+            ]);
+            events.insert(name.clone(), stats);
+        }
+        let mut pages = Properties::with_capacity(self.pages.len());
+        for (path, (views, last)) in &self.pages {
+            pages.insert(
+                path.clone(),
+                Value::Array(vec![number(f64::from(*views)), millis_value(*last)]),
+            );
+        }
+        let mut experiences = Properties::with_capacity(self.experiences.len());
+        for (id, h) in &self.experiences {
+            let mut fields = vec![
+                ("s", number(f64::from(h.seen))),
+                ("c", number(f64::from(h.completed))),
+                ("x", number(f64::from(h.dismissed))),
+                ("a", number(f64::from(h.answered))),
                 (
-                    name.clone(),
-                    Value::Object(Properties::from([
-                        ("t".to_owned(), Value::Number(s.total as f64)),
-                        ("f".to_owned(), millis_value(s.first_seen)),
-                        ("l".to_owned(), millis_value(s.last_seen)),
-                        ("d".to_owned(), days_value(&s.days)),
-                    ])),
-                )
-            })
-            .collect();
-        let pages = self
-            .pages
-            .iter()
-            .map(|(path, (views, last))| {
-                (
-                    path.clone(),
-                    Value::Array(vec![Value::Number(f64::from(*views)), millis_value(*last)]),
-                )
-            })
-            .collect();
-        let experiences = self
-            .experiences
-            .iter()
-            .map(|(id, h)| {
-                let mut entry = Properties::from([
-                    ("s".to_owned(), Value::Number(f64::from(h.seen))),
-                    ("c".to_owned(), Value::Number(f64::from(h.completed))),
-                    ("x".to_owned(), Value::Number(f64::from(h.dismissed))),
-                    ("a".to_owned(), Value::Number(f64::from(h.answered))),
-                    (
-                        "xs".to_owned(),
-                        Value::Array(h.dismissals.iter().map(|m| millis_value(*m)).collect()),
-                    ),
-                    ("q".to_owned(), Value::Bool(h.survey)),
-                ]);
-                for (key, time) in [
-                    ("ls", h.last_seen),
-                    ("lc", h.last_completed),
-                    ("la", h.last_answered),
-                ] {
-                    if let Some(time) = time {
-                        entry.insert(key.to_owned(), millis_value(time));
-                    }
+                    "xs",
+                    Value::Array(h.dismissals.iter().map(|m| millis_value(*m)).collect()),
+                ),
+                ("q", Value::Bool(h.survey)),
+            ];
+            for (key, time) in [
+                ("ls", h.last_seen),
+                ("lc", h.last_completed),
+                ("la", h.last_answered),
+            ] {
+                if let Some(time) = time {
+                    fields.push((key, millis_value(time)));
                 }
-                (id.clone(), Value::Object(entry))
-            })
-            .collect();
-        Value::Object(Properties::from([
-            ("v".to_owned(), Value::Number(f64::from(FORMAT_VERSION))),
-            ("events".to_owned(), Value::Object(events)),
-            (
-                "sessions".to_owned(),
-                Value::Number(f64::from(self.sessions)),
-            ),
-            (
-                "active_days".to_owned(),
-                Value::Number(f64::from(self.active_days_total)),
-            ),
-            ("activity".to_owned(), days_value(&self.activity)),
-            ("pages".to_owned(), Value::Object(pages)),
-            ("experiences".to_owned(), Value::Object(experiences)),
-            ("started".to_owned(), millis_value(self.started)),
-        ]))
+            }
+            experiences.insert(id.clone(), object(fields));
+        }
+        object(vec![
+            ("v", number(f64::from(FORMAT_VERSION))),
+            ("events", Value::Object(events)),
+            ("sessions", number(f64::from(self.sessions))),
+            ("active_days", number(f64::from(self.active_days_total))),
+            ("activity", days_value(&self.activity)),
+            ("pages", Value::Object(pages)),
+            ("experiences", Value::Object(experiences)),
+            ("started", millis_value(self.started)),
+        ])
     }
 
     /// Reads a stored profile. Damaged parts are dropped, not fatal; a format from a newer
@@ -748,10 +733,7 @@ mod tests {
         let json: Value = serde_json::from_str(condition).unwrap();
         let (compiled, diagnostics) = Condition::compile(&json, "", &Regress, &SavedGroups::new());
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        let attributes = Value::Object(Properties::from([(
-            "behavior".to_owned(),
-            profile.attributes(now),
-        )]));
+        let attributes = object(vec![("behavior", profile.attributes(now))]);
         compiled.matches(&attributes)
     }
 
