@@ -47,6 +47,14 @@ pub struct Config {
     /// Most events accepted in one batch.
     #[arg(long, env = "WAYMARK_MAX_EVENTS_PER_BATCH", default_value_t = Limits::default().max_events_per_batch)]
     pub max_events_per_batch: usize,
+
+    /// Largest body after gzip decompression, in bytes.
+    #[arg(long, env = "WAYMARK_MAX_DECOMPRESSED_BYTES", default_value_t = Limits::default().max_decompressed_bytes)]
+    pub max_decompressed_bytes: usize,
+
+    /// Largest accepted ratio of decompressed to compressed size (a gzip bomb exceeds it).
+    #[arg(long, env = "WAYMARK_MAX_COMPRESSION_RATIO", default_value_t = Limits::default().max_compression_ratio)]
+    pub max_compression_ratio: usize,
 }
 
 impl Config {
@@ -56,6 +64,8 @@ impl Config {
         Limits {
             max_body_bytes: self.max_body_bytes,
             max_events_per_batch: self.max_events_per_batch,
+            max_decompressed_bytes: self.max_decompressed_bytes,
+            max_compression_ratio: self.max_compression_ratio,
         }
     }
 }
@@ -68,6 +78,11 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Most events per batch. Default 1,000.
     pub max_events_per_batch: usize,
+    /// Largest body after decompression. Default 8 MiB.
+    pub max_decompressed_bytes: usize,
+    /// Largest decompressed-to-compressed ratio. Default 200: JSON batches compress 5 to 30
+    /// times; a gzip bomb compresses a thousand times or more.
+    pub max_compression_ratio: usize,
 }
 
 impl Default for Limits {
@@ -75,6 +90,8 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 1024 * 1024,
             max_events_per_batch: 1_000,
+            max_decompressed_bytes: 8 * 1024 * 1024,
+            max_compression_ratio: 200,
         }
     }
 }

@@ -54,8 +54,23 @@ pub enum IngestError {
     /// The `Content-Type` is neither JSON nor plain text.
     #[error("content type {0:?} is not accepted; send application/json or text/plain")]
     UnsupportedMediaType(String),
+    /// The body claims or looks like gzip but does not decompress.
+    #[error("the body is not valid gzip")]
+    MalformedGzip,
+    /// The decompressed body is larger than the configured limit.
+    #[error("the decompressed body is larger than {limit} bytes")]
+    DecompressedTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The body decompresses to more than the allowed multiple of its size.
+    #[error("the body decompresses to more than {ratio} times its size")]
+    CompressionRatio {
+        /// The allowed ratio.
+        ratio: usize,
+    },
     /// The `Content-Encoding` is not one the collector decodes.
-    #[error("content encoding {0:?} is not accepted")]
+    #[error("content encoding {0:?} is not accepted; send gzip or no encoding")]
     UnsupportedEncoding(String),
     /// The body could not be read to the end.
     #[error("the request body could not be read")]
@@ -84,6 +99,17 @@ impl IngestError {
             E::EmptyBatch => (StatusCode::BAD_REQUEST, "empty_batch", false),
             E::UnknownKey => (StatusCode::UNAUTHORIZED, "unknown_key", false),
             E::BodyTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", false),
+            E::MalformedGzip => (StatusCode::BAD_REQUEST, "malformed_gzip", false),
+            E::DecompressedTooLarge { .. } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "decompressed_too_large",
+                false,
+            ),
+            E::CompressionRatio { .. } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "compression_ratio_exceeded",
+                false,
+            ),
             E::TooManyEvents { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_many_events", false),
             E::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -44,7 +44,7 @@ pub async fn ingest(
     body: Body,
 ) -> Result<Json<IngestReply>, IngestError> {
     check_content_type(&headers)?;
-    check_content_encoding(&headers)?;
+    let declared_gzip = content_encoding_is_gzip(&headers)?;
     let limit = state.limits.max_body_bytes;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -61,7 +61,17 @@ pub async fn ingest(
         }
     })?;
 
-    let batch = parse_batch(&bytes)?;
+    // Browsers cannot label a body as gzip without a CORS preflight, so a body that starts
+    // with gzip's magic bytes is gzip too (JSON never starts with 0x1f).
+    let batch = if declared_gzip || bytes.starts_with(&[0x1f, 0x8b]) {
+        let limits = state.limits;
+        let json = tokio::task::spawn_blocking(move || gunzip(&bytes, limits))
+            .await
+            .map_err(|_| IngestError::BodyUnreadable)??;
+        parse_batch(&json)?
+    } else {
+        parse_batch(&bytes)?
+    };
     let project = state
         .projects
         .project_for_key(&batch.key)
@@ -118,14 +128,46 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), IngestError> {
     }
 }
 
-fn check_content_encoding(headers: &HeaderMap) -> Result<(), IngestError> {
+/// Whether the body is declared gzip; any encoding but gzip and identity is refused.
+fn content_encoding_is_gzip(headers: &HeaderMap) -> Result<bool, IngestError> {
     match headers
         .get(header::CONTENT_ENCODING)
-        .map(|v| v.to_str().unwrap_or("?").trim())
+        .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase())
     {
-        None | Some("identity") | Some("") => Ok(()),
-        Some(other) => Err(IngestError::UnsupportedEncoding(other.to_owned())),
+        None => Ok(false),
+        Some(encoding) => match encoding.as_str() {
+            "" | "identity" => Ok(false),
+            "gzip" | "x-gzip" => Ok(true),
+            _ => Err(IngestError::UnsupportedEncoding(encoding)),
+        },
     }
+}
+
+/// Decompresses a gzip body, stopping as soon as it exceeds the size limit or the ratio
+/// limit, so a gzip bomb costs at most that much memory.
+pub fn gunzip(compressed: &[u8], limits: crate::config::Limits) -> Result<Vec<u8>, IngestError> {
+    use std::io::Read;
+    let by_ratio = compressed
+        .len()
+        .saturating_mul(limits.max_compression_ratio);
+    let cap = limits.max_decompressed_bytes.min(by_ratio);
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(compressed)
+        .take(cap as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|_| IngestError::MalformedGzip)?;
+    if out.len() > cap {
+        return Err(if cap == limits.max_decompressed_bytes {
+            IngestError::DecompressedTooLarge {
+                limit: limits.max_decompressed_bytes,
+            }
+        } else {
+            IngestError::CompressionRatio {
+                ratio: limits.max_compression_ratio,
+            }
+        });
+    }
+    Ok(out)
 }
 
 fn is_length_limit(error: &axum::Error) -> bool {

@@ -352,6 +352,7 @@ async fn oversized_batches_are_refused_with_413() {
     let h = harness_with(Limits {
         max_body_bytes: 2_000,
         max_events_per_batch: 1,
+        ..Limits::default()
     });
     let big = with(fixture(), |b| {
         b["events"][0]["properties"] = json!({"blob": "x".repeat(3_000)})
@@ -381,6 +382,7 @@ async fn a_body_without_content_length_is_still_held_to_the_limit() {
     let h = harness_with(Limits {
         max_body_bytes: 2_000,
         max_events_per_batch: 10,
+        ..Limits::default()
     });
     let big = with(fixture(), |b| {
         b["events"][0]["properties"] = json!({"blob": "x".repeat(3_000)})
@@ -489,4 +491,96 @@ async fn a_batch_over_a_real_socket_is_stored_before_the_answer() {
     // The answer came after the commit, so a fresh connection sees the rows at once.
     assert_eq!(h.event_count(), 2);
     server.abort();
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+async fn post_encoded(h: &Harness, body: Vec<u8>, encoding: Option<&str>) -> (StatusCode, Value) {
+    let mut request =
+        Request::post("/v1/batch").header(header::CONTENT_TYPE, "text/plain;charset=UTF-8");
+    if let Some(encoding) = encoding {
+        request = request.header(header::CONTENT_ENCODING, encoding);
+    }
+    let (status, _, body) = h.send(request.body(Body::from(body)).unwrap()).await;
+    (
+        status,
+        serde_json::from_slice(&body).expect("every answer is JSON"),
+    )
+}
+
+#[tokio::test]
+async fn a_gzip_body_is_stored_whether_declared_or_recognised_by_its_magic_bytes() {
+    let h = harness();
+    let (status, body) =
+        post_encoded(&h, gzip(fixture().to_string().as_bytes()), Some("gzip")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Browsers send text/plain without a Content-Encoding, to avoid a CORS preflight.
+    let mut retry = fixture();
+    retry["sent_at"] = json!(1_767_225_609_000u64);
+    let (status, body) = post_encoded(&h, gzip(retry.to_string().as_bytes()), None).await;
+    assert_eq!(
+        (status, body["duplicates"].clone()),
+        (StatusCode::OK, json!(2))
+    );
+    assert_eq!(h.event_count(), 2);
+}
+
+#[tokio::test]
+async fn a_gzip_bomb_is_refused_before_it_is_inflated() {
+    let h = harness();
+    // 10 MB of padding inflates a thousandfold: past the ratio limit before the size limit.
+    let mut bomb = fixture().to_string().into_bytes();
+    bomb.extend(std::iter::repeat_n(b' ', 10 * 1024 * 1024));
+    let (status, body) = post_encoded(&h, gzip(&bomb), Some("gzip")).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Some("compression_ratio_exceeded")
+        )
+    );
+    assert_eq!(h.event_count(), 0);
+}
+
+#[tokio::test]
+async fn a_large_but_honest_gzip_body_is_held_to_the_decompressed_limit() {
+    let h = harness_with(Limits {
+        max_decompressed_bytes: 500,
+        ..Limits::default()
+    });
+    let (status, body) =
+        post_encoded(&h, gzip(fixture().to_string().as_bytes()), Some("gzip")).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Some("decompressed_too_large")
+        )
+    );
+}
+
+#[tokio::test]
+async fn corrupt_gzip_and_unknown_encodings_are_refused() {
+    let h = harness();
+    let mut corrupt = gzip(fixture().to_string().as_bytes());
+    corrupt.truncate(corrupt.len() / 2);
+    let (status, body) = post_encoded(&h, corrupt, Some("gzip")).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("malformed_gzip"))
+    );
+    let (status, body) = post_encoded(&h, fixture().to_string().into_bytes(), Some("br")).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Some("unsupported_encoding")
+        )
+    );
+    assert_eq!(h.event_count(), 0);
 }
