@@ -17,8 +17,9 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 use waymark_core::Millis;
 
-use crate::config::Limits;
+use crate::config::{IpStorage, Limits};
 use crate::ingest::ingest;
+use crate::limits::RateLimits;
 use crate::projects::Projects;
 use crate::store::EventStore;
 
@@ -31,6 +32,12 @@ pub struct AppState {
     pub store: Arc<dyn EventStore>,
     /// Ingestion limits.
     pub limits: Limits,
+    /// Rate limits per key and per client address.
+    pub rate_limits: Arc<RateLimits>,
+    /// How client addresses are stored.
+    pub ip_storage: IpStorage,
+    /// Whether `X-Forwarded-For` names the client (behind a trusted proxy).
+    pub trust_forwarded_for: bool,
     /// The collector's clock, injected so that tests control time.
     pub clock: fn() -> Millis,
     /// Folder served at `/sdk/`.
@@ -64,7 +71,7 @@ pub fn system_clock() -> Millis {
 ///
 /// - `POST /v1/batch`: ingest a batch ([`crate::ingest`]); any origin, no credentials.
 /// - `GET /v1/stats?key=pk_…`: event counts for the key's project.
-/// - `GET /healthz`: liveness.
+/// - `GET /healthz`: liveness; `GET /readyz`: storage answers.
 /// - `/sdk/…`: the SDK files, content-hashed ones cached for a year, the loader for five
 ///   minutes; readable from any origin, since customer pages load them cross-origin.
 /// - anything else: the site folder, with `index.html` for unknown paths (SPA routes).
@@ -85,6 +92,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/batch", post(ingest))
         .route("/v1/stats", get(stats))
         .route("/healthz", get(health))
+        .route("/readyz", get(ready))
         .nest("/sdk", sdk)
         .layer(any_origin);
 
@@ -97,6 +105,14 @@ pub fn app(state: AppState) -> Router {
 
 async fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+/// Ready when storage answers.
+async fn ready(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => Json(json!({ "status": "ready" })).into_response(),
+        Err(error) => crate::IngestError::StorageUnavailable(error).into_response(),
+    }
 }
 
 #[derive(Deserialize)]

@@ -48,6 +48,31 @@ pub struct Config {
     #[arg(long, env = "WAYMARK_MAX_EVENTS_PER_BATCH", default_value_t = Limits::default().max_events_per_batch)]
     pub max_events_per_batch: usize,
 
+    /// Requests per second allowed per public key (0: no limit).
+    #[arg(long, env = "WAYMARK_RATE_PER_KEY", default_value_t = 1_000)]
+    pub rate_per_key: u32,
+
+    /// Burst of requests allowed per public key.
+    #[arg(long, env = "WAYMARK_BURST_PER_KEY", default_value_t = 2_000)]
+    pub burst_per_key: u32,
+
+    /// Requests per second allowed per client IP address (0: no limit).
+    #[arg(long, env = "WAYMARK_RATE_PER_IP", default_value_t = 50)]
+    pub rate_per_ip: u32,
+
+    /// Burst of requests allowed per client IP address.
+    #[arg(long, env = "WAYMARK_BURST_PER_IP", default_value_t = 100)]
+    pub burst_per_ip: u32,
+
+    /// How client IP addresses are stored with events.
+    #[arg(long, env = "WAYMARK_IP_STORAGE", value_enum, default_value_t = IpStorage::Truncate)]
+    pub ip_storage: IpStorage,
+
+    /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy
+    /// you run, which sets it; otherwise clients could choose their own address).
+    #[arg(long, env = "WAYMARK_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+
     /// Largest body after gzip decompression, in bytes.
     #[arg(long, env = "WAYMARK_MAX_DECOMPRESSED_BYTES", default_value_t = Limits::default().max_decompressed_bytes)]
     pub max_decompressed_bytes: usize,
@@ -66,6 +91,41 @@ impl Config {
             max_events_per_batch: self.max_events_per_batch,
             max_decompressed_bytes: self.max_decompressed_bytes,
             max_compression_ratio: self.max_compression_ratio,
+        }
+    }
+}
+
+/// How client IP addresses are kept with events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum IpStorage {
+    /// Not at all.
+    Drop,
+    /// Truncated: the last octet of an IPv4 address, all but the first 48 bits of an IPv6
+    /// address, are zeroed. Enough for rough geography, not to single out a device.
+    #[default]
+    Truncate,
+    /// As received.
+    Full,
+}
+
+impl IpStorage {
+    /// The address to store, if any.
+    #[must_use]
+    pub fn apply(self, ip: std::net::IpAddr) -> Option<String> {
+        use std::net::IpAddr;
+        match self {
+            IpStorage::Drop => None,
+            IpStorage::Full => Some(ip.to_string()),
+            IpStorage::Truncate => Some(match ip {
+                IpAddr::V4(v4) => {
+                    let [a, b, c, _] = v4.octets();
+                    std::net::Ipv4Addr::new(a, b, c, 0).to_string()
+                }
+                IpAddr::V6(v6) => {
+                    let s = v6.segments();
+                    std::net::Ipv6Addr::new(s[0], s[1], s[2], 0, 0, 0, 0, 0).to_string()
+                }
+            }),
         }
     }
 }
@@ -93,5 +153,28 @@ impl Default for Limits {
             max_decompressed_bytes: 8 * 1024 * 1024,
             max_compression_ratio: 200,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IpStorage;
+
+    #[test]
+    fn addresses_are_truncated_by_default() {
+        let check = |ip: &str, storage: IpStorage| storage.apply(ip.parse().unwrap());
+        assert_eq!(
+            check("203.0.113.77", IpStorage::default()).as_deref(),
+            Some("203.0.113.0")
+        );
+        assert_eq!(
+            check("2001:db8:1:2:3:4:5:6", IpStorage::Truncate).as_deref(),
+            Some("2001:db8:1::")
+        );
+        assert_eq!(
+            check("203.0.113.77", IpStorage::Full).as_deref(),
+            Some("203.0.113.77")
+        );
+        assert_eq!(check("203.0.113.77", IpStorage::Drop), None);
     }
 }

@@ -75,6 +75,12 @@ pub enum IngestError {
     /// The body could not be read to the end.
     #[error("the request body could not be read")]
     BodyUnreadable,
+    /// The key or the client address is over its rate; try again after this many seconds.
+    #[error("too many requests; retry after {retry_after} s")]
+    RateLimited {
+        /// Seconds until a request would be accepted.
+        retry_after: u64,
+    },
     /// Storage failed; the batch was not stored and can be sent again.
     #[error("storage is unavailable")]
     StorageUnavailable(#[source] StoreError),
@@ -122,6 +128,7 @@ impl IngestError {
                 false,
             ),
             E::BodyUnreadable => (StatusCode::BAD_REQUEST, "body_unreadable", true),
+            E::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", true),
             E::StorageUnavailable(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", true)
             }
@@ -139,20 +146,23 @@ impl IntoResponse for IngestError {
             tracing::debug!(%error, detail = %self, "batch refused");
             self.to_string()
         };
-        let mut response = (
-            status,
-            Json(ErrorBody {
-                error,
-                message,
-                retryable,
-            }),
-        )
-            .into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("5"),
-            );
+        let retry_after = match &self {
+            IngestError::RateLimited { retry_after } => Some(*retry_after),
+            IngestError::StorageUnavailable(_) => Some(5),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error,
+            message,
+            retryable,
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.max(1).to_string()) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, value);
+            }
         }
         response
     }

@@ -4,8 +4,9 @@
 //! database is touched: the ingest path never holds the database while parsing. The answer
 //! comes only after the batch's transaction has committed.
 
-use axum::body::Body;
-use axum::extract::State;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap};
 use axum::Json;
 use serde::Serialize;
@@ -40,9 +41,15 @@ pub struct EventResult {
 /// Handles `POST /v1/batch`.
 pub async fn ingest(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Result<Json<IngestReply>, IngestError> {
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
+    // Rate limits first: a client over its rate costs no more than this.
+    let client = client_address(&headers, &parts.extensions, state.trust_forwarded_for);
+    if let Some(ip) = client {
+        state.rate_limits.check_ip(ip)?;
+    }
     check_content_type(&headers)?;
     let declared_gzip = content_encoding_is_gzip(&headers)?;
     let limit = state.limits.max_body_bytes;
@@ -76,6 +83,7 @@ pub async fn ingest(
         .projects
         .project_for_key(&batch.key)
         .ok_or(IngestError::UnknownKey)?;
+    state.rate_limits.check_key(&batch.key)?;
     check_events(&batch, state.limits.max_events_per_batch)?;
 
     let ids: Vec<Uuid> = batch.events.iter().map(|e| e.id).collect();
@@ -84,6 +92,7 @@ pub async fn ingest(
         received_at: (state.clock)(),
         sent_at: batch.sent_at,
         events: batch.events,
+        ip: client.and_then(|ip| state.ip_storage.apply(ip)),
     };
     let outcomes = state
         .store
@@ -126,6 +135,28 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), IngestError> {
         "application/json" | "text/plain" => Ok(()),
         _ => Err(IngestError::UnsupportedMediaType(text.to_owned())),
     }
+}
+
+/// The client's address: the connection's peer, or the first `X-Forwarded-For` entry when
+/// a trusted proxy sets it.
+fn client_address(
+    headers: &HeaderMap,
+    extensions: &axum::http::Extensions,
+    trust_forwarded_for: bool,
+) -> Option<IpAddr> {
+    if trust_forwarded_for {
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|first| first.trim().parse().ok());
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
 }
 
 /// Whether the body is declared gzip; any encoding but gzip and identity is refused.

@@ -6,6 +6,7 @@
 //!   environment variables through clap).
 //! - [`projects`]: which public write key belongs to which project.
 //! - [`ingest`]: `POST /v1/batch`: read, parse, check, store, answer.
+//! - [`limits`]: rate limits per key and per client address.
 //! - [`error`]: [`IngestError`], the one place that decides status codes, error tags and
 //!   whether a client should retry.
 //! - [`store`]: the [`EventStore`] trait and its SQLite implementation.
@@ -18,6 +19,7 @@ pub mod app;
 pub mod config;
 pub mod error;
 pub mod ingest;
+pub mod limits;
 pub mod projects;
 pub mod store;
 

@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use waymark_collector::app::system_clock;
+use waymark_collector::limits::{Rate, RateLimits};
 use waymark_collector::{app, AppState, Config, Projects, SqliteStore};
 
 #[tokio::main]
@@ -28,6 +29,18 @@ async fn main() -> anyhow::Result<()> {
         projects: Arc::new(projects.clone()),
         store: Arc::new(store),
         limits: config.limits(),
+        rate_limits: Arc::new(RateLimits::new(
+            Rate {
+                per_second: config.rate_per_key,
+                burst: config.burst_per_key,
+            },
+            Rate {
+                per_second: config.rate_per_ip,
+                burst: config.burst_per_ip,
+            },
+        )),
+        ip_storage: config.ip_storage,
+        trust_forwarded_for: config.trust_forwarded_for,
         clock: system_clock,
         sdk_dir: config.sdk_dir.clone(),
         site_dir: config.site_dir.clone(),
@@ -44,7 +57,17 @@ async fn main() -> anyhow::Result<()> {
         println!("waymark-collector listening on http://{address}");
     }
 
-    axum::serve(listener, app(state))
+    // Forget rate-limit buckets of clients that went quiet, so memory follows active clients.
+    let rate_limits = Arc::clone(&state.rate_limits);
+    tokio::spawn(async move {
+        let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every_minute.tick().await;
+            rate_limits.forget_idle();
+        }
+    });
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("collector stopped");

@@ -29,6 +29,8 @@ pub struct IncomingBatch {
     pub sent_at: Millis,
     /// The events.
     pub events: Vec<Event>,
+    /// The client's address as configured to be kept (truncated by default), if at all.
+    pub ip: Option<String>,
 }
 
 /// What happened to one event of a batch.
@@ -64,6 +66,9 @@ pub enum StoreError {
         /// Why.
         source: std::io::Error,
     },
+    /// The database was written by a newer collector.
+    #[error("the database has schema version {0}, newer than this collector knows; upgrade the collector")]
+    NewerSchema(i64),
     /// The blocking task running the query failed.
     #[error("the storage task failed: {0}")]
     Task(String),
@@ -77,6 +82,9 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Counts a project's events.
     fn stats(&self, project: String) -> StoreFuture<'_, ProjectStats>;
+
+    /// Succeeds when storage answers queries.
+    fn ping(&self) -> StoreFuture<'_, ()>;
 }
 
 /// The embedded default: one SQLite file in WAL mode.
@@ -85,7 +93,8 @@ pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
 }
 
-const SCHEMA_VERSION: i64 = 1;
+/// The schema version this build writes; [`MIGRATIONS`] brings older databases up to it.
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE events (
@@ -123,6 +132,35 @@ CREATE TABLE identities (
 );
 ";
 
+/// Brings the schema up to [`SCHEMA_VERSION`] in one transaction: a new database gets the
+/// first schema and every migration; an older one, the migrations it lacks. A database
+/// written by a newer collector is refused rather than misread.
+fn migrate(connection: &Connection) -> Result<(), StoreError> {
+    let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema(version));
+    }
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = connection.unchecked_transaction()?;
+    if version == 0 {
+        tx.execute_batch(SCHEMA)?;
+    }
+    for migration in MIGRATIONS.iter().skip(version.max(1) as usize - 1) {
+        tx.execute_batch(migration)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Each migration takes the schema from version `index + 1` to `index + 2`.
+const MIGRATIONS: [&str; 1] = [
+    // 2: the client address, as configured to be kept.
+    "ALTER TABLE events ADD COLUMN ip TEXT;",
+];
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
@@ -138,13 +176,7 @@ impl SqliteStore {
         // which is what an acknowledgement promises.
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
-        let version: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
-        if version < SCHEMA_VERSION {
-            let tx = connection.unchecked_transaction()?;
-            tx.execute_batch(SCHEMA)?;
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-            tx.commit()?;
-        }
+        migrate(&connection)?;
         Ok(SqliteStore {
             connection: Arc::new(Mutex::new(connection)),
         })
@@ -198,9 +230,9 @@ fn insert_batch(
         let mut insert_event = tx.prepare_cached(
             "INSERT OR IGNORE INTO events (project, id, name, ts, sent_at, received_at, timestamp,
                 anonymous_id, user_id, session_id, url, path, title, referrer, locale,
-                viewport_width, viewport_height, sdk_name, sdk_version, properties, traits)
+                viewport_width, viewport_height, sdk_name, sdk_version, properties, traits, ip)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21)",
+                ?18, ?19, ?20, ?21, ?22)",
         )?;
         let mut link_identity = tx.prepare_cached(
             "INSERT OR IGNORE INTO identities (project, anonymous_id, user_id, first_seen)
@@ -231,6 +263,7 @@ fn insert_batch(
                 context.sdk.version,
                 json(&event.properties),
                 event.traits.as_ref().map(json),
+                batch.ip,
             ])?;
             outcomes.push(if changed == 1 {
                 Outcome::Ok
@@ -278,6 +311,64 @@ impl EventStore for SqliteStore {
     fn stats(&self, project: String) -> StoreFuture<'_, ProjectStats> {
         self.blocking(move |connection| project_stats(connection, &project))
     }
+
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        self.blocking(|connection| {
+            connection.query_row("SELECT 1", [], |_| Ok(()))?;
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod migration_tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_database_is_migrated_and_keeps_its_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(SCHEMA).unwrap();
+            old.execute(
+                "INSERT INTO events (project, id, name, ts, sent_at, received_at, timestamp, anonymous_id,
+                    session_id, url, path, title, referrer, sdk_name, sdk_version, properties)
+                 VALUES ('demo', 'e1', '$pageview', 1, 1, 1, 1, 'a', 's', 'u', '/', '', '', 'w', '0', '{}')",
+                [],
+            )
+            .unwrap();
+            old.pragma_update(None, "user_version", 1).unwrap();
+        }
+        SqliteStore::open(&path).unwrap();
+        let migrated = Connection::open(&path).unwrap();
+        let version: i64 = migrated
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        let row: (String, Option<String>) = migrated
+            .query_row("SELECT name, ip FROM events", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(
+            (version, row),
+            (SCHEMA_VERSION, ("$pageview".to_owned(), None))
+        );
+    }
+
+    #[test]
+    fn a_database_from_a_newer_collector_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        assert!(matches!(
+            SqliteStore::open(&path),
+            Err(StoreError::NewerSchema(99))
+        ));
+    }
 }
 
 #[cfg(test)]
@@ -306,5 +397,11 @@ mod tests {
     #[test]
     fn an_event_dated_after_its_sending_is_placed_at_receipt() {
         check(5_000, 4_000, 9_000, 9_000);
+    }
+
+    #[test]
+    fn an_event_dated_days_in_the_future_is_clamped_to_receipt() {
+        let day = 86_400_000;
+        check(10 * day, 8 * day, 8 * day + 500, (8 * day + 500) as i64);
     }
 }

@@ -9,7 +9,8 @@ use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use serde_json::{json, Value};
 use tower::ServiceExt;
-use waymark_collector::config::Limits;
+use waymark_collector::config::{IpStorage, Limits};
+use waymark_collector::limits::{Rate, RateLimits};
 use waymark_collector::{app, AppState, Projects, SqliteStore};
 use waymark_core::Millis;
 
@@ -28,6 +29,10 @@ fn harness() -> Harness {
 }
 
 fn harness_with(limits: Limits) -> Harness {
+    harness_full(limits, RateLimits::unlimited(), false)
+}
+
+fn harness_full(limits: Limits, rate_limits: RateLimits, trust_forwarded_for: bool) -> Harness {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("data/events.db");
     let files = dir.path().join("files");
@@ -44,6 +49,9 @@ fn harness_with(limits: Limits) -> Harness {
         projects: Arc::new(Projects::parse(&[format!("demo={KEY}")]).unwrap()),
         store: Arc::new(SqliteStore::open(&db).expect("open store")),
         limits,
+        rate_limits: Arc::new(rate_limits),
+        ip_storage: IpStorage::default(),
+        trust_forwarded_for,
         clock: || RECEIVED_AT,
         sdk_dir: files.join("sdk"),
         site_dir: Some(files.join("site")),
@@ -583,4 +591,144 @@ async fn corrupt_gzip_and_unknown_encodings_are_refused() {
         )
     );
     assert_eq!(h.event_count(), 0);
+}
+
+fn from(ip: &str, body: &Value) -> Request<Body> {
+    let mut request = Request::post("/v1/batch")
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let peer: std::net::SocketAddr = format!("{ip}:40000").parse().unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    request
+}
+
+fn with_id(n: u32) -> Value {
+    let mut batch = fixture();
+    batch["events"][0]["id"] = json!(format!("019b7a3c-2a10-7000-8000-{n:012x}"));
+    batch["events"].as_array_mut().unwrap().truncate(1);
+    batch
+}
+
+#[tokio::test]
+async fn a_client_address_over_its_rate_gets_429_with_retry_after() {
+    let off = Rate {
+        per_second: 0,
+        burst: 0,
+    };
+    let h = harness_full(
+        Limits::default(),
+        RateLimits::new(
+            off,
+            Rate {
+                per_second: 1,
+                burst: 2,
+            },
+        ),
+        false,
+    );
+    for n in 0..2 {
+        assert_eq!(
+            h.send(from("198.51.100.7", &with_id(n))).await.0,
+            StatusCode::OK
+        );
+    }
+    let (status, headers, body) = h.send(from("198.51.100.7", &with_id(2))).await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, body["error"].as_str(), body["retryable"].as_bool()),
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("rate_limited"),
+            Some(true)
+        )
+    );
+    assert_eq!(headers[header::RETRY_AFTER], "1");
+    assert_eq!(
+        h.send(from("198.51.100.8", &with_id(3))).await.0,
+        StatusCode::OK,
+        "another address has its own bucket"
+    );
+    assert_eq!(h.event_count(), 3);
+}
+
+#[tokio::test]
+async fn a_key_over_its_rate_gets_429_whatever_the_address() {
+    let off = Rate {
+        per_second: 0,
+        burst: 0,
+    };
+    let h = harness_full(
+        Limits::default(),
+        RateLimits::new(
+            Rate {
+                per_second: 1,
+                burst: 1,
+            },
+            off,
+        ),
+        false,
+    );
+    assert_eq!(
+        h.send(from("198.51.100.1", &with_id(0))).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.send(from("198.51.100.2", &with_id(1))).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn client_addresses_are_stored_truncated() {
+    let h = harness();
+    assert_eq!(
+        h.send(from("203.0.113.77", &fixture())).await.0,
+        StatusCode::OK
+    );
+    use rusqlite::types::Value::Text;
+    assert_eq!(
+        h.rows("SELECT DISTINCT ip FROM events"),
+        vec![vec![Text("203.0.113.0".into())]]
+    );
+}
+
+#[tokio::test]
+async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
+    let forwarded = |h: &Harness| {
+        let mut request = from("10.0.0.1", &fixture());
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", "203.0.113.9, 10.0.0.1".parse().unwrap());
+        let router = h.router.clone();
+        async move { router.oneshot(request).await.unwrap().status() }
+    };
+    let trusting = harness_full(Limits::default(), RateLimits::unlimited(), true);
+    assert_eq!(forwarded(&trusting).await, StatusCode::OK);
+    use rusqlite::types::Value::Text;
+    assert_eq!(
+        trusting.rows("SELECT DISTINCT ip FROM events"),
+        vec![vec![Text("203.0.113.0".into())]]
+    );
+    let direct = harness();
+    assert_eq!(forwarded(&direct).await, StatusCode::OK);
+    assert_eq!(
+        direct.rows("SELECT DISTINCT ip FROM events"),
+        vec![vec![Text("10.0.0.0".into())]]
+    );
+}
+
+#[tokio::test]
+async fn readiness_reports_that_storage_answers() {
+    let h = harness();
+    let (status, _, body) = h.get("/readyz").await;
+    assert_eq!(
+        (
+            status,
+            serde_json::from_slice::<Value>(&body).unwrap()["status"].clone()
+        ),
+        (StatusCode::OK, json!("ready"))
+    );
 }
