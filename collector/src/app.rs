@@ -20,14 +20,14 @@ use waymark_core::Millis;
 use crate::config::{IpStorage, Limits};
 use crate::ingest::ingest;
 use crate::limits::RateLimits;
-use crate::projects::Projects;
+use crate::registry::Registry;
 use crate::store::EventStore;
 
 /// What every request handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// Known projects, by public key.
-    pub projects: Arc<Projects>,
+    /// Projects and their keys.
+    pub registry: Registry,
     /// Where events go.
     pub store: Arc<dyn EventStore>,
     /// Ingestion limits.
@@ -49,7 +49,7 @@ pub struct AppState {
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
-            .field("projects", &self.projects)
+            .field("registry", &self.registry)
             .field("limits", &self.limits)
             .field("sdk_dir", &self.sdk_dir)
             .field("site_dir", &self.site_dir)
@@ -124,11 +124,12 @@ async fn stats(State(state): State<AppState>, Query(query): Query<StatsQuery>) -
     let Some(project) = query
         .key
         .as_deref()
-        .and_then(|key| state.projects.project_for_key(key))
+        .and_then(|key| state.registry.lookup(key))
+        .map(|info| info.project)
     else {
         return crate::IngestError::UnknownKey.into_response();
     };
-    match state.store.stats(project.to_owned()).await {
+    match state.store.stats(project.clone()).await {
         Ok(stats) => {
             Json(json!({ "project": project, "events": stats.events, "by_name": stats.by_name }))
                 .into_response()

@@ -3,32 +3,26 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
-
 /// The collector's configuration: command-line flags, each with an environment variable.
-#[derive(Clone, Debug, Parser)]
-#[command(
-    name = "waymark-collector",
-    version,
-    about = "Receives, stores and serves Waymark events."
-)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct Config {
     /// Address to listen on. Port 0 picks a free port; the bound address is printed on start.
     #[arg(long, env = "WAYMARK_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
     /// SQLite database file. Its folder is created if missing.
-    #[arg(long, env = "WAYMARK_DB", default_value = "data/waymark.db")]
+    #[arg(
+        long,
+        env = "WAYMARK_DB",
+        default_value = "data/waymark.db",
+        global = true
+    )]
     pub db: PathBuf,
 
-    /// A project and its public write key, as `PROJECT=KEY`. Repeat for more projects;
+    /// Registers a known public key for a project, as `PROJECT=KEY`, creating the project if
+    /// needed (development and demos; in production use `project create`). Repeat for more;
     /// in the environment, separate them with commas.
-    #[arg(
-        long = "project",
-        env = "WAYMARK_PROJECTS",
-        value_delimiter = ',',
-        required = true
-    )]
+    #[arg(long = "project", env = "WAYMARK_PROJECTS", value_delimiter = ',')]
     pub projects: Vec<String>,
 
     /// Folder served at `/sdk/`: the built loader, module and wasm (`npm/dist/sdk`).

@@ -34,9 +34,12 @@ pub enum IngestError {
     /// The batch has no events.
     #[error("the batch has no events")]
     EmptyBatch,
-    /// The key is not a known project's public write key.
-    #[error("unknown project key")]
+    /// The key is not a known project's valid public write key.
+    #[error("unknown or revoked project key")]
     UnknownKey,
+    /// A page sent the secret admin key.
+    #[error("this is the project's secret admin key: pages must send only the public key (pk_...); rotate the admin key now")]
+    AdminKeyInPage,
     /// The body is larger than the configured limit.
     #[error("the body is larger than {limit} bytes")]
     BodyTooLarge {
@@ -104,6 +107,7 @@ impl IngestError {
             E::InvalidEvent { tag, .. } => (StatusCode::BAD_REQUEST, tag, false),
             E::EmptyBatch => (StatusCode::BAD_REQUEST, "empty_batch", false),
             E::UnknownKey => (StatusCode::UNAUTHORIZED, "unknown_key", false),
+            E::AdminKeyInPage => (StatusCode::UNAUTHORIZED, "admin_key_not_allowed", false),
             E::BodyTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", false),
             E::MalformedGzip => (StatusCode::BAD_REQUEST, "malformed_gzip", false),
             E::DecompressedTooLarge { .. } => (

@@ -16,6 +16,7 @@ use waymark_core::Batch;
 
 use crate::app::AppState;
 use crate::error::IngestError;
+use crate::registry::KeyKind;
 use crate::store::{IncomingBatch, Outcome};
 
 /// The answer to a stored batch: one result per event, in the order sent.
@@ -79,16 +80,17 @@ pub async fn ingest(
     } else {
         parse_batch(&bytes)?
     };
-    let project = state
-        .projects
-        .project_for_key(&batch.key)
-        .ok_or(IngestError::UnknownKey)?;
+    let project = match state.registry.lookup(&batch.key) {
+        Some(info) if info.kind == KeyKind::Public => info.project,
+        Some(_) => return Err(IngestError::AdminKeyInPage),
+        None => return Err(IngestError::UnknownKey),
+    };
     state.rate_limits.check_key(&batch.key)?;
     check_events(&batch, state.limits.max_events_per_batch)?;
 
     let ids: Vec<Uuid> = batch.events.iter().map(|e| e.id).collect();
     let incoming = IncomingBatch {
-        project: project.to_owned(),
+        project: project.clone(),
         received_at: (state.clock)(),
         sent_at: batch.sent_at,
         events: batch.events,

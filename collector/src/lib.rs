@@ -4,7 +4,8 @@
 //! # Layout
 //! - [`config`]: [`Config`], every setting with its documented default (flags and
 //!   environment variables through clap).
-//! - [`projects`]: which public write key belongs to which project.
+//! - [`registry`]: projects and their keys, stored as digests; [`projects`] reads the
+//!   `--project NAME=KEY` settings that register known keys.
 //! - [`ingest`]: `POST /v1/batch`: read, parse, check, store, answer.
 //! - [`limits`]: rate limits per key and per client address.
 //! - [`error`]: [`IngestError`], the one place that decides status codes, error tags and
@@ -21,6 +22,7 @@ pub mod error;
 pub mod ingest;
 pub mod limits;
 pub mod projects;
+pub mod registry;
 pub mod store;
 
 pub use app::{app, AppState};

@@ -1,13 +1,93 @@
-//! The collector's command line: `waymark-collector --project demo=pk_… [--db …]`.
+//! The collector's command line.
+//!
+//! - `waymark-collector [--listen …] [--db …] [--project NAME=pk_…]`: serve.
+//! - `waymark-collector project create NAME [--public-key pk_…]`: make a project; prints its
+//!   keys once.
+//! - `waymark-collector project list`: projects and their key ids (never the keys).
+//! - `waymark-collector project rotate-key NAME --kind public|admin`: revoke and replace.
+#![allow(clippy::print_stdout)] // The command line prints its results.
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use clap::Parser;
+use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 use waymark_collector::app::system_clock;
 use waymark_collector::limits::{Rate, RateLimits};
+use waymark_collector::registry::{KeyKind, Registry, REFRESH_EVERY};
 use waymark_collector::{app, AppState, Config, Projects, SqliteStore};
+
+#[derive(Parser)]
+#[command(
+    name = "waymark-collector",
+    version,
+    about = "Receives, stores and serves Waymark events."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Manage projects and their keys.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+}
+
+#[derive(Subcommand)]
+enum ProjectCommand {
+    /// Make a project with a public and an admin key; prints both, once.
+    Create {
+        /// The project's name.
+        name: String,
+        /// Use this public key instead of a new random one (`pk_…`).
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// List projects and their keys (ids and prefixes only).
+    List,
+    /// Revoke a project's keys of one kind and make a new one; prints it, once.
+    RotateKey {
+        /// The project's name.
+        name: String,
+        /// Which key.
+        #[arg(long, value_enum)]
+        kind: Kind,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    Public,
+    Admin,
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn run_project_command(config: &Config, command: ProjectCommand) -> anyhow::Result<()> {
+    let registry = Registry::open(&config.db)
+        .with_context(|| format!("opening the database {}", config.db.display()))?;
+    match command {
+        ProjectCommand::Create { name, public_key } => {
+            print_json(&registry.create_project(&name, public_key.as_deref())?)
+        }
+        ProjectCommand::List => print_json(&registry.list()?),
+        ProjectCommand::RotateKey { name, kind } => {
+            let kind = match kind {
+                Kind::Public => KeyKind::Public,
+                Kind::Admin => KeyKind::Admin,
+            };
+            let key = registry.rotate(&name, kind)?;
+            print_json(&serde_json::json!({ "project": name, "kind": kind, "key": key }))
+        }
+    }
+}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -18,15 +98,34 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
 
-    let config = Config::parse();
-    let projects = Projects::parse(&config.projects).context("reading --project")?;
+    let Cli { command, config } = Cli::parse();
+    if let Some(Command::Project(command)) = command {
+        return run_project_command(&config, command);
+    }
+
+    let registry = Registry::open(&config.db)
+        .with_context(|| format!("opening the database {}", config.db.display()))?;
+    for (name, key) in Projects::parse(&config.projects)
+        .context("reading --project")?
+        .entries()
+    {
+        if let Some(made) = registry
+            .ensure(name, key)
+            .with_context(|| format!("registering the key of project {name}"))?
+        {
+            println!(
+                "waymark-collector created project {}; its admin key, shown once: {}",
+                made.project, made.admin_key
+            );
+        }
+    }
     let store = SqliteStore::open(&config.db)
         .with_context(|| format!("opening the database {}", config.db.display()))?;
     if !config.sdk_dir.join("waymark.js").is_file() {
         tracing::warn!(sdk_dir = %config.sdk_dir.display(), "no waymark.js in the SDK folder; build it with scripts/build-sdk");
     }
     let state = AppState {
-        projects: Arc::new(projects.clone()),
+        registry: registry.clone(),
         store: Arc::new(store),
         limits: config.limits(),
         rate_limits: Arc::new(RateLimits::new(
@@ -50,14 +149,12 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
-    tracing::info!(%address, db = %config.db.display(), projects = ?projects.names(), "collector started");
+    tracing::info!(%address, db = %config.db.display(), "collector started");
     // Scripts and tests read the bound address (the port may have been 0) from this line.
-    #[allow(clippy::print_stdout)]
-    {
-        println!("waymark-collector listening on http://{address}");
-    }
+    println!("waymark-collector listening on http://{address}");
 
-    // Forget rate-limit buckets of clients that went quiet, so memory follows active clients.
+    // Background upkeep: forget rate-limit buckets of quiet clients; reload keys, so that a
+    // key rotated from the command line stops working here too.
     let rate_limits = Arc::clone(&state.rate_limits);
     tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -66,6 +163,21 @@ async fn main() -> anyhow::Result<()> {
             rate_limits.forget_idle();
         }
     });
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(REFRESH_EVERY);
+        loop {
+            tick.tick().await;
+            let registry = registry.clone();
+            match tokio::task::spawn_blocking(move || registry.refresh()).await {
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "could not reload keys; keeping the ones loaded")
+                }
+                Err(error) => tracing::warn!(%error, "the key reload task failed"),
+                Ok(Ok(())) => {}
+            }
+        }
+    });
+
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())

@@ -64,6 +64,13 @@ impl Projects {
         self.by_key.get(key).map(String::as_str)
     }
 
+    /// Each project with its key.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.by_key
+            .iter()
+            .map(|(key, project)| (project.as_str(), key.as_str()))
+    }
+
     /// The project names, sorted.
     #[must_use]
     pub fn names(&self) -> Vec<&str> {

@@ -94,7 +94,7 @@ pub struct SqliteStore {
 }
 
 /// The schema version this build writes; [`MIGRATIONS`] brings older databases up to it.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE events (
@@ -132,6 +132,25 @@ CREATE TABLE identities (
 );
 ";
 
+/// Opens the collector's database at `path`, creating its folder and schema if needed and
+/// migrating an older schema.
+pub fn open_database(path: &Path) -> Result<Connection, StoreError> {
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder).map_err(|source| StoreError::Folder {
+            path: folder.display().to_string(),
+            source,
+        })?;
+    }
+    let connection = Connection::open(path)?;
+    connection.busy_timeout(std::time::Duration::from_secs(5))?;
+    // WAL lets readers run beside the writer; FULL makes every commit survive power loss,
+    // which is what an acknowledgement promises.
+    connection.pragma_update(None, "journal_mode", "WAL")?;
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    migrate(&connection)?;
+    Ok(connection)
+}
+
 /// Brings the schema up to [`SCHEMA_VERSION`] in one transaction: a new database gets the
 /// first schema and every migration; an older one, the migrations it lacks. A database
 /// written by a newer collector is refused rather than misread.
@@ -156,27 +175,39 @@ fn migrate(connection: &Connection) -> Result<(), StoreError> {
 }
 
 /// Each migration takes the schema from version `index + 1` to `index + 2`.
-const MIGRATIONS: [&str; 1] = [
+const MIGRATIONS: [&str; 2] = [
     // 2: the client address, as configured to be kept.
     "ALTER TABLE events ADD COLUMN ip TEXT;",
+    // 3: projects, their keys (as digests) and their published configs.
+    "CREATE TABLE projects (
+        name           TEXT    PRIMARY KEY,
+        created_at     INTEGER NOT NULL,
+        active_version INTEGER
+    );
+    CREATE TABLE keys (
+        key_id     TEXT    PRIMARY KEY,
+        project    TEXT    NOT NULL REFERENCES projects (name),
+        kind       TEXT    NOT NULL, -- public or admin
+        digest     TEXT    NOT NULL UNIQUE, -- SHA-256 of the key, hex
+        prefix     TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    );
+    CREATE TABLE configs (
+        project      TEXT    NOT NULL REFERENCES projects (name),
+        version      INTEGER NOT NULL,
+        body         TEXT    NOT NULL, -- JSON
+        published_at INTEGER NOT NULL,
+        key_id       TEXT    NOT NULL, -- who published it
+        rolled_back_from INTEGER,      -- set when this version republishes an older one
+        PRIMARY KEY (project, version)
+    );",
 ];
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder).map_err(|source| StoreError::Folder {
-                path: folder.display().to_string(),
-                source,
-            })?;
-        }
-        let connection = Connection::open(path)?;
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
-        // WAL lets readers run beside the writer; FULL makes every commit survive power loss,
-        // which is what an acknowledgement promises.
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "FULL")?;
-        migrate(&connection)?;
+        let connection = open_database(path)?;
         Ok(SqliteStore {
             connection: Arc::new(Mutex::new(connection)),
         })

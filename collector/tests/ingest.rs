@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 use waymark_collector::config::{IpStorage, Limits};
 use waymark_collector::limits::{Rate, RateLimits};
-use waymark_collector::{app, AppState, Projects, SqliteStore};
+use waymark_collector::registry::{KeyKind, Registry};
+use waymark_collector::{app, AppState, SqliteStore};
 use waymark_core::Millis;
 
 const KEY: &str = "pk_test_demo";
@@ -20,6 +21,7 @@ const RECEIVED_AT: Millis = Millis(1_767_225_605_000);
 
 struct Harness {
     router: Router,
+    registry: Registry,
     db: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -46,7 +48,11 @@ fn harness_full(limits: Limits, rate_limits: RateLimits, trust_forwarded_for: bo
     )
     .unwrap();
     let state = AppState {
-        projects: Arc::new(Projects::parse(&[format!("demo={KEY}")]).unwrap()),
+        registry: {
+            let registry = Registry::open(&db).expect("open registry");
+            registry.ensure("demo", KEY).expect("register the test key");
+            registry
+        },
         store: Arc::new(SqliteStore::open(&db).expect("open store")),
         limits,
         rate_limits: Arc::new(rate_limits),
@@ -56,8 +62,10 @@ fn harness_full(limits: Limits, rate_limits: RateLimits, trust_forwarded_for: bo
         sdk_dir: files.join("sdk"),
         site_dir: Some(files.join("site")),
     };
+    let registry = state.registry.clone();
     Harness {
         router: app(state),
+        registry,
         db,
         _dir: dir,
     }
@@ -731,4 +739,37 @@ async fn readiness_reports_that_storage_answers() {
         ),
         (StatusCode::OK, json!("ready"))
     );
+}
+
+#[tokio::test]
+async fn a_page_sending_the_admin_key_is_refused_and_told_to_rotate_it() {
+    let h = harness();
+    let admin = h.registry.rotate("demo", KeyKind::Admin).unwrap();
+    let (status, body) = h
+        .post_raw(with(fixture(), |b| b["key"] = json!(admin)), None)
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("admin_key_not_allowed"))
+    );
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("rotate the admin key"));
+    assert_eq!(h.event_count(), 0);
+}
+
+#[tokio::test]
+async fn a_revoked_public_key_is_refused() {
+    let h = harness();
+    let new_key = h.registry.rotate("demo", KeyKind::Public).unwrap();
+    let (status, body) = h.post(&fixture()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unknown_key"))
+    );
+    let (status, _) = h
+        .post_raw(with(fixture(), |b| b["key"] = json!(new_key)), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }
