@@ -8,7 +8,7 @@ use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
@@ -20,6 +20,7 @@ use waymark_core::Millis;
 use crate::config::{IpStorage, Limits};
 use crate::ingest::ingest;
 use crate::limits::RateLimits;
+use crate::publishing;
 use crate::registry::Registry;
 use crate::store::EventStore;
 
@@ -71,6 +72,9 @@ pub fn system_clock() -> Millis {
 ///
 /// - `POST /v1/batch`: ingest a batch ([`crate::ingest`]); any origin, no credentials.
 /// - `GET /v1/stats?key=pk_…`: event counts for the key's project.
+/// - `GET /v1/config?key=pk_…`: the active config, with ETag revalidation; `PUT
+///   /v1/admin/config`, `GET /v1/admin/config/versions`, `POST /v1/admin/config/rollback`
+///   (admin key): publishing ([`crate::publishing`]).
 /// - `GET /healthz`: liveness; `GET /readyz`: storage answers.
 /// - `/sdk/…`: the SDK files, content-hashed ones cached for a year, the loader for five
 ///   minutes; readable from any origin, since customer pages load them cross-origin.
@@ -81,6 +85,7 @@ pub fn app(state: AppState) -> Router {
     let any_origin = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST])
+        .expose_headers([header::ETAG, header::RETRY_AFTER])
         .allow_headers([header::CONTENT_TYPE])
         .max_age(std::time::Duration::from_secs(86_400));
 
@@ -91,6 +96,10 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/v1/batch", post(ingest))
         .route("/v1/stats", get(stats))
+        .route("/v1/config", get(publishing::serve))
+        .route("/v1/admin/config", put(publishing::publish))
+        .route("/v1/admin/config/versions", get(publishing::versions))
+        .route("/v1/admin/config/rollback", post(publishing::rollback))
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .nest("/sdk", sdk)

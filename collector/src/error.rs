@@ -84,6 +84,21 @@ pub enum IngestError {
         /// Seconds until a request would be accepted.
         retry_after: u64,
     },
+    /// An admin endpoint was called without `Authorization: Bearer sk_…`.
+    #[error("send the project's admin key as Authorization: Bearer sk_...")]
+    MissingAdminKey,
+    /// An admin endpoint was called with a public key.
+    #[error("this needs the project's admin key (sk_...), not its public key")]
+    AdminKeyRequired,
+    /// A config was refused: it has errors, all listed.
+    #[error("the config has {} error(s); the previous version is still served", .0.iter().filter(|d| d.severity == "error").count())]
+    InvalidConfig(Vec<DiagnosticBody>),
+    /// No such config version.
+    #[error("there is no config version {0}")]
+    NoSuchVersion(i64),
+    /// The registry (projects, keys, configs) failed.
+    #[error("the registry is unavailable")]
+    Registry(#[source] crate::registry::RegistryError),
     /// Storage failed; the batch was not stored and can be sent again.
     #[error("storage is unavailable")]
     StorageUnavailable(#[source] StoreError),
@@ -94,6 +109,38 @@ struct ErrorBody<'a> {
     error: &'a str,
     message: String,
     retryable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diagnostics: Option<&'a [DiagnosticBody]>,
+}
+
+/// A configuration diagnostic as the API reports it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct DiagnosticBody {
+    /// `error` or `warning`.
+    pub severity: &'static str,
+    /// The machine-readable code.
+    pub code: &'static str,
+    /// The feature or experience it is in.
+    pub subject: String,
+    /// The JSON pointer of the offending part.
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl From<waymark_core::rules::Diagnostic> for DiagnosticBody {
+    fn from(d: waymark_core::rules::Diagnostic) -> Self {
+        DiagnosticBody {
+            severity: match d.severity {
+                waymark_core::rules::Severity::Error => "error",
+                waymark_core::rules::Severity::Warning => "warning",
+            },
+            code: d.code,
+            subject: d.subject,
+            pointer: d.pointer,
+            message: d.message,
+        }
+    }
 }
 
 impl IngestError {
@@ -133,6 +180,15 @@ impl IngestError {
             ),
             E::BodyUnreadable => (StatusCode::BAD_REQUEST, "body_unreadable", true),
             E::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", true),
+            E::MissingAdminKey => (StatusCode::UNAUTHORIZED, "missing_admin_key", false),
+            E::AdminKeyRequired => (StatusCode::FORBIDDEN, "admin_key_required", false),
+            E::InvalidConfig(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_config", false),
+            E::NoSuchVersion(_) => (StatusCode::NOT_FOUND, "no_such_version", false),
+            E::Registry(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "registry_unavailable",
+                true,
+            ),
             E::StorageUnavailable(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable", true)
             }
@@ -152,13 +208,18 @@ impl IntoResponse for IngestError {
         };
         let retry_after = match &self {
             IngestError::RateLimited { retry_after } => Some(*retry_after),
-            IngestError::StorageUnavailable(_) => Some(5),
+            IngestError::StorageUnavailable(_) | IngestError::Registry(_) => Some(5),
+            _ => None,
+        };
+        let diagnostics = match &self {
+            IngestError::InvalidConfig(found) => Some(found.as_slice()),
             _ => None,
         };
         let body = ErrorBody {
             error,
             message,
             retryable,
+            diagnostics,
         };
         let mut response = (status, Json(body)).into_response();
         if let Some(seconds) = retry_after {

@@ -10,6 +10,8 @@
 //! - [`limits`]: rate limits per key and per client address.
 //! - [`error`]: [`IngestError`], the one place that decides status codes, error tags and
 //!   whether a client should retry.
+//! - [`publishing`]: publishing configs (validated by `waymark-core`), versions, rollback, and
+//!   serving the active config to the SDK.
 //! - [`store`]: the [`EventStore`] trait and its SQLite implementation.
 //! - [`app`]: the router, which ties these to URLs and serves the static files.
 //!
@@ -22,6 +24,7 @@ pub mod error;
 pub mod ingest;
 pub mod limits;
 pub mod projects;
+pub mod publishing;
 pub mod registry;
 pub mod store;
 

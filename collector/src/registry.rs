@@ -357,6 +357,119 @@ impl Registry {
     }
 }
 
+/// A published config version.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ConfigVersion {
+    /// The version number, from 1.
+    pub version: i64,
+    /// When it was published (Unix ms).
+    pub published_at: i64,
+    /// The key that published it.
+    pub key_id: String,
+    /// The older version this one republished, for a rollback.
+    pub rolled_back_from: Option<i64>,
+    /// Whether it is the version being served.
+    pub active: bool,
+}
+
+impl Registry {
+    /// Stores `body` as the project's next config version and makes it active.
+    pub fn publish(
+        &self,
+        project: &str,
+        body: &str,
+        key_id: &str,
+        rolled_back_from: Option<i64>,
+    ) -> Result<ConfigVersion, RegistryError> {
+        let mut connection = self.lock();
+        let tx = connection.transaction()?;
+        let next: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM configs WHERE project = ?1",
+            [project],
+            |r| r.get(0),
+        )?;
+        let published_at = now_ms();
+        tx.execute(
+            "INSERT INTO configs (project, version, body, published_at, key_id, rolled_back_from) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![project, next, body, published_at, key_id, rolled_back_from],
+        )?;
+        tx.execute(
+            "UPDATE projects SET active_version = ?2 WHERE name = ?1",
+            params![project, next],
+        )?;
+        tx.commit()?;
+        Ok(ConfigVersion {
+            version: next,
+            published_at,
+            key_id: key_id.to_owned(),
+            rolled_back_from,
+            active: true,
+        })
+    }
+
+    /// The active config: version, publication time and JSON body.
+    pub fn active_config(
+        &self,
+        project: &str,
+    ) -> Result<Option<(i64, i64, String)>, RegistryError> {
+        let connection = self.lock();
+        Ok(connection
+            .query_row(
+                "SELECT c.version, c.published_at, c.body FROM projects p
+                 JOIN configs c ON c.project = p.name AND c.version = p.active_version
+                 WHERE p.name = ?1",
+                [project],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+    }
+
+    /// A stored version's body.
+    pub fn config_body(
+        &self,
+        project: &str,
+        version: i64,
+    ) -> Result<Option<String>, RegistryError> {
+        let connection = self.lock();
+        Ok(connection
+            .query_row(
+                "SELECT body FROM configs WHERE project = ?1 AND version = ?2",
+                params![project, version],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Every published version, newest first.
+    pub fn config_versions(&self, project: &str) -> Result<Vec<ConfigVersion>, RegistryError> {
+        let connection = self.lock();
+        let active: Option<i64> = connection
+            .query_row(
+                "SELECT active_version FROM projects WHERE name = ?1",
+                [project],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        let mut query = connection.prepare(
+            "SELECT version, published_at, key_id, rolled_back_from FROM configs WHERE project = ?1 ORDER BY version DESC",
+        )?;
+        let versions = query
+            .query_map([project], |r| {
+                let version: i64 = r.get(0)?;
+                Ok(ConfigVersion {
+                    version,
+                    published_at: r.get(1)?,
+                    key_id: r.get(2)?,
+                    rolled_back_from: r.get(3)?,
+                    active: Some(version) == active,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(versions)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,148 +1,17 @@
 //! `POST /v1/batch` and friends, driven through the router with `oneshot` (no socket), plus
 //! one test over a real TCP connection.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-use axum::body::{to_bytes, Body};
+use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
 use serde_json::{json, Value};
 use tower::ServiceExt;
-use waymark_collector::config::{IpStorage, Limits};
+use waymark_collector::config::Limits;
 use waymark_collector::limits::{Rate, RateLimits};
-use waymark_collector::registry::{KeyKind, Registry};
-use waymark_collector::{app, AppState, SqliteStore};
-use waymark_core::Millis;
+use waymark_collector::registry::KeyKind;
 
-const KEY: &str = "pk_test_demo";
-/// The fixture's `sent_at`; the collector's clock reads 3 s later.
-const RECEIVED_AT: Millis = Millis(1_767_225_605_000);
+mod common;
 
-struct Harness {
-    router: Router,
-    registry: Registry,
-    db: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-fn harness() -> Harness {
-    harness_with(Limits::default())
-}
-
-fn harness_with(limits: Limits) -> Harness {
-    harness_full(limits, RateLimits::unlimited(), false)
-}
-
-fn harness_full(limits: Limits, rate_limits: RateLimits, trust_forwarded_for: bool) -> Harness {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("data/events.db");
-    let files = dir.path().join("files");
-    std::fs::create_dir_all(files.join("sdk")).unwrap();
-    std::fs::create_dir_all(files.join("site")).unwrap();
-    std::fs::write(files.join("sdk/waymark.js"), "/* loader */").unwrap();
-    std::fs::write(files.join("sdk/waymark-0123abcd.wasm"), b"\0asm\x01\0\0\0").unwrap();
-    std::fs::write(
-        files.join("site/index.html"),
-        "<!doctype html><title>Demo</title>",
-    )
-    .unwrap();
-    let state = AppState {
-        registry: {
-            let registry = Registry::open(&db).expect("open registry");
-            registry.ensure("demo", KEY).expect("register the test key");
-            registry
-        },
-        store: Arc::new(SqliteStore::open(&db).expect("open store")),
-        limits,
-        rate_limits: Arc::new(rate_limits),
-        ip_storage: IpStorage::default(),
-        trust_forwarded_for,
-        clock: || RECEIVED_AT,
-        sdk_dir: files.join("sdk"),
-        site_dir: Some(files.join("site")),
-    };
-    let registry = state.registry.clone();
-    Harness {
-        router: app(state),
-        registry,
-        db,
-        _dir: dir,
-    }
-}
-
-fn fixture() -> Value {
-    serde_json::from_str(include_str!("fixtures/batch.json")).expect("fixture is JSON")
-}
-
-impl Harness {
-    async fn send(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("body");
-        (status, headers, body.to_vec())
-    }
-
-    async fn post_raw(
-        &self,
-        body: impl Into<Body>,
-        content_type: Option<&str>,
-    ) -> (StatusCode, Value) {
-        let mut request = Request::post("/v1/batch");
-        if let Some(content_type) = content_type {
-            request = request.header(header::CONTENT_TYPE, content_type);
-        }
-        let (status, _, body) = self.send(request.body(body.into()).unwrap()).await;
-        (
-            status,
-            serde_json::from_slice(&body).expect("every answer is JSON"),
-        )
-    }
-
-    async fn post(&self, batch: &Value) -> (StatusCode, Value) {
-        self.post_raw(batch.to_string(), Some("application/json"))
-            .await
-    }
-
-    async fn get(&self, uri: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-        self.send(Request::get(uri).body(Body::empty()).unwrap())
-            .await
-    }
-
-    fn rows(&self, sql: &str) -> Vec<Vec<rusqlite::types::Value>> {
-        query(&self.db, sql)
-    }
-
-    fn event_count(&self) -> i64 {
-        match self
-            .rows("SELECT COUNT(*) FROM events")
-            .first()
-            .and_then(|r| r.first())
-        {
-            Some(rusqlite::types::Value::Integer(n)) => *n,
-            other => panic!("unexpected count {other:?}"),
-        }
-    }
-}
-
-fn query(db: &Path, sql: &str) -> Vec<Vec<rusqlite::types::Value>> {
-    let connection = rusqlite::Connection::open(db).unwrap();
-    let mut statement = connection.prepare(sql).unwrap();
-    let columns = statement.column_count();
-    statement
-        .query_map([], |row| (0..columns).map(|i| row.get(i)).collect())
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
+use common::*;
 
 #[tokio::test]
 async fn a_valid_batch_is_stored_and_each_event_answered() {
