@@ -37,6 +37,9 @@ pub enum IngestError {
     /// The key is not a known project's valid public write key.
     #[error("unknown or revoked project key")]
     UnknownKey,
+    /// The page's origin is not one the project allows.
+    #[error("origin {0:?} is not allowed to send events for this project")]
+    OriginNotAllowed(String),
     /// A page sent the secret admin key.
     #[error("this is the project's secret admin key: pages must send only the public key (pk_...); rotate the admin key now")]
     AdminKeyInPage,
@@ -155,6 +158,7 @@ impl IngestError {
             E::EmptyBatch => (StatusCode::BAD_REQUEST, "empty_batch", false),
             E::UnknownKey => (StatusCode::UNAUTHORIZED, "unknown_key", false),
             E::AdminKeyInPage => (StatusCode::UNAUTHORIZED, "admin_key_not_allowed", false),
+            E::OriginNotAllowed(_) => (StatusCode::FORBIDDEN, "origin_not_allowed", false),
             E::BodyTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", false),
             E::MalformedGzip => (StatusCode::BAD_REQUEST, "malformed_gzip", false),
             E::DecompressedTooLarge { .. } => (

@@ -85,6 +85,13 @@ pub async fn ingest(
         Some(_) => return Err(IngestError::AdminKeyInPage),
         None => return Err(IngestError::UnknownKey),
     };
+    // Browsers always name the page's origin; a server-side sender has none, and its key
+    // is its credential.
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        if !state.registry.origin_allowed(&project, origin) {
+            return Err(IngestError::OriginNotAllowed(origin.to_owned()));
+        }
+    }
     state.rate_limits.check_key(&batch.key)?;
     check_events(&batch, state.limits.max_events_per_batch)?;
 

@@ -5,6 +5,8 @@
 //!   keys once.
 //! - `waymark-collector project list`: projects and their key ids (never the keys).
 //! - `waymark-collector project rotate-key NAME --kind public|admin`: revoke and replace.
+//! - `waymark-collector project origins NAME --allow https://app.example …`: where pages may
+//!   send from.
 #![allow(clippy::print_stdout)] // The command line prints its results.
 
 use std::sync::Arc;
@@ -49,6 +51,14 @@ enum ProjectCommand {
     },
     /// List projects and their keys (ids and prefixes only).
     List,
+    /// Set the origins a project's pages may send from (none: any origin).
+    Origins {
+        /// The project's name.
+        name: String,
+        /// An allowed origin, as https://host[:port]. Repeat for more.
+        #[arg(long = "allow")]
+        allow: Vec<String>,
+    },
     /// Revoke a project's keys of one kind and make a new one; prints it, once.
     RotateKey {
         /// The project's name.
@@ -78,6 +88,10 @@ fn run_project_command(config: &Config, command: ProjectCommand) -> anyhow::Resu
             print_json(&registry.create_project(&name, public_key.as_deref())?)
         }
         ProjectCommand::List => print_json(&registry.list()?),
+        ProjectCommand::Origins { name, allow } => {
+            registry.set_origins(&name, &allow)?;
+            print_json(&serde_json::json!({ "project": name, "origins": allow }))
+        }
         ProjectCommand::RotateKey { name, kind } => {
             let kind = match kind {
                 Kind::Public => KeyKind::Public,

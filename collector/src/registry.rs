@@ -106,6 +106,9 @@ pub enum RegistryError {
     /// A key is already registered to another project.
     #[error("that key belongs to project {0:?}")]
     KeyTaken(String),
+    /// Not an origin (`https://host[:port]`).
+    #[error("{0:?} is not an origin; write it as https://host or https://host:port")]
+    BadOrigin(String),
     /// The system's random source failed.
     #[error("no randomness available: {0}")]
     Random(String),
@@ -138,6 +141,8 @@ fn now_ms() -> i64 {
 pub struct Registry {
     connection: Arc<Mutex<Connection>>,
     cache: Arc<RwLock<HashMap<String, KeyInfo>>>,
+    /// Allowed origins by project (a project with none accepts any origin).
+    origins: Arc<RwLock<HashMap<String, Vec<String>>>>,
 }
 
 /// A newly made project's keys, shown once.
@@ -158,6 +163,7 @@ impl Registry {
         let registry = Registry {
             connection: Arc::new(Mutex::new(connection)),
             cache: Arc::default(),
+            origins: Arc::default(),
         };
         registry.refresh()?;
         Ok(registry)
@@ -200,7 +206,53 @@ impl Registry {
             .cache
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = keys;
+        let mut query = connection.prepare_cached("SELECT name, origins FROM projects")?;
+        let origins = query
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            })?
+            .filter_map(Result::ok)
+            .map(|(project, origins)| (project, serde_json::from_str(&origins).unwrap_or_default()))
+            .collect();
+        *self
+            .origins
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = origins;
         Ok(())
+    }
+
+    /// Whether a page at `origin` may send events for `project`.
+    #[must_use]
+    pub fn origin_allowed(&self, project: &str, origin: &str) -> bool {
+        let origins = self
+            .origins
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        origins
+            .get(project)
+            .is_none_or(|allowed| allowed.is_empty() || allowed.iter().any(|o| o == origin))
+    }
+
+    /// Sets the origins a project's pages may send from (none: any origin). Each must be an
+    /// origin: scheme, host and optional port, nothing after.
+    pub fn set_origins(&self, project: &str, origins: &[String]) -> Result<(), RegistryError> {
+        for origin in origins {
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            if !rest.is_some_and(|host| !host.is_empty() && !host.contains('/')) {
+                return Err(RegistryError::BadOrigin(origin.clone()));
+            }
+        }
+        let json = serde_json::to_string(origins).unwrap_or_else(|_| "[]".to_owned());
+        let changed = self.lock().execute(
+            "UPDATE projects SET origins = ?2 WHERE name = ?1",
+            params![project, json],
+        )?;
+        if changed == 0 {
+            return Err(RegistryError::NoProject(project.to_owned()));
+        }
+        self.refresh()
     }
 
     /// The key's identity, if it is valid.
@@ -527,6 +579,29 @@ mod tests {
         );
         assert!(matches!(
             registry.rotate("nope", KeyKind::Public),
+            Err(RegistryError::NoProject(_))
+        ));
+    }
+
+    #[test]
+    fn origins_limit_where_pages_may_send_from() {
+        let (registry, _dir) = registry();
+        registry.create_project("shop", None).unwrap();
+        assert!(
+            registry.origin_allowed("shop", "https://anything.example"),
+            "no list: any origin"
+        );
+        registry
+            .set_origins("shop", &["https://shop.example".into()])
+            .unwrap();
+        assert!(registry.origin_allowed("shop", "https://shop.example"));
+        assert!(!registry.origin_allowed("shop", "https://evil.example"));
+        assert!(matches!(
+            registry.set_origins("shop", &["shop.example/path".into()]),
+            Err(RegistryError::BadOrigin(_))
+        ));
+        assert!(matches!(
+            registry.set_origins("nope", &[]),
             Err(RegistryError::NoProject(_))
         ));
     }

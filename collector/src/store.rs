@@ -94,7 +94,7 @@ pub struct SqliteStore {
 }
 
 /// The schema version this build writes; [`MIGRATIONS`] brings older databases up to it.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE events (
@@ -175,7 +175,7 @@ fn migrate(connection: &Connection) -> Result<(), StoreError> {
 }
 
 /// Each migration takes the schema from version `index + 1` to `index + 2`.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     // 2: the client address, as configured to be kept.
     "ALTER TABLE events ADD COLUMN ip TEXT;",
     // 3: projects, their keys (as digests) and their published configs.
@@ -202,6 +202,8 @@ const MIGRATIONS: [&str; 2] = [
         rolled_back_from INTEGER,      -- set when this version republishes an older one
         PRIMARY KEY (project, version)
     );",
+    // 4: the origins a project's pages may send from (JSON array; empty: any).
+    "ALTER TABLE projects ADD COLUMN origins TEXT NOT NULL DEFAULT '[]';",
 ];
 
 impl SqliteStore {

@@ -642,3 +642,35 @@ async fn a_revoked_public_key_is_refused() {
         .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_page_from_an_origin_the_project_does_not_allow_is_refused() {
+    let h = harness();
+    h.registry
+        .set_origins("demo", &["https://app.example".into()])
+        .unwrap();
+    let from_origin = |origin: Option<&str>, n: u32| {
+        let mut request = Request::post("/v1/batch").header(header::CONTENT_TYPE, "text/plain");
+        if let Some(origin) = origin {
+            request = request.header(header::ORIGIN, origin);
+        }
+        request.body(Body::from(with_id(n).to_string())).unwrap()
+    };
+    let (status, _, body) = h.send(from_origin(Some("https://evil.example"), 0)).await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("origin_not_allowed"))
+    );
+    assert_eq!(h.event_count(), 0);
+    assert_eq!(
+        h.send(from_origin(Some("https://app.example"), 1)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        h.send(from_origin(None, 2)).await.0,
+        StatusCode::OK,
+        "a server-side sender has no origin"
+    );
+    assert_eq!(h.event_count(), 2);
+}
