@@ -75,11 +75,13 @@ pub fn system_clock() -> Millis {
 /// - `GET /v1/config?key=pk_…`: the active config, with ETag revalidation; `PUT
 ///   /v1/admin/config`, `GET /v1/admin/config/versions`, `POST /v1/admin/config/rollback`
 ///   (admin key): publishing ([`crate::publishing`]).
-/// - `GET /healthz`: liveness; `GET /readyz`: storage answers.
+/// - `GET /healthz`: liveness; `GET /readyz`: storage answers; `GET /metrics`: Prometheus.
 /// - `/sdk/…`: the SDK files, content-hashed ones cached for a year, the loader for five
 ///   minutes; readable from any origin, since customer pages load them cross-origin.
 /// - anything else: the site folder, with `index.html` for unknown paths (SPA routes).
 pub fn app(state: AppState) -> Router {
+    // Install the metrics recorder before any request records anything.
+    let _ = crate::telemetry::handle();
     // The write key is public and nothing is read from cookies, so any origin may send, and
     // credentials are never allowed.
     let any_origin = CorsLayer::new()
@@ -102,6 +104,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/config/rollback", post(publishing::rollback))
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
+        .route("/metrics", get(metrics_text))
+        .route_layer(middleware::from_fn(crate::telemetry::count_requests))
         .nest("/sdk", sdk)
         .layer(any_origin);
 
@@ -114,6 +118,12 @@ pub fn app(state: AppState) -> Router {
 
 async fn health() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+/// Metrics in Prometheus text format.
+async fn metrics_text() -> Response {
+    let text = crate::telemetry::handle().render();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
 /// Ready when storage answers.

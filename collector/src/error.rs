@@ -203,6 +203,7 @@ impl IngestError {
 impl IntoResponse for IngestError {
     fn into_response(self) -> Response {
         let (status, error, retryable) = self.classify();
+        metrics::counter!("waymark_refused_total", "reason" => error).increment(1);
         let message = if status.is_server_error() {
             tracing::error!(error = ?self, "batch not stored");
             "the batch was not stored; send it again later".to_owned()

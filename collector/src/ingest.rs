@@ -103,17 +103,23 @@ pub async fn ingest(
         events: batch.events,
         ip: client.and_then(|ip| state.ip_storage.apply(ip)),
     };
+    let batch_events = incoming.events.len();
+    let started = std::time::Instant::now();
     let outcomes = state
         .store
         .insert(incoming)
         .await
         .map_err(IngestError::StorageUnavailable)?;
 
+    metrics::histogram!("waymark_storage_seconds").record(started.elapsed().as_secs_f64());
+    metrics::histogram!("waymark_batch_events").record(batch_events as f64);
     let duplicates = outcomes
         .iter()
         .filter(|o| **o == Outcome::Duplicate)
         .count();
     let stored = outcomes.len() - duplicates;
+    metrics::counter!("waymark_events_total", "result" => "ok").increment(stored as u64);
+    metrics::counter!("waymark_events_total", "result" => "duplicate").increment(duplicates as u64);
     tracing::info!(project, stored, duplicates, "stored batch");
     let results = ids
         .into_iter()

@@ -13,6 +13,7 @@
 //! - [`publishing`]: publishing configs (validated by `waymark-core`), versions, rollback, and
 //!   serving the active config to the SDK.
 //! - [`store`]: the [`EventStore`] trait and its SQLite implementation.
+//! - [`telemetry`]: Prometheus metrics.
 //! - [`app`]: the router, which ties these to URLs and serves the static files.
 //!
 //! Start reading at [`app::app`]: it lists every route.
@@ -27,6 +28,7 @@ pub mod projects;
 pub mod publishing;
 pub mod registry;
 pub mod store;
+pub mod telemetry;
 
 pub use app::{app, AppState};
 pub use config::Config;

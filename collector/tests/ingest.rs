@@ -674,3 +674,29 @@ async fn a_page_from_an_origin_the_project_does_not_allow_is_refused() {
     );
     assert_eq!(h.event_count(), 2);
 }
+
+#[tokio::test]
+async fn metrics_count_requests_events_and_refusals_in_prometheus_format() {
+    let h = harness();
+    h.post(&fixture()).await;
+    h.post(&fixture()).await;
+    h.post_raw("not json".to_owned(), None).await;
+    let (status, headers, body) = h.get("/metrics").await;
+    let text = String::from_utf8(body).unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    // Metrics are process-wide and tests run in parallel, so check presence and shape.
+    for expected in [
+        "waymark_events_total{result=\"ok\"}",
+        "waymark_events_total{result=\"duplicate\"}",
+        "waymark_refused_total{reason=\"malformed_json\"}",
+        "waymark_http_requests_total{route=\"/v1/batch\",status=\"200\"}",
+        "waymark_batch_events_bucket{le=\"2\"}",
+        "waymark_storage_seconds_count",
+    ] {
+        assert!(text.contains(expected), "missing {expected} in:\n{text}");
+    }
+}
