@@ -67,6 +67,10 @@ pub struct Config {
     #[arg(long, env = "WAYMARK_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
 
+    /// Largest single event, in bytes of JSON.
+    #[arg(long, env = "WAYMARK_MAX_EVENT_BYTES", default_value_t = Limits::default().max_event_bytes)]
+    pub max_event_bytes: usize,
+
     /// Largest body after gzip decompression, in bytes.
     #[arg(long, env = "WAYMARK_MAX_DECOMPRESSED_BYTES", default_value_t = Limits::default().max_decompressed_bytes)]
     pub max_decompressed_bytes: usize,
@@ -83,6 +87,7 @@ impl Config {
         Limits {
             max_body_bytes: self.max_body_bytes,
             max_events_per_batch: self.max_events_per_batch,
+            max_event_bytes: self.max_event_bytes,
             max_decompressed_bytes: self.max_decompressed_bytes,
             max_compression_ratio: self.max_compression_ratio,
         }
@@ -132,6 +137,9 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Most events per batch. Default 1,000.
     pub max_events_per_batch: usize,
+    /// Largest single event. Default 32 KiB: an event must fit in the SDK's 60 kB beacons
+    /// with room to spare.
+    pub max_event_bytes: usize,
     /// Largest body after decompression. Default 8 MiB.
     pub max_decompressed_bytes: usize,
     /// Largest decompressed-to-compressed ratio. Default 200: JSON batches compress 5 to 30
@@ -144,6 +152,7 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 1024 * 1024,
             max_events_per_batch: 1_000,
+            max_event_bytes: 32 * 1024,
             max_decompressed_bytes: 8 * 1024 * 1024,
             max_compression_ratio: 200,
         }

@@ -49,6 +49,14 @@ pub enum IngestError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// One event is larger than the configured limit.
+    #[error("events[{index}] is larger than {limit} bytes")]
+    EventTooLarge {
+        /// Which event.
+        index: usize,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The batch has more events than the configured limit.
     #[error("the batch has {count} events; at most {limit} are accepted")]
     TooManyEvents {
@@ -172,6 +180,7 @@ impl IngestError {
                 false,
             ),
             E::TooManyEvents { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_many_events", false),
+            E::EventTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "event_too_large", false),
             E::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",

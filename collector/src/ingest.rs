@@ -9,10 +9,14 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap};
 use axum::Json;
+use serde::Deserialize;
 use serde::Serialize;
 use serde_json::error::Category;
+use serde_json::value::RawValue;
 use uuid::Uuid;
-use waymark_core::Batch;
+use waymark_core::{Batch, Event, Millis};
+
+use crate::config::Limits;
 
 use crate::app::AppState;
 use crate::error::IngestError;
@@ -76,9 +80,9 @@ pub async fn ingest(
         let json = tokio::task::spawn_blocking(move || gunzip(&bytes, limits))
             .await
             .map_err(|_| IngestError::BodyUnreadable)??;
-        parse_batch(&json)?
+        parse_batch(&json, limits)?
     } else {
-        parse_batch(&bytes)?
+        parse_batch(&bytes, state.limits)?
     };
     let project = match state.registry.lookup(&batch.key) {
         Some(info) if info.kind == KeyKind::Public => info.project,
@@ -93,7 +97,6 @@ pub async fn ingest(
         }
     }
     state.rate_limits.check_key(&batch.key)?;
-    check_events(&batch, state.limits.max_events_per_batch)?;
 
     let ids: Vec<Uuid> = batch.events.iter().map(|e| e.id).collect();
     let incoming = IncomingBatch {
@@ -191,7 +194,7 @@ fn content_encoding_is_gzip(headers: &HeaderMap) -> Result<bool, IngestError> {
 
 /// Decompresses a gzip body, stopping as soon as it exceeds the size limit or the ratio
 /// limit, so a gzip bomb costs at most that much memory.
-pub fn gunzip(compressed: &[u8], limits: crate::config::Limits) -> Result<Vec<u8>, IngestError> {
+pub fn gunzip(compressed: &[u8], limits: Limits) -> Result<Vec<u8>, IngestError> {
     use std::io::Read;
     let by_ratio = compressed
         .len()
@@ -229,40 +232,78 @@ fn is_length_limit(error: &axum::Error) -> bool {
 
 /// Parses a batch, telling malformed JSON apart from JSON that is not a batch, and naming
 /// the field at fault (`events[2].id`).
-pub fn parse_batch(bytes: &[u8]) -> Result<Batch, IngestError> {
+pub fn parse_batch(bytes: &[u8], limits: Limits) -> Result<Batch, IngestError> {
+    /// The batch with its events still as raw JSON: each is measured, then parsed on its own.
+    #[derive(Deserialize)]
+    struct Raw {
+        key: String,
+        sent_at: Millis,
+        events: Vec<Box<RawValue>>,
+    }
+
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let batch: Batch = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    let raw: Raw = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
-        let inner = error.into_inner();
-        match inner.classify() {
-            Category::Data => IngestError::InvalidBatch(format!("{path}: {inner}")),
-            Category::Syntax | Category::Eof | Category::Io => {
-                IngestError::MalformedJson(inner.to_string())
-            }
-        }
+        classify(error.into_inner(), |inner| format!("{path}: {inner}"))
     })?;
     deserializer
         .end()
         .map_err(|e| IngestError::MalformedJson(e.to_string()))?;
-    Ok(batch)
-}
 
-fn check_events(batch: &Batch, max_events: usize) -> Result<(), IngestError> {
-    if batch.events.is_empty() {
+    if raw.events.is_empty() {
         return Err(IngestError::EmptyBatch);
     }
-    if batch.events.len() > max_events {
+    if raw.events.len() > limits.max_events_per_batch {
         return Err(IngestError::TooManyEvents {
-            count: batch.events.len(),
-            limit: max_events,
+            count: raw.events.len(),
+            limit: limits.max_events_per_batch,
         });
     }
-    for (index, event) in batch.events.iter().enumerate() {
+    let mut events = Vec::with_capacity(raw.events.len());
+    for (index, event) in raw.events.iter().enumerate() {
+        let json = event.get();
+        if json.len() > limits.max_event_bytes {
+            return Err(IngestError::EventTooLarge {
+                index,
+                limit: limits.max_event_bytes,
+            });
+        }
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        let event: Event =
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+                let path = error.path().to_string();
+                let at = if path == "." {
+                    String::new()
+                } else {
+                    format!(".{path}")
+                };
+                classify(error.into_inner(), |inner| {
+                    format!("events[{index}]{at}: {inner}")
+                })
+            })?;
         event.check().map_err(|problem| IngestError::InvalidEvent {
             index,
             tag: problem.tag(),
             message: problem.message(),
         })?;
+        events.push(event);
     }
-    Ok(())
+    Ok(Batch {
+        key: raw.key,
+        sent_at: raw.sent_at,
+        events,
+    })
+}
+
+/// JSON that does not parse is malformed; JSON of the wrong shape does not match the schema.
+fn classify(
+    error: serde_json::Error,
+    describe: impl FnOnce(&serde_json::Error) -> String,
+) -> IngestError {
+    match error.classify() {
+        Category::Data => IngestError::InvalidBatch(describe(&error)),
+        Category::Syntax | Category::Eof | Category::Io => {
+            IngestError::MalformedJson(error.to_string())
+        }
+    }
 }

@@ -1,0 +1,412 @@
+//! Bad input, one row a case: each gets its status and error tag, and stores nothing.
+#![allow(clippy::print_stdout)] // Prints the case count.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::*;
+use serde_json::{json, Value};
+use waymark_collector::config::Limits;
+use waymark_collector::limits::RateLimits;
+use waymark_collector::registry::KeyKind;
+
+/// One bad request and what it must get.
+struct Case {
+    name: &'static str,
+    body: Vec<u8>,
+    content_type: Option<&'static str>,
+    encoding: Option<&'static str>,
+    status: StatusCode,
+    tag: &'static str,
+}
+
+fn json_case(
+    name: &'static str,
+    edit: impl FnOnce(&mut Value),
+    status: StatusCode,
+    tag: &'static str,
+) -> Case {
+    let mut batch = fixture();
+    edit(&mut batch);
+    Case {
+        name,
+        body: batch.to_string().into_bytes(),
+        content_type: Some("application/json"),
+        encoding: None,
+        status,
+        tag,
+    }
+}
+
+fn raw_case(
+    name: &'static str,
+    body: impl Into<Vec<u8>>,
+    status: StatusCode,
+    tag: &'static str,
+) -> Case {
+    Case {
+        name,
+        body: body.into(),
+        content_type: Some("application/json"),
+        encoding: None,
+        status,
+        tag,
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+fn remove<'a>(path: &'a [&'a str]) -> impl FnOnce(&mut Value) + 'a {
+    move |batch| {
+        let (last, parents) = path.split_last().unwrap();
+        let mut target = batch;
+        for part in parents {
+            target = match part.parse::<usize>() {
+                Ok(i) => &mut target[i],
+                Err(_) => &mut target[*part],
+            };
+        }
+        target.as_object_mut().unwrap().remove(*last);
+    }
+}
+
+fn cases(admin_key: &str) -> Vec<Case> {
+    const BAD: StatusCode = StatusCode::BAD_REQUEST;
+    const LARGE: StatusCode = StatusCode::PAYLOAD_TOO_LARGE;
+    const UNAUTHORIZED: StatusCode = StatusCode::UNAUTHORIZED;
+    const MEDIA: StatusCode = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+    let fixture_text = fixture().to_string();
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let admin_key = admin_key.to_owned();
+    vec![
+        raw_case("empty body", "", BAD, "malformed_json"),
+        raw_case(
+            "truncated JSON",
+            &fixture_text[..fixture_text.len() / 2],
+            BAD,
+            "malformed_json",
+        ),
+        raw_case(
+            "trailing garbage",
+            format!("{fixture_text} x"),
+            BAD,
+            "malformed_json",
+        ),
+        raw_case("not JSON at all", "hello", BAD, "malformed_json"),
+        raw_case(
+            "invalid UTF-8",
+            fixture_text
+                .replace("Ledgerly", "Ledg\u{fffd}")
+                .into_bytes()
+                .into_iter()
+                .map(|b| if b == 0xef { 0xff } else { b })
+                .collect::<Vec<_>>(),
+            BAD,
+            "malformed_json",
+        ),
+        raw_case("null", "null", BAD, "invalid_batch"),
+        raw_case("an array", "[]", BAD, "invalid_batch"),
+        raw_case("a string", "\"batch\"", BAD, "invalid_batch"),
+        raw_case("a number", "42", BAD, "invalid_batch"),
+        raw_case(
+            "deep nesting",
+            format!(r#"{{"key":"{KEY}","sent_at":1,"events":[{{"properties":{{"x":{deep}}}}}]}}"#),
+            BAD,
+            "malformed_json",
+        ),
+        json_case("missing key", remove(&["key"]), BAD, "invalid_batch"),
+        json_case(
+            "key of the wrong type",
+            |b| b["key"] = json!(7),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "unknown key",
+            |b| b["key"] = json!("pk_unknown_key"),
+            UNAUTHORIZED,
+            "unknown_key",
+        ),
+        json_case(
+            "admin key from a page",
+            move |b| b["key"] = json!(admin_key),
+            UNAUTHORIZED,
+            "admin_key_not_allowed",
+        ),
+        json_case(
+            "missing sent_at",
+            remove(&["sent_at"]),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "negative sent_at",
+            |b| b["sent_at"] = json!(-5),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "sent_at as a string",
+            |b| b["sent_at"] = json!("yesterday"),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case("missing events", remove(&["events"]), BAD, "invalid_batch"),
+        json_case(
+            "events not an array",
+            |b| b["events"] = json!({}),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case("no events", |b| b["events"] = json!([]), BAD, "empty_batch"),
+        json_case(
+            "an event that is not an object",
+            |b| b["events"][1] = json!("click"),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "event without id",
+            remove(&["events", "1", "id"]),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "event id not a UUID",
+            |b| b["events"][0]["id"] = json!("42"),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "nil event id",
+            |b| b["events"][0]["id"] = json!("00000000-0000-0000-0000-000000000000"),
+            BAD,
+            "nil_event_id",
+        ),
+        json_case(
+            "event without name",
+            remove(&["events", "0", "name"]),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "empty event name",
+            |b| b["events"][0]["name"] = json!(""),
+            BAD,
+            "empty_event_name",
+        ),
+        json_case(
+            "event name too long",
+            |b| b["events"][0]["name"] = json!("n".repeat(201)),
+            BAD,
+            "event_name_too_long",
+        ),
+        json_case(
+            "event name not a string",
+            |b| b["events"][0]["name"] = json!(["click"]),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "missing timestamp",
+            remove(&["events", "0", "ts"]),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "fractional timestamp",
+            |b| b["events"][0]["ts"] = json!(1.5),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "anonymous id not a UUID",
+            |b| b["events"][0]["anonymous_id"] = json!("me"),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "missing session id",
+            remove(&["events", "0", "session_id"]),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "empty user id",
+            |b| b["events"][1]["user_id"] = json!(""),
+            BAD,
+            "bad_user_id",
+        ),
+        json_case(
+            "user id too long",
+            |b| b["events"][1]["user_id"] = json!("u".repeat(201)),
+            BAD,
+            "bad_user_id",
+        ),
+        json_case(
+            "user id not a string",
+            |b| b["events"][1]["user_id"] = json!(42),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "properties not an object",
+            |b| b["events"][1]["properties"] = json!([1, 2]),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "traits not an object",
+            |b| b["events"][1]["traits"] = json!("pro"),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "missing context",
+            remove(&["events", "0", "context"]),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "page without url",
+            remove(&["events", "0", "context", "page", "url"]),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "negative viewport",
+            |b| b["events"][0]["context"]["viewport"]["width"] = json!(-1),
+            BAD,
+            "invalid_batch",
+        ),
+        json_case(
+            "an event over the size limit",
+            |b| b["events"][0]["properties"] = json!({"note": "x".repeat(40_000)}),
+            LARGE,
+            "event_too_large",
+        ),
+        json_case(
+            "a huge string",
+            |b| b["events"][0]["properties"] = json!({"blob": "x".repeat(2 * 1024 * 1024)}),
+            LARGE,
+            "body_too_large",
+        ),
+        json_case(
+            "too many events",
+            |b| b["events"] = Value::Array(vec![b["events"][0].clone(); 1_001]),
+            LARGE,
+            "too_many_events",
+        ),
+        Case {
+            name: "form content type",
+            body: fixture_text.clone().into_bytes(),
+            content_type: Some("application/x-www-form-urlencoded"),
+            encoding: None,
+            status: MEDIA,
+            tag: "unsupported_media_type",
+        },
+        Case {
+            name: "brotli encoding",
+            body: fixture_text.clone().into_bytes(),
+            content_type: Some("application/json"),
+            encoding: Some("br"),
+            status: MEDIA,
+            tag: "unsupported_encoding",
+        },
+        Case {
+            name: "corrupt gzip",
+            body: gzip(fixture_text.as_bytes())[..20].to_vec(),
+            content_type: Some("text/plain"),
+            encoding: Some("gzip"),
+            status: BAD,
+            tag: "malformed_gzip",
+        },
+        Case {
+            name: "gzip bomb",
+            body: gzip(&vec![b' '; 20 * 1024 * 1024]),
+            content_type: Some("text/plain"),
+            encoding: Some("gzip"),
+            status: LARGE,
+            tag: "compression_ratio_exceeded",
+        },
+        Case {
+            name: "gzip of something not JSON",
+            body: gzip(b"not json"),
+            content_type: Some("text/plain"),
+            encoding: None,
+            status: BAD,
+            tag: "malformed_json",
+        },
+    ]
+}
+
+#[tokio::test]
+async fn every_bad_input_gets_its_status_and_tag_and_stores_nothing() {
+    let h = harness_full(Limits::default(), RateLimits::unlimited(), false);
+    let admin_key = h.registry.rotate("demo", KeyKind::Admin).unwrap();
+    let cases = cases(&admin_key);
+    let mut failures = Vec::new();
+    for case in &cases {
+        let mut request = Request::post("/v1/batch");
+        if let Some(content_type) = case.content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        if let Some(encoding) = case.encoding {
+            request = request.header(header::CONTENT_ENCODING, encoding);
+        }
+        let (status, _, body) = h
+            .send(request.body(Body::from(case.body.clone())).unwrap())
+            .await;
+        let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let tag = answer["error"].as_str().unwrap_or("(no JSON error body)");
+        let message_ok = answer["message"].as_str().is_some_and(|m| !m.is_empty());
+        if status != case.status || tag != case.tag || !message_ok {
+            failures.push(format!(
+                "  {}: got {status} {tag}, expected {} {}",
+                case.name, case.status, case.tag
+            ));
+        }
+        if h.event_count() != 0 {
+            failures.push(format!("  {}: stored something", case.name));
+        }
+    }
+    println!(
+        "bad input: {} cases, {} failed",
+        cases.len(),
+        failures.len()
+    );
+    assert!(cases.len() >= 40);
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn duplicate_ids_within_a_batch_store_one_event() {
+    let h = harness();
+    let mut batch = fixture();
+    batch["events"][1]["id"] = batch["events"][0]["id"].clone();
+    let (status, body) = h.post(&batch).await;
+    assert_eq!(
+        (status, body["stored"].clone(), body["duplicates"].clone()),
+        (StatusCode::OK, json!(1), json!(1))
+    );
+    assert_eq!(h.event_count(), 1);
+}
+
+#[tokio::test]
+async fn a_timestamp_days_in_the_future_is_stored_at_receipt() {
+    let h = harness();
+    let mut batch = fixture();
+    batch["events"][0]["ts"] = json!(RECEIVED_AT.0 + 5 * 86_400_000);
+    assert_eq!(h.post(&batch).await.0, StatusCode::OK);
+    let rows = h.rows("SELECT timestamp FROM events WHERE name = '$pageview'");
+    assert_eq!(
+        rows,
+        vec![vec![rusqlite::types::Value::Integer(RECEIVED_AT.0 as i64)]]
+    );
+}
