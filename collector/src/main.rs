@@ -140,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let state = AppState {
         registry: registry.clone(),
-        store: Arc::new(store),
+        store: Arc::new(store.clone()),
         limits: config.limits(),
         rate_limits: Arc::new(RateLimits::new(
             Rate {

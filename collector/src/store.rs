@@ -4,10 +4,16 @@
 //! the transaction has committed (SQLite in WAL mode with `synchronous = FULL`). Event ids are
 //! unique per project, so a retried batch stores nothing twice; the per-event outcome says
 //! which events were new.
+//!
+//! [`SqliteStore`] writes through one writer thread with group commit: every batch queued
+//! while a transaction commits goes into the next transaction together, so concurrent
+//! requests share commits (and fsyncs) and throughput holds under concurrency. Reads use
+//! their own connection.
 
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{params, Connection};
@@ -69,6 +75,9 @@ pub enum StoreError {
     /// The database was written by a newer collector.
     #[error("the database has schema version {0}, newer than this collector knows; upgrade the collector")]
     NewerSchema(i64),
+    /// The writer could not write (the message says why).
+    #[error("write failed: {0}")]
+    Write(String),
     /// The blocking task running the query failed.
     #[error("the storage task failed: {0}")]
     Task(String),
@@ -90,7 +99,21 @@ pub trait EventStore: Send + Sync + 'static {
 /// The embedded default: one SQLite file in WAL mode.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
+    /// Reads (stats, readiness) on their own connection; WAL lets them run beside writes.
     connection: Arc<Mutex<Connection>>,
+    /// Batches go to the single writer thread.
+    writer: tokio::sync::mpsc::Sender<Job>,
+    /// Batches queued for the writer.
+    depth: Arc<AtomicUsize>,
+    thread: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("events", &self.batch.events.len())
+            .finish()
+    }
 }
 
 /// The schema version this build writes; [`MIGRATIONS`] brings older databases up to it.
@@ -209,10 +232,36 @@ const MIGRATIONS: [&str; 3] = [
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let writer_connection = open_database(path)?;
         let connection = open_database(path)?;
+        let (writer, jobs) = tokio::sync::mpsc::channel(QUEUE);
+        let depth = Arc::new(AtomicUsize::new(0));
+        let writer_depth = Arc::clone(&depth);
+        let thread = std::thread::Builder::new()
+            .name("waymark-writer".into())
+            .spawn(move || run_writer(writer_connection, jobs, writer_depth))
+            .map_err(|e| StoreError::Task(e.to_string()))?;
         Ok(SqliteStore {
             connection: Arc::new(Mutex::new(connection)),
+            writer,
+            depth,
+            thread: Arc::new(Mutex::new(Some(thread))),
         })
+    }
+
+    /// Stops the writer after it has written every queued batch, and waits for it. Call it
+    /// when nothing else holds the store (after the server has stopped): batches already
+    /// acknowledged are committed, and queued ones are written before this returns.
+    pub fn finish(self) {
+        let SqliteStore { writer, thread, .. } = self;
+        drop(writer);
+        let handle = thread
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -253,11 +302,11 @@ fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned())
 }
 
-fn insert_batch(
-    connection: &mut Connection,
+/// Writes one batch's events inside an open transaction.
+fn write_events(
+    tx: &rusqlite::Transaction<'_>,
     batch: &IncomingBatch,
 ) -> Result<Vec<Outcome>, StoreError> {
-    let tx = connection.transaction()?;
     let mut outcomes = Vec::with_capacity(batch.events.len());
     {
         let mut insert_event = tx.prepare_cached(
@@ -317,8 +366,70 @@ fn insert_batch(
             }
         }
     }
+    Ok(outcomes)
+}
+
+/// Writes several batches in one transaction: one commit, one fsync, for all of them.
+fn write_group(
+    connection: &mut Connection,
+    batches: &[&IncomingBatch],
+) -> Result<Vec<Vec<Outcome>>, StoreError> {
+    let tx = connection.transaction()?;
+    let outcomes = batches
+        .iter()
+        .map(|batch| write_events(&tx, batch))
+        .collect::<Result<Vec<_>, _>>()?;
     tx.commit()?;
     Ok(outcomes)
+}
+
+/// A batch waiting for the writer, and where its outcome goes.
+struct Job {
+    batch: IncomingBatch,
+    reply: tokio::sync::oneshot::Sender<Result<Vec<Outcome>, StoreError>>,
+}
+
+/// Batches queued for the writer, at most; past that, requests wait for room.
+const QUEUE: usize = 4_096;
+/// Batches written in one transaction, at most.
+const GROUP: usize = 512;
+
+/// The writer thread: takes the first waiting batch and every batch queued behind it (up to
+/// [`GROUP`]), writes them in one transaction, and answers each after the commit. Under load
+/// many requests share a commit; idle, a batch is written alone at once.
+fn run_writer(
+    mut connection: Connection,
+    mut jobs: tokio::sync::mpsc::Receiver<Job>,
+    depth: Arc<AtomicUsize>,
+) {
+    let mut group = Vec::with_capacity(GROUP);
+    while let Some(first) = jobs.blocking_recv() {
+        group.push(first);
+        while group.len() < GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        depth.fetch_sub(group.len(), Ordering::Relaxed);
+        metrics::gauge!("waymark_writer_queue_depth").set(depth.load(Ordering::Relaxed) as f64);
+        metrics::histogram!("waymark_writer_group_batches").record(group.len() as f64);
+        let batches: Vec<&IncomingBatch> = group.iter().map(|job| &job.batch).collect();
+        match write_group(&mut connection, &batches) {
+            Ok(outcomes) => {
+                for (job, outcome) in group.drain(..).zip(outcomes) {
+                    let _ = job.reply.send(Ok(outcome));
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, batches = group.len(), "a write failed; its batches are answered as not stored");
+                let message = error.to_string();
+                for job in group.drain(..) {
+                    let _ = job.reply.send(Err(StoreError::Write(message.clone())));
+                }
+            }
+        }
+    }
 }
 
 fn project_stats(connection: &mut Connection, project: &str) -> Result<ProjectStats, StoreError> {
@@ -338,7 +449,17 @@ fn project_stats(connection: &mut Connection, project: &str) -> Result<ProjectSt
 
 impl EventStore for SqliteStore {
     fn insert(&self, batch: IncomingBatch) -> StoreFuture<'_, Vec<Outcome>> {
-        self.blocking(move |connection| insert_batch(connection, &batch))
+        Box::pin(async move {
+            let (reply, outcome) = tokio::sync::oneshot::channel();
+            self.depth.fetch_add(1, Ordering::Relaxed);
+            if self.writer.send(Job { batch, reply }).await.is_err() {
+                self.depth.fetch_sub(1, Ordering::Relaxed);
+                return Err(StoreError::Write("the writer has stopped".into()));
+            }
+            outcome
+                .await
+                .map_err(|_| StoreError::Write("the writer stopped before answering".into()))?
+        })
     }
 
     fn stats(&self, project: String) -> StoreFuture<'_, ProjectStats> {

@@ -700,3 +700,24 @@ async fn metrics_count_requests_events_and_refusals_in_prometheus_format() {
         assert!(text.contains(expected), "missing {expected} in:\n{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_batches_share_commits_and_each_is_stored_and_answered() {
+    let h = harness();
+    let mut sends = Vec::new();
+    for n in 0..300u32 {
+        let router = h.router.clone();
+        let batch = with_id(n);
+        sends.push(tokio::spawn(async move {
+            let request = Request::post("/v1/batch")
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from(batch.to_string()))
+                .unwrap();
+            router.oneshot(request).await.unwrap().status()
+        }));
+    }
+    for send in sends {
+        assert_eq!(send.await.unwrap(), StatusCode::OK);
+    }
+    assert_eq!(h.event_count(), 300);
+}
