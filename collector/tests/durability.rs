@@ -1,0 +1,212 @@
+//! The real collector binary under load: killed with SIGKILL it loses nothing it
+//! acknowledged; stopped with SIGTERM it also exits cleanly.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const KEY: &str = "pk_durability_test";
+
+#[allow(clippy::zombie_processes)] // Every caller kills and waits for the child it gets.
+fn start(db: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_waymark-collector"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--project",
+            &format!("durable={KEY}"),
+            "--rate-per-key",
+            "0",
+            "--rate-per-ip",
+            "0",
+        ])
+        .arg("--db")
+        .arg(db)
+        .env("WAYMARK_LOG", "error")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the collector");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    loop {
+        let line = lines
+            .next()
+            .expect("the collector prints its address")
+            .unwrap();
+        if let Some(address) = line.strip_prefix("waymark-collector listening on http://") {
+            return (child, address.to_owned());
+        }
+    }
+}
+
+fn batch(sender: usize, seq: u64) -> (String, Vec<String>) {
+    let ids: Vec<String> = (0..5)
+        .map(|i| format!("019b7a3c-{sender:04x}-7000-8000-{:012x}", seq * 5 + i))
+        .collect();
+    let events: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            format!(
+                r#"{{"id":"{id}","name":"tick","ts":1767225600000,"anonymous_id":"019b7a3c-2a00-7000-8000-0000000000aa","session_id":"019b7a3c-2a00-7000-8000-0000000000bb","context":{{"page":{{"url":"https://a.test/","path":"/"}},"sdk":{{"name":"test","version":"0"}}}}}}"#
+            )
+        })
+        .collect();
+    (
+        format!(
+            r#"{{"key":"{KEY}","sent_at":1767225600000,"events":[{}]}}"#,
+            events.join(",")
+        ),
+        ids,
+    )
+}
+
+/// Posts on a keep-alive connection; the status, or `None` if the connection failed.
+async fn post(stream: &mut TcpStream, body: &str) -> Option<u16> {
+    let request =
+        format!("POST /v1/batch HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut buffer = Vec::new();
+    loop {
+        let mut chunk = [0u8; 2048];
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+        let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:")?.trim().parse().ok())
+            .unwrap_or(0);
+        if buffer.len() >= end + 4 + length {
+            return head.get(9..12)?.parse().ok();
+        }
+    }
+}
+
+/// Senders that keep posting until the collector goes away, recording acknowledged ids.
+fn load(
+    address: &str,
+    acknowledged: &Arc<Mutex<HashSet<String>>>,
+    count: &Arc<AtomicUsize>,
+    stop: &Arc<AtomicBool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..8)
+        .map(|sender| {
+            let (address, acknowledged, count, stop) = (
+                address.to_owned(),
+                Arc::clone(acknowledged),
+                Arc::clone(count),
+                Arc::clone(stop),
+            );
+            tokio::spawn(async move {
+                let Ok(mut stream) = TcpStream::connect(&address).await else {
+                    return;
+                };
+                let mut seq = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let (body, ids) = batch(sender, seq);
+                    seq += 1;
+                    match post(&mut stream, &body).await {
+                        Some(200) => {
+                            count.fetch_add(ids.len(), Ordering::Relaxed);
+                            acknowledged.lock().unwrap().extend(ids);
+                        }
+                        _ => return,
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+async fn until(condition: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !condition() {
+        assert!(Instant::now() < deadline, "the load never got going");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn stored_ids(db: &Path) -> HashSet<String> {
+    let connection = rusqlite::Connection::open(db).unwrap();
+    let mut query = connection.prepare("SELECT id FROM events").unwrap();
+    query
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_kill_9_under_load_every_acknowledged_event_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let (mut child, address) = start(&db);
+    let (acknowledged, count, stop) = (
+        Arc::default(),
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let senders = load(&address, &acknowledged, &count, &stop);
+    until(|| count.load(Ordering::Relaxed) >= 2_000).await;
+    child.kill().unwrap(); // SIGKILL: no chance to flush anything
+    child.wait().unwrap();
+    for sender in senders {
+        sender.await.unwrap();
+    }
+    // A restart recovers the write-ahead log; then every acknowledged event must be there.
+    let (mut restarted, _) = start(&db);
+    restarted.kill().unwrap();
+    restarted.wait().unwrap();
+    let acknowledged = acknowledged.lock().unwrap();
+    let stored = stored_ids(&db);
+    let missing: Vec<_> = acknowledged.difference(&stored).take(5).collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged events missing, e.g. {missing:?}",
+        acknowledged.difference(&stored).count()
+    );
+    assert!(acknowledged.len() >= 2_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_stores_every_acknowledged_event_and_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("events.db");
+    let (mut child, address) = start(&db);
+    let (acknowledged, count, stop) = (
+        Arc::default(),
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let senders = load(&address, &acknowledged, &count, &stop);
+    until(|| count.load(Ordering::Relaxed) >= 2_000).await;
+    let signalled = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let status = child.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for sender in senders {
+        sender.await.unwrap();
+    }
+    assert!(status.success(), "the collector exited with {status}");
+    let acknowledged = acknowledged.lock().unwrap();
+    let stored = stored_ids(&db);
+    assert_eq!(
+        acknowledged.difference(&stored).count(),
+        0,
+        "acknowledged events are missing"
+    );
+}
