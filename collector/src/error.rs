@@ -104,6 +104,9 @@ pub enum IngestError {
     /// A config was refused: it has errors, all listed.
     #[error("the config has {} error(s); the previous version is still served", .0.iter().filter(|d| d.severity == "error").count())]
     InvalidConfig(Vec<DiagnosticBody>),
+    /// A request body of the wrong shape (outside batches).
+    #[error("{0}")]
+    InvalidRequest(String),
     /// No such config version.
     #[error("there is no config version {0}")]
     NoSuchVersion(i64),
@@ -197,6 +200,7 @@ impl IngestError {
             E::AdminKeyRequired => (StatusCode::FORBIDDEN, "admin_key_required", false),
             E::InvalidConfig(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_config", false),
             E::NoSuchVersion(_) => (StatusCode::NOT_FOUND, "no_such_version", false),
+            E::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request", false),
             E::Registry(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "registry_unavailable",

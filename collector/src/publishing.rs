@@ -119,9 +119,18 @@ pub struct Rollback {
 pub async fn rollback(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(request): Json<Rollback>,
+    body: Body,
 ) -> Result<Json<Published>, IngestError> {
     let admin = admin(&state, &headers)?;
+    let bytes = axum::body::to_bytes(body, 4_096)
+        .await
+        .map_err(|_| IngestError::BodyTooLarge { limit: 4_096 })?;
+    let request: Rollback = serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => {
+            IngestError::InvalidRequest(format!("expected {{\"version\": n}}: {e}"))
+        }
+        _ => IngestError::MalformedJson(e.to_string()),
+    })?;
     let project = admin.project.clone();
     let body = blocking(&state.registry, move |r| {
         r.config_body(&project, request.version)
