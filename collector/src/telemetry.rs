@@ -7,6 +7,8 @@
 //! | `waymark_refused_total` | `reason` (the error tag) | requests refused, by reason |
 //! | `waymark_batch_events` | | events per stored batch (histogram) |
 //! | `waymark_storage_seconds` | | time to store a batch, commit included (histogram) |
+//! | `waymark_writer_queue_depth` | | batches waiting for the writer (gauge) |
+//! | `waymark_writer_group_batches` | | batches written per transaction (histogram) |
 
 use std::sync::OnceLock;
 
