@@ -132,6 +132,13 @@ fn new_key(kind: KeyKind) -> Result<String, RegistryError> {
     })
 }
 
+fn project_exists(connection: &Connection, name: &str) -> Result<bool, rusqlite::Error> {
+    connection
+        .query_row("SELECT 1 FROM projects WHERE name = ?1", [name], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
+}
+
 fn now_ms() -> i64 {
     crate::app::system_clock().0 as i64
 }
@@ -298,12 +305,8 @@ impl Registry {
         {
             let mut connection = self.lock();
             let tx = connection.transaction()?;
-            let exists: Option<String> = tx
-                .query_row("SELECT name FROM projects WHERE name = ?1", [name], |r| {
-                    r.get(0)
-                })
-                .optional()?;
-            if exists.is_some() {
+            let exists = project_exists(&tx, name)?;
+            if exists {
                 return Err(RegistryError::ProjectExists(name.to_owned()));
             }
             tx.execute(
@@ -331,13 +334,8 @@ impl Registry {
             Some(info) => return Err(RegistryError::KeyTaken(info.project)),
             None => {}
         }
-        let exists: Option<String> = self
-            .lock()
-            .query_row("SELECT name FROM projects WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        if exists.is_none() {
+        let exists = project_exists(&self.lock(), name)?;
+        if !exists {
             return self.create_project(name, Some(public_key)).map(Some);
         }
         if !public_key.starts_with("pk_") || public_key.len() < 11 {
@@ -354,12 +352,8 @@ impl Registry {
         {
             let mut connection = self.lock();
             let tx = connection.transaction()?;
-            let exists: Option<String> = tx
-                .query_row("SELECT name FROM projects WHERE name = ?1", [name], |r| {
-                    r.get(0)
-                })
-                .optional()?;
-            if exists.is_none() {
+            let exists = project_exists(&tx, name)?;
+            if !exists {
                 return Err(RegistryError::NoProject(name.to_owned()));
             }
             tx.execute(

@@ -309,25 +309,10 @@ impl Experiment {
             force: json.num_field("force").map(|n| n as i64),
             condition,
             prerequisites: prerequisites(json, at, targeting, diagnostics),
-            hash_attribute: json
-                .str_field("hashAttribute")
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned),
-            fallback_attribute: json
-                .str_field("fallbackAttribute")
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned),
-            hash_version: json.num_field("hashVersion").map_or(1, |v| {
-                if v == 0.0 {
-                    1
-                } else {
-                    v as u32
-                }
-            }),
-            seed: json
-                .str_field("seed")
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned),
+            hash_attribute: json.text_field("hashAttribute"),
+            fallback_attribute: json.text_field("fallbackAttribute"),
+            hash_version: json.version_field("hashVersion", 1),
+            seed: json.text_field("seed"),
             namespace,
             filters: filters(json),
             ranges: json.field("ranges").and_then(json::ranges),
@@ -375,18 +360,9 @@ pub(super) fn filters(json: &Value) -> Option<Vec<Filter>> {
         items
             .iter()
             .map(|f| Filter {
-                attribute: f
-                    .str_field("attribute")
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned),
+                attribute: f.text_field("attribute"),
                 seed: f.str_field("seed").unwrap_or("").to_owned(),
-                hash_version: f.num_field("hashVersion").map_or(2, |v| {
-                    if v == 0.0 {
-                        2
-                    } else {
-                        v as u32
-                    }
-                }),
+                hash_version: f.version_field("hashVersion", 2),
                 ranges: f.field("ranges").and_then(json::ranges).unwrap_or_default(),
             })
             .collect()

@@ -169,27 +169,12 @@ impl Rule {
                 condition: json
                     .field("condition")
                     .map(|c| targeting.condition(c, &pointer(at, "condition"), diagnostics)),
-                seed: json
-                    .str_field("seed")
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned),
-                hash_attribute: json
-                    .str_field("hashAttribute")
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned),
-                fallback_attribute: json
-                    .str_field("fallbackAttribute")
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned),
+                seed: json.text_field("seed"),
+                hash_attribute: json.text_field("hashAttribute"),
+                fallback_attribute: json.text_field("fallbackAttribute"),
                 range: json.field("range").and_then(json::range),
                 coverage: json.num_field("coverage"),
-                hash_version: json.num_field("hashVersion").map_or(1, |v| {
-                    if v == 0.0 {
-                        1
-                    } else {
-                        v as u32
-                    }
-                }),
+                hash_version: json.version_field("hashVersion", 1),
                 disable_sticky_bucketing: json
                     .bool_field("disableStickyBucketing")
                     .unwrap_or(false),

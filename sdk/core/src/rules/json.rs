@@ -14,6 +14,26 @@ pub trait Fields {
             _ => None,
         }
     }
+    /// A non-empty string field, owned.
+    fn text_field(&self, name: &str) -> Option<String> {
+        self.str_field(name)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    }
+
+    /// A version-like number field where absent or 0 means `default` (GrowthBook's
+    /// `hashVersion || 1`). Any other value that is not a positive whole number is kept as an
+    /// unknown version (`u32::MAX`), which hashes to nothing, as it does in GrowthBook.
+    fn version_field(&self, name: &str, default: u32) -> u32 {
+        match self.num_field(name) {
+            None | Some(0.0) => default,
+            Some(v) if v.is_finite() && v > 0.0 && v.fract() == 0.0 && v <= f64::from(u32::MAX) => {
+                v as u32
+            }
+            Some(_) => u32::MAX,
+        }
+    }
+
     /// A number field.
     fn num_field(&self, name: &str) -> Option<f64> {
         match self.field(name) {
@@ -92,5 +112,33 @@ pub fn numbers(value: &Value) -> Option<Vec<f64>> {
             })
             .collect(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fields;
+    use crate::value::Value;
+
+    #[test]
+    fn a_version_field_defaults_when_absent_or_zero_and_keeps_anything_else_unknown() {
+        let version = |json: &str| {
+            serde_json::from_str::<Value>(json)
+                .unwrap()
+                .version_field("v", 1)
+        };
+        assert_eq!(
+            (
+                version("{}"),
+                version(r#"{"v": 0}"#),
+                version(r#"{"v": 2}"#)
+            ),
+            (1, 1, 2)
+        );
+        assert_eq!(
+            (version(r#"{"v": -1}"#), version(r#"{"v": 1.5}"#)),
+            (u32::MAX, u32::MAX)
+        );
+        assert_eq!(version(r#"{"v": "2"}"#), 1, "a non-number reads as absent");
     }
 }
