@@ -144,3 +144,21 @@ test('bad calls get a console warning naming the problem, and never throw', asyn
   }
   await context.close();
 });
+
+test('going back in history records a page view of the page returned to', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/settings`);
+  await sdkReady(page);
+  await page.click('nav a[href="/reports"]');
+  await page.waitForFunction(() => document.title === 'Reports · Ledgerly');
+  await page.goBack(); // popstate
+  await page.waitForFunction(() => document.title === 'Settings · Ledgerly');
+  const anonymousId = await page.evaluate(() => window.waymark.anonymousId);
+  await page.evaluate(() => window.waymark.flush());
+  const views = () => query(collector.db, `SELECT path, referrer FROM events WHERE anonymous_id = '${anonymousId}' AND name = '$pageview' ORDER BY id`);
+  const rows = await eventually(() => { const r = views(); return r.length >= 3 && r; }, { describe: () => JSON.stringify(views()) });
+  assert.deepEqual(rows.map((r) => r.path), ['/settings', '/reports', '/settings']);
+  assert.equal(rows[2].referrer, `${collector.url}/reports`);
+  await context.close();
+});
