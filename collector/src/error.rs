@@ -113,6 +113,9 @@ pub enum IngestError {
     /// The registry (projects, keys, configs) failed.
     #[error("the registry is unavailable")]
     Registry(#[source] crate::registry::RegistryError),
+    /// A background task failed (it panicked); nothing was stored. The log has the details.
+    #[error("an internal task failed")]
+    TaskFailed,
     /// Storage failed; the batch was not stored and can be sent again.
     #[error("storage is unavailable")]
     StorageUnavailable(#[source] StoreError),
@@ -195,6 +198,7 @@ impl IngestError {
                 false,
             ),
             E::BodyUnreadable => (StatusCode::BAD_REQUEST, "body_unreadable", true),
+            E::TaskFailed => (StatusCode::SERVICE_UNAVAILABLE, "internal_error", true),
             E::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", true),
             E::MissingAdminKey => (StatusCode::UNAUTHORIZED, "missing_admin_key", false),
             E::AdminKeyRequired => (StatusCode::FORBIDDEN, "admin_key_required", false),
@@ -226,7 +230,9 @@ impl IntoResponse for IngestError {
         };
         let retry_after = match &self {
             IngestError::RateLimited { retry_after } => Some(*retry_after),
-            IngestError::StorageUnavailable(_) | IngestError::Registry(_) => Some(5),
+            IngestError::StorageUnavailable(_)
+            | IngestError::Registry(_)
+            | IngestError::TaskFailed => Some(5),
             _ => None,
         };
         let diagnostics = match &self {

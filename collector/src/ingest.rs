@@ -79,7 +79,10 @@ pub async fn ingest(
         let limits = state.limits;
         let json = tokio::task::spawn_blocking(move || gunzip(&bytes, limits))
             .await
-            .map_err(|_| IngestError::BodyUnreadable)??;
+            .map_err(|error| {
+                tracing::error!(%error, "a blocking task failed");
+                IngestError::TaskFailed
+            })??;
         parse_batch(&json, limits)?
     } else {
         parse_batch(&bytes, state.limits)?

@@ -70,15 +70,6 @@ impl Projects {
             .iter()
             .map(|(key, project)| (project.as_str(), key.as_str()))
     }
-
-    /// The project names, sorted.
-    #[must_use]
-    pub fn names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.by_key.values().map(String::as_str).collect();
-        names.sort_unstable();
-        names.dedup();
-        names
-    }
 }
 
 #[cfg(test)]
@@ -90,7 +81,9 @@ mod tests {
         let projects = Projects::parse(&["demo=pk_demo", " shop = pk_shop "]).unwrap();
         assert_eq!(projects.project_for_key("pk_shop"), Some("shop"));
         assert_eq!(projects.project_for_key("pk_other"), None);
-        assert_eq!(projects.names(), ["demo", "shop"]);
+        let mut entries: Vec<_> = projects.entries().collect();
+        entries.sort_unstable();
+        assert_eq!(entries, [("demo", "pk_demo"), ("shop", "pk_shop")]);
     }
 
     #[test]

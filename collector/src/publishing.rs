@@ -49,7 +49,10 @@ async fn blocking<T: Send + 'static>(
     let registry = registry.clone();
     tokio::task::spawn_blocking(move || work(&registry))
         .await
-        .map_err(|_| IngestError::BodyUnreadable)?
+        .map_err(|error| {
+            tracing::error!(%error, "a blocking task failed");
+            IngestError::TaskFailed
+        })?
         .map_err(IngestError::Registry)
 }
 

@@ -147,11 +147,21 @@ fn stored_ids(db: &Path) -> HashSet<String> {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_kill_9_under_load_every_acknowledged_event_is_stored() {
+/// A collector on a fresh database, with eight senders posting until it goes away, and at
+/// least 2,000 events acknowledged already.
+struct UnderLoad {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    child: Child,
+    acknowledged: Arc<Mutex<HashSet<String>>>,
+    stop: Arc<AtomicBool>,
+    senders: Vec<tokio::task::JoinHandle<()>>,
+}
+
+async fn under_load() -> UnderLoad {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("events.db");
-    let (mut child, address) = start(&db);
+    let (child, address) = start(&db);
     let (acknowledged, count, stop) = (
         Arc::default(),
         Arc::new(AtomicUsize::new(0)),
@@ -159,54 +169,51 @@ async fn after_kill_9_under_load_every_acknowledged_event_is_stored() {
     );
     let senders = load(&address, &acknowledged, &count, &stop);
     until(|| count.load(Ordering::Relaxed) >= 2_000).await;
-    child.kill().unwrap(); // SIGKILL: no chance to flush anything
-    child.wait().unwrap();
-    for sender in senders {
-        sender.await.unwrap();
+    UnderLoad {
+        _dir: dir,
+        db,
+        child,
+        acknowledged,
+        stop,
+        senders,
     }
+}
+
+impl UnderLoad {
+    /// Stops the senders (they end once the collector is gone) and counts the acknowledged
+    /// events that are not in the database.
+    async fn missing(self) -> usize {
+        self.stop.store(true, Ordering::Relaxed);
+        for sender in self.senders {
+            sender.await.unwrap();
+        }
+        let acknowledged = self.acknowledged.lock().unwrap();
+        assert!(acknowledged.len() >= 2_000);
+        acknowledged.difference(&stored_ids(&self.db)).count()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_kill_9_under_load_every_acknowledged_event_is_stored() {
+    let mut run = under_load().await;
+    run.child.kill().unwrap(); // SIGKILL: no chance to flush anything
+    run.child.wait().unwrap();
     // A restart recovers the write-ahead log; then every acknowledged event must be there.
-    let (mut restarted, _) = start(&db);
+    let (mut restarted, _) = start(&run.db);
     restarted.kill().unwrap();
     restarted.wait().unwrap();
-    let acknowledged = acknowledged.lock().unwrap();
-    let stored = stored_ids(&db);
-    let missing: Vec<_> = acknowledged.difference(&stored).take(5).collect();
-    assert!(
-        missing.is_empty(),
-        "{} acknowledged events missing, e.g. {missing:?}",
-        acknowledged.difference(&stored).count()
-    );
-    assert!(acknowledged.len() >= 2_000);
+    assert_eq!(run.missing().await, 0, "acknowledged events are missing");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_stores_every_acknowledged_event_and_exits_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("events.db");
-    let (mut child, address) = start(&db);
-    let (acknowledged, count, stop) = (
-        Arc::default(),
-        Arc::new(AtomicUsize::new(0)),
-        Arc::new(AtomicBool::new(false)),
-    );
-    let senders = load(&address, &acknowledged, &count, &stop);
-    until(|| count.load(Ordering::Relaxed) >= 2_000).await;
+    let mut run = under_load().await;
     let signalled = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &run.child.id().to_string()])
         .status()
         .unwrap();
     assert!(signalled.success());
-    let status = child.wait().unwrap();
-    stop.store(true, Ordering::Relaxed);
-    for sender in senders {
-        sender.await.unwrap();
-    }
+    let status = run.child.wait().unwrap();
     assert!(status.success(), "the collector exited with {status}");
-    let acknowledged = acknowledged.lock().unwrap();
-    let stored = stored_ids(&db);
-    assert_eq!(
-        acknowledged.difference(&stored).count(),
-        0,
-        "acknowledged events are missing"
-    );
+    assert_eq!(run.missing().await, 0, "acknowledged events are missing");
 }
