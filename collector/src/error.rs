@@ -21,16 +21,6 @@ pub enum IngestError {
     /// The body is JSON but not a batch; the message names the field (`events[2].id: …`).
     #[error("the batch does not match the schema at {0}")]
     InvalidBatch(String),
-    /// An event breaks a limit the schema cannot express.
-    #[error("events[{index}]: {message}")]
-    InvalidEvent {
-        /// Which event.
-        index: usize,
-        /// The problem's tag.
-        tag: &'static str,
-        /// The problem, for a person.
-        message: &'static str,
-    },
     /// The batch has no events.
     #[error("the batch has no events")]
     EmptyBatch,
@@ -46,14 +36,6 @@ pub enum IngestError {
     /// The body is larger than the configured limit.
     #[error("the body is larger than {limit} bytes")]
     BodyTooLarge {
-        /// The limit, in bytes.
-        limit: usize,
-    },
-    /// One event is larger than the configured limit.
-    #[error("events[{index}] is larger than {limit} bytes")]
-    EventTooLarge {
-        /// Which event.
-        index: usize,
         /// The limit, in bytes.
         limit: usize,
     },
@@ -168,7 +150,6 @@ impl IngestError {
         match self {
             E::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed_json", false),
             E::InvalidBatch(_) => (StatusCode::BAD_REQUEST, "invalid_batch", false),
-            E::InvalidEvent { tag, .. } => (StatusCode::BAD_REQUEST, tag, false),
             E::EmptyBatch => (StatusCode::BAD_REQUEST, "empty_batch", false),
             E::UnknownKey => (StatusCode::UNAUTHORIZED, "unknown_key", false),
             E::AdminKeyInPage => (StatusCode::UNAUTHORIZED, "admin_key_not_allowed", false),
@@ -186,7 +167,6 @@ impl IngestError {
                 false,
             ),
             E::TooManyEvents { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_many_events", false),
-            E::EventTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "event_too_large", false),
             E::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::error::Category;
 use serde_json::value::RawValue;
 use uuid::Uuid;
-use waymark_core::{Batch, Event, Millis};
+use waymark_core::{Event, Millis};
 
 use crate::config::Limits;
 
@@ -30,6 +30,8 @@ pub struct IngestReply {
     pub stored: usize,
     /// Events that were stored before (a retried batch).
     pub duplicates: usize,
+    /// Events refused one by one (each result says why); the rest of the batch is stored.
+    pub rejected: usize,
     /// Per event, in order.
     pub results: Vec<EventResult>,
 }
@@ -37,10 +39,64 @@ pub struct IngestReply {
 /// What happened to one event.
 #[derive(Debug, Serialize)]
 pub struct EventResult {
-    /// The event's id.
-    pub id: Uuid,
-    /// `ok` or `duplicate`.
-    pub status: Outcome,
+    /// The event's id; absent only when a rejected event's id could not be read.
+    pub id: Option<Uuid>,
+    /// `ok`, `duplicate` or `rejected`.
+    pub status: EventStatus,
+    /// Why it was rejected: a machine-readable tag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// Why it was rejected, for a person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// An event's fate in a stored batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventStatus {
+    /// Stored now.
+    Ok,
+    /// Stored before (a retry); nothing was written.
+    Duplicate,
+    /// Well-formed but against a rule (too large, empty name, …); not stored, and sending it
+    /// again will not help.
+    Rejected,
+}
+
+/// A batch as parsed: its envelope, and each event either checked or rejected.
+#[derive(Debug)]
+pub struct ParsedBatch {
+    /// The project's public key.
+    pub key: String,
+    /// When the client sent it.
+    pub sent_at: Millis,
+    /// In the order sent.
+    pub events: Vec<Checked>,
+}
+
+/// One event of a parsed batch.
+#[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the large variant is the common one; boxing it would cost an allocation per event"
+)]
+pub enum Checked {
+    /// Passed every check; to be stored.
+    Valid(Event),
+    /// Of the right shape but against a rule; answered `rejected`, never stored.
+    Rejected(Rejection),
+}
+
+/// Why one event of an otherwise good batch is not stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The event's id, when it could be read.
+    pub id: Option<Uuid>,
+    /// A machine-readable tag (`event_too_large`, `empty_event_name`, …).
+    pub reason: &'static str,
+    /// For a person.
+    pub message: String,
 }
 
 /// Handles `POST /v1/batch`.
@@ -101,24 +157,38 @@ pub async fn ingest(
     }
     state.rate_limits.check_key(&batch.key)?;
 
-    let ids: Vec<Uuid> = batch.events.iter().map(|e| e.id).collect();
-    let incoming = IncomingBatch {
-        project: project.clone(),
-        received_at: (state.clock)(),
-        sent_at: batch.sent_at,
-        events: batch.events,
-        ip: client.and_then(|ip| state.ip_storage.apply(ip)),
+    let mut valid = Vec::with_capacity(batch.events.len());
+    let mut slots = Vec::with_capacity(batch.events.len());
+    for checked in batch.events {
+        match checked {
+            Checked::Valid(event) => {
+                slots.push(Err(event.id));
+                valid.push(event);
+            }
+            Checked::Rejected(rejection) => slots.push(Ok(rejection)),
+        }
+    }
+    let outcomes = if valid.is_empty() {
+        Vec::new()
+    } else {
+        let incoming = IncomingBatch {
+            project: project.clone(),
+            received_at: (state.clock)(),
+            sent_at: batch.sent_at,
+            events: valid,
+            ip: client.and_then(|ip| state.ip_storage.apply(ip)),
+        };
+        let batch_events = incoming.events.len();
+        let started = std::time::Instant::now();
+        let outcomes = state
+            .store
+            .insert(incoming)
+            .await
+            .map_err(IngestError::StorageUnavailable)?;
+        metrics::histogram!("waymark_storage_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("waymark_batch_events").record(batch_events as f64);
+        outcomes
     };
-    let batch_events = incoming.events.len();
-    let started = std::time::Instant::now();
-    let outcomes = state
-        .store
-        .insert(incoming)
-        .await
-        .map_err(IngestError::StorageUnavailable)?;
-
-    metrics::histogram!("waymark_storage_seconds").record(started.elapsed().as_secs_f64());
-    metrics::histogram!("waymark_batch_events").record(batch_events as f64);
     let duplicates = outcomes
         .iter()
         .filter(|o| **o == Outcome::Duplicate)
@@ -126,15 +196,38 @@ pub async fn ingest(
     let stored = outcomes.len() - duplicates;
     metrics::counter!("waymark_events_total", "result" => "ok").increment(stored as u64);
     metrics::counter!("waymark_events_total", "result" => "duplicate").increment(duplicates as u64);
-    tracing::info!(project, stored, duplicates, "stored batch");
-    let results = ids
+    let mut outcomes = outcomes.into_iter();
+    let mut rejected = 0;
+    let results = slots
         .into_iter()
-        .zip(outcomes)
-        .map(|(id, status)| EventResult { id, status })
+        .map(|slot| match slot {
+            Err(id) => EventResult {
+                id: Some(id),
+                status: match outcomes.next() {
+                    Some(Outcome::Duplicate) => EventStatus::Duplicate,
+                    _ => EventStatus::Ok,
+                },
+                reason: None,
+                message: None,
+            },
+            Ok(rejection) => {
+                rejected += 1;
+                metrics::counter!("waymark_events_total", "result" => "rejected", "reason" => rejection.reason)
+                    .increment(1);
+                EventResult {
+                    id: rejection.id,
+                    status: EventStatus::Rejected,
+                    reason: Some(rejection.reason),
+                    message: Some(rejection.message),
+                }
+            }
+        })
         .collect();
+    tracing::info!(project, stored, duplicates, rejected, "stored batch");
     Ok(Json(IngestReply {
         stored,
         duplicates,
+        rejected,
         results,
     }))
 }
@@ -235,7 +328,13 @@ fn is_length_limit(error: &axum::Error) -> bool {
 
 /// Parses a batch, telling malformed JSON apart from JSON that is not a batch, and naming
 /// the field at fault (`events[2].id`).
-pub fn parse_batch(bytes: &[u8], limits: Limits) -> Result<Batch, IngestError> {
+///
+/// The split: malformed JSON and anything of the wrong shape or type refuse the whole batch
+/// (the sender is broken and nothing it sent can be trusted); a well-formed event that breaks
+/// a rule (its size, an empty or over-long name, a bad user id, the nil id) is rejected on
+/// its own and the rest of the batch is stored, so one oversized event cannot hold back the
+/// others nor make a client retry forever.
+pub fn parse_batch(bytes: &[u8], limits: Limits) -> Result<ParsedBatch, IngestError> {
     /// The batch with its events still as raw JSON: each is measured, then parsed on its own.
     #[derive(Deserialize)]
     struct Raw {
@@ -266,10 +365,16 @@ pub fn parse_batch(bytes: &[u8], limits: Limits) -> Result<Batch, IngestError> {
     for (index, event) in raw.events.iter().enumerate() {
         let json = event.get();
         if json.len() > limits.max_event_bytes {
-            return Err(IngestError::EventTooLarge {
-                index,
-                limit: limits.max_event_bytes,
-            });
+            events.push(Checked::Rejected(Rejection {
+                id: id_of(json),
+                reason: "event_too_large",
+                message: format!(
+                    "events[{index}] is {} bytes, more than the limit of {} bytes",
+                    json.len(),
+                    limits.max_event_bytes
+                ),
+            }));
+            continue;
         }
         let mut deserializer = serde_json::Deserializer::from_str(json);
         let event: Event =
@@ -284,18 +389,29 @@ pub fn parse_batch(bytes: &[u8], limits: Limits) -> Result<Batch, IngestError> {
                     format!("events[{index}]{at}: {inner}")
                 })
             })?;
-        event.check().map_err(|problem| IngestError::InvalidEvent {
-            index,
-            tag: problem.tag(),
-            message: problem.message(),
-        })?;
-        events.push(event);
+        events.push(match event.check() {
+            Ok(()) => Checked::Valid(event),
+            Err(problem) => Checked::Rejected(Rejection {
+                id: Some(event.id),
+                reason: problem.tag(),
+                message: format!("events[{index}]: {}", problem.message()),
+            }),
+        });
     }
-    Ok(Batch {
+    Ok(ParsedBatch {
         key: raw.key,
         sent_at: raw.sent_at,
         events,
     })
+}
+
+/// The id of an event that is not parsed whole (it is too large), if it has a readable one.
+fn id_of(json: &str) -> Option<Uuid> {
+    #[derive(Deserialize)]
+    struct JustId {
+        id: Uuid,
+    }
+    serde_json::from_str::<JustId>(json).ok().map(|e| e.id)
 }
 
 /// JSON that does not parse is malformed; JSON of the wrong shape does not match the schema.

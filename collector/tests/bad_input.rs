@@ -39,6 +39,22 @@ fn json_case(
     }
 }
 
+/// A well-formed event that breaks a rule: alone in its batch, it is answered `200` with a
+/// `rejected` result carrying the tag, and nothing is stored.
+fn rejected_case(name: &'static str, edit: impl FnOnce(&mut Value), tag: &'static str) -> Case {
+    let mut batch = fixture();
+    edit(&mut batch);
+    batch["events"].as_array_mut().unwrap().truncate(1);
+    Case {
+        name,
+        body: batch.to_string().into_bytes(),
+        content_type: Some("application/json"),
+        encoding: None,
+        status: StatusCode::OK,
+        tag,
+    }
+}
+
 fn raw_case(
     name: &'static str,
     body: impl Into<Vec<u8>>,
@@ -183,10 +199,9 @@ fn cases(admin_key: &str) -> Vec<Case> {
             BAD,
             "invalid_batch",
         ),
-        json_case(
+        rejected_case(
             "nil event id",
             |b| b["events"][0]["id"] = json!("00000000-0000-0000-0000-000000000000"),
-            BAD,
             "nil_event_id",
         ),
         json_case(
@@ -195,16 +210,14 @@ fn cases(admin_key: &str) -> Vec<Case> {
             BAD,
             "invalid_batch",
         ),
-        json_case(
+        rejected_case(
             "empty event name",
             |b| b["events"][0]["name"] = json!(""),
-            BAD,
             "empty_event_name",
         ),
-        json_case(
+        rejected_case(
             "event name too long",
             |b| b["events"][0]["name"] = json!("n".repeat(201)),
-            BAD,
             "event_name_too_long",
         ),
         json_case(
@@ -237,16 +250,14 @@ fn cases(admin_key: &str) -> Vec<Case> {
             BAD,
             "invalid_batch",
         ),
-        json_case(
+        rejected_case(
             "empty user id",
-            |b| b["events"][1]["user_id"] = json!(""),
-            BAD,
+            |b| b["events"][0]["user_id"] = json!(""),
             "bad_user_id",
         ),
-        json_case(
+        rejected_case(
             "user id too long",
-            |b| b["events"][1]["user_id"] = json!("u".repeat(201)),
-            BAD,
+            |b| b["events"][0]["user_id"] = json!("u".repeat(201)),
             "bad_user_id",
         ),
         json_case(
@@ -285,10 +296,9 @@ fn cases(admin_key: &str) -> Vec<Case> {
             BAD,
             "invalid_batch",
         ),
-        json_case(
+        rejected_case(
             "an event over the size limit",
             |b| b["events"][0]["properties"] = json!({"note": "x".repeat(40_000)}),
-            LARGE,
             "event_too_large",
         ),
         json_case(
@@ -364,7 +374,21 @@ async fn every_bad_input_gets_its_status_and_tag_and_stores_nothing() {
             .send(request.body(Body::from(case.body.clone())).unwrap())
             .await;
         let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let tag = answer["error"].as_str().unwrap_or("(no JSON error body)");
+        // A refused batch names its error at the top; an accepted one with a rejected event
+        // names it in that event's result.
+        let answer = if status == StatusCode::OK {
+            &answer["results"][0]
+        } else {
+            &answer
+        };
+        let tag = answer["error"]
+            .as_str()
+            .or_else(|| {
+                (answer["status"] == "rejected")
+                    .then(|| answer["reason"].as_str())
+                    .flatten()
+            })
+            .unwrap_or("(no error tag)");
         let message_ok = answer["message"].as_str().is_some_and(|m| !m.is_empty());
         if status != case.status || tag != case.tag || !message_ok {
             failures.push(format!(
@@ -383,6 +407,45 @@ async fn every_bad_input_gets_its_status_and_tag_and_stores_nothing() {
     );
     assert!(cases.len() >= 40);
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn a_rejected_event_does_not_hold_back_the_rest_of_its_batch() {
+    let h = harness();
+    let mut batch = fixture();
+    let count = batch["events"].as_array().unwrap().len();
+    assert!(count >= 2, "the fixture needs two events");
+    batch["events"][1]["name"] = json!("");
+    let bad_id = batch["events"][1]["id"].clone();
+    let (status, body) = h.post(&batch).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["stored"].clone(), body["rejected"].clone()),
+        (json!(count - 1), json!(1))
+    );
+    let results = body["results"].as_array().unwrap();
+    assert_eq!(results.len(), count, "one result per event, in order");
+    assert_eq!(results[0]["status"], "ok");
+    assert_eq!(
+        (
+            &results[1]["id"],
+            &results[1]["status"],
+            &results[1]["reason"]
+        ),
+        (&bad_id, &json!("rejected"), &json!("empty_event_name"))
+    );
+    assert!(results[1]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("events[1]: "));
+    assert_eq!(h.event_count(), count as i64 - 1);
+
+    // Sent again, the good ones are duplicates and the bad one is rejected again.
+    let (_, again) = h.post(&batch).await;
+    assert_eq!(
+        (again["duplicates"].clone(), again["rejected"].clone()),
+        (json!(count - 1), json!(1))
+    );
 }
 
 #[tokio::test]
