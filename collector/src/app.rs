@@ -75,6 +75,8 @@ pub fn system_clock() -> Millis {
 /// - `GET /v1/config?key=pk_…`: the active config, with ETag revalidation; `PUT
 ///   /v1/admin/config`, `GET /v1/admin/config/versions`, `POST /v1/admin/config/rollback`
 ///   (admin key): publishing ([`crate::publishing`]).
+/// - `GET /v1/reports/events` (admin key): events and people per day and per event name
+///   ([`crate::reports`]).
 /// - `GET /healthz`: liveness; `GET /readyz`: storage answers; `GET /metrics`: Prometheus.
 /// - `/sdk/…`: the SDK files, content-hashed ones cached for a year, the loader for five
 ///   minutes; readable from any origin, since customer pages load them cross-origin.
@@ -102,6 +104,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/config", put(publishing::publish))
         .route("/v1/admin/config/versions", get(publishing::versions))
         .route("/v1/admin/config/rollback", post(publishing::rollback))
+        .route("/v1/reports/events", get(crate::reports::events))
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))

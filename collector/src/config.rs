@@ -19,6 +19,35 @@ pub struct Config {
     )]
     pub db: PathBuf,
 
+    /// Where events are stored. The registry (projects, keys, configs) is always in `--db`.
+    #[arg(long, env = "WAYMARK_STORAGE", value_enum, default_value_t = Storage::Sqlite)]
+    pub storage: Storage,
+
+    /// ClickHouse's HTTP interface, with `--storage clickhouse`.
+    #[arg(
+        long,
+        env = "WAYMARK_CLICKHOUSE_URL",
+        default_value = "http://127.0.0.1:8123"
+    )]
+    pub clickhouse_url: String,
+
+    /// ClickHouse database (created if missing), with `--storage clickhouse`.
+    #[arg(long, env = "WAYMARK_CLICKHOUSE_DATABASE", default_value = "waymark")]
+    pub clickhouse_database: String,
+
+    /// ClickHouse user, with `--storage clickhouse`.
+    #[arg(long, env = "WAYMARK_CLICKHOUSE_USER", default_value = "default")]
+    pub clickhouse_user: String,
+
+    /// ClickHouse password, with `--storage clickhouse` (prefer the environment variable).
+    #[arg(
+        long,
+        env = "WAYMARK_CLICKHOUSE_PASSWORD",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub clickhouse_password: String,
+
     /// Registers a known public key for a project, as `PROJECT=KEY`, creating the project if
     /// needed (development and demos; in production use `project create`). Repeat for more;
     /// in the environment, separate them with commas.
@@ -81,6 +110,17 @@ pub struct Config {
 }
 
 impl Config {
+    /// The ClickHouse settings.
+    #[must_use]
+    pub fn clickhouse(&self) -> crate::ClickHouseSettings {
+        crate::ClickHouseSettings {
+            url: self.clickhouse_url.clone(),
+            database: self.clickhouse_database.clone(),
+            user: self.clickhouse_user.clone(),
+            password: self.clickhouse_password.clone(),
+        }
+    }
+
     /// The ingestion limits this configuration sets.
     #[must_use]
     pub fn limits(&self) -> Limits {
@@ -92,6 +132,16 @@ impl Config {
             max_compression_ratio: self.max_compression_ratio,
         }
     }
+}
+
+/// Where events are stored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Storage {
+    /// The embedded SQLite database, `--db` (no set-up).
+    #[default]
+    Sqlite,
+    /// A ClickHouse server shared by any number of collectors (`--clickhouse-*`).
+    Clickhouse,
 }
 
 /// How client IP addresses are kept with events.

@@ -12,7 +12,9 @@
 //!   whether a client should retry.
 //! - [`publishing`]: publishing configs (validated by `waymark-core`), versions, rollback, and
 //!   serving the active config to the SDK.
-//! - [`store`]: the [`EventStore`] trait and its SQLite implementation.
+//! - [`reports`]: reports computed from stored events (`GET /v1/reports/…`).
+//! - [`store`]: the [`EventStore`] trait and its SQLite implementation, the default;
+//!   [`clickhouse`]: the implementation for ClickHouse, shared by any number of replicas.
 //! - [`telemetry`]: Prometheus metrics.
 //! - [`app`]: the router, which ties these to URLs and serves the static files.
 //!
@@ -20,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod clickhouse;
 pub mod config;
 pub mod error;
 pub mod ingest;
@@ -27,10 +30,12 @@ pub mod limits;
 pub mod projects;
 pub mod publishing;
 pub mod registry;
+pub mod reports;
 pub mod store;
 pub mod telemetry;
 
 pub use app::{app, AppState};
+pub use clickhouse::{ClickHouseSettings, ClickHouseStore};
 pub use config::Config;
 pub use error::IngestError;
 pub use projects::Projects;

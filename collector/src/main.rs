@@ -15,9 +15,12 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 use waymark_collector::app::system_clock;
+use waymark_collector::config::Storage;
 use waymark_collector::limits::{Rate, RateLimits};
 use waymark_collector::registry::{KeyKind, Registry, REFRESH_EVERY};
-use waymark_collector::{app, AppState, Config, Projects, SqliteStore};
+use waymark_collector::{
+    app, AppState, ClickHouseStore, Config, EventStore, Projects, SqliteStore,
+};
 
 #[derive(Parser)]
 #[command(
@@ -133,14 +136,25 @@ async fn main() -> anyhow::Result<()> {
             );
         }
     }
-    let store = SqliteStore::open(&config.db)
-        .with_context(|| format!("opening the database {}", config.db.display()))?;
+    let store: Arc<dyn EventStore> = match config.storage {
+        Storage::Sqlite => Arc::new(
+            SqliteStore::open(&config.db)
+                .with_context(|| format!("opening the database {}", config.db.display()))?,
+        ),
+        Storage::Clickhouse => Arc::new(
+            ClickHouseStore::connect(config.clickhouse())
+                .await
+                .with_context(|| {
+                    format!("connecting to ClickHouse at {}", config.clickhouse_url)
+                })?,
+        ),
+    };
     if !config.sdk_dir.join("waymark.js").is_file() {
         tracing::warn!(sdk_dir = %config.sdk_dir.display(), "no waymark.js in the SDK folder; build it with scripts/build-sdk");
     }
     let state = AppState {
         registry: registry.clone(),
-        store: Arc::new(store.clone()),
+        store,
         limits: config.limits(),
         rate_limits: Arc::new(RateLimits::new(
             Rate {
@@ -163,7 +177,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
-    tracing::info!(%address, db = %config.db.display(), "collector started");
+    tracing::info!(%address, db = %config.db.display(), storage = ?config.storage, "collector started");
     // Scripts and tests read the bound address (the port may have been 0) from this line.
     println!("waymark-collector listening on http://{address}");
 

@@ -28,7 +28,7 @@ use crate::error::{DiagnosticBody, IngestError};
 use crate::registry::{ConfigVersion, KeyInfo, KeyKind, Registry, RegistryError};
 
 /// The admin key's identity, from `Authorization: Bearer sk_…`.
-fn admin(state: &AppState, headers: &HeaderMap) -> Result<KeyInfo, IngestError> {
+pub(crate) fn admin(state: &AppState, headers: &HeaderMap) -> Result<KeyInfo, IngestError> {
     let key = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -1,4 +1,5 @@
-//! Where events go: the [`EventStore`] trait, and [`SqliteStore`], the default.
+//! Where events go: the [`EventStore`] trait, and [`SqliteStore`], the default
+//! ([`crate::clickhouse`] has the other).
 //!
 //! A store acknowledges a batch only once it is durable: [`EventStore::insert`] returns after
 //! the transaction has committed (SQLite in WAL mode with `synchronous = FULL`). Event ids are
@@ -20,6 +21,8 @@ use rusqlite::{params, Connection};
 use serde::Serialize;
 use waymark_core::protocol::IDENTIFY;
 use waymark_core::{Event, Millis};
+
+use crate::reports::{Counts, EventCounts, ReportRange};
 
 /// A boxed future, so that the trait can be used as `dyn EventStore`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -78,6 +81,9 @@ pub enum StoreError {
     /// The writer could not write (the message says why).
     #[error("write failed: {0}")]
     Write(String),
+    /// ClickHouse could not be reached or refused a statement (the message says why).
+    #[error("clickhouse: {0}")]
+    ClickHouse(String),
     /// The blocking task running the query failed.
     #[error("the storage task failed: {0}")]
     Task(String),
@@ -91,6 +97,10 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Counts a project's events.
     fn stats(&self, project: String) -> StoreFuture<'_, ProjectStats>;
+
+    /// Counts a project's events and people over a range of days, for
+    /// [`crate::reports`]. Duplicates never count.
+    fn event_counts(&self, project: String, range: ReportRange) -> StoreFuture<'_, EventCounts>;
 
     /// Succeeds when storage answers queries.
     fn ping(&self) -> StoreFuture<'_, ()>;
@@ -290,13 +300,13 @@ impl SqliteStore {
 /// The event time corrected for the client's clock skew: the client's own measure of how long
 /// ago the event happened (`sent_at - ts`), counted back from when the collector received it.
 /// Never later than the receipt itself.
-fn corrected_timestamp(event_ts: Millis, sent_at: Millis, received_at: Millis) -> i64 {
+pub(crate) fn corrected_timestamp(event_ts: Millis, sent_at: Millis, received_at: Millis) -> i64 {
     let age = i128::from(sent_at.0) - i128::from(event_ts.0);
     let corrected = (i128::from(received_at.0) - age.max(0)).clamp(0, i128::from(received_at.0));
     corrected as i64
 }
 
-fn json(value: &impl Serialize) -> String {
+pub(crate) fn json(value: &impl Serialize) -> String {
     // Serializing our own value types to a string cannot fail: keys are strings and
     // non-finite numbers serialize as null.
     serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned())
@@ -447,6 +457,62 @@ fn project_stats(connection: &mut Connection, project: &str) -> Result<ProjectSt
     })
 }
 
+/// The person an event belongs to: its user id, else the user its anonymous id was linked
+/// to (the smallest, if several), else the anonymous id.
+const PERSON_SQL: &str = "COALESCE(e.user_id, l.user_id, e.anonymous_id)";
+
+fn event_counts(
+    connection: &mut Connection,
+    project: &str,
+    range: &ReportRange,
+) -> Result<EventCounts, StoreError> {
+    let select = |group: &str, order: &str| {
+        format!(
+            "WITH linked AS (
+                SELECT anonymous_id, MIN(user_id) AS user_id FROM identities
+                WHERE project = ?1 GROUP BY anonymous_id)
+             SELECT {group} AS label, COUNT(*), COUNT(DISTINCT {PERSON_SQL})
+             FROM events e LEFT JOIN linked l ON l.anonymous_id = e.anonymous_id
+             WHERE e.project = ?1 AND e.timestamp >= ?2 AND e.timestamp < ?3
+               AND (?4 IS NULL OR e.name = ?4)
+             GROUP BY label ORDER BY {order}"
+        )
+    };
+    let run =
+        |connection: &mut Connection, sql: &str| -> Result<Vec<(String, Counts)>, StoreError> {
+            let mut query = connection.prepare_cached(sql)?;
+            let rows = query
+                .query_map(
+                    params![project, range.start_ms(), range.end_ms(), range.name],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            Counts {
+                                events: row.get::<_, i64>(1)? as u64,
+                                persons: row.get::<_, i64>(2)? as u64,
+                            },
+                        ))
+                    },
+                )?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        };
+    let totals = run(connection, &select("''", "1"))?
+        .pop()
+        .map(|(_, counts)| counts)
+        .unwrap_or_default();
+    let by_day = run(
+        connection,
+        &select("date(e.timestamp / 1000, 'unixepoch')", "label"),
+    )?;
+    let by_name = run(connection, &select("e.name", "2 DESC, label"))?;
+    Ok(EventCounts {
+        totals,
+        by_day,
+        by_name,
+    })
+}
+
 impl EventStore for SqliteStore {
     fn insert(&self, batch: IncomingBatch) -> StoreFuture<'_, Vec<Outcome>> {
         Box::pin(async move {
@@ -464,6 +530,10 @@ impl EventStore for SqliteStore {
 
     fn stats(&self, project: String) -> StoreFuture<'_, ProjectStats> {
         self.blocking(move |connection| project_stats(connection, &project))
+    }
+
+    fn event_counts(&self, project: String, range: ReportRange) -> StoreFuture<'_, EventCounts> {
+        self.blocking(move |connection| event_counts(connection, &project, &range))
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {

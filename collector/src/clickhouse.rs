@@ -1,0 +1,605 @@
+//! [`ClickHouseStore`]: events in ClickHouse, for when one machine is not enough.
+//!
+//! Any number of collector replicas write to one ClickHouse server over its HTTP interface.
+//! Each replica batches: one writer task takes every batch queued while an insert is in
+//! flight and sends them as one `INSERT … FORMAT JSONEachRow`, so ClickHouse sees few, large
+//! inserts (which it wants) however many requests arrive.
+//!
+//! **Stored once.** Event ids are unique per project in two layers. Before inserting, the
+//! writer asks which ids of the group are already stored (a lookup narrowed by project and
+//! day, both in the primary key) and answers those `duplicate`, as SQLite's insert-or-ignore
+//! does; that catches every retry that follows its original. Two replicas racing with the same
+//! batch can both insert it: the table is a `ReplacingMergeTree` whose sorting key ends with
+//! the event id, so the copies share a key and merge into one, and every read uses `FINAL`,
+//! which merges at read time. Counts are therefore exact before and after background merges.
+//!
+//! **Compatible with old and new servers.** Only features that both Debian's ClickHouse 18.16
+//! and current releases support: `ReplacingMergeTree` with `PARTITION BY`/`ORDER BY`,
+//! `JSONEachRow`, `FINAL`, `ANY LEFT JOIN … USING`, `uniqExact`. No `DateTime64`, no query
+//! parameters (so literals are quoted here, by [`quote`]), no `Nullable` in the key.
+//!
+//! **Durability** is ClickHouse's: the insert is acknowledged once the server has written the
+//! part. Old servers do not fsync parts; a deployment that needs every acknowledged event to
+//! survive a power cut runs a replicated table with `insert_quorum`.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use waymark_core::protocol::IDENTIFY;
+
+use crate::reports::{utc_day, Counts, EventCounts, ReportRange};
+use crate::store::{
+    corrected_timestamp, json, EventStore, IncomingBatch, Outcome, ProjectStats, StoreError,
+    StoreFuture,
+};
+
+/// Where the ClickHouse server is and who to be there.
+#[derive(Clone, Debug)]
+pub struct ClickHouseSettings {
+    /// The HTTP interface, such as `http://127.0.0.1:8123`.
+    pub url: String,
+    /// The database; created if missing.
+    pub database: String,
+    /// The user.
+    pub user: String,
+    /// The password (empty for none).
+    pub password: String,
+}
+
+/// Events in ClickHouse. Cloning shares the writer.
+#[derive(Clone, Debug)]
+pub struct ClickHouseStore {
+    client: Client,
+    writer: tokio::sync::mpsc::Sender<Job>,
+    depth: Arc<AtomicUsize>,
+}
+
+/// Talks to the HTTP interface.
+#[derive(Clone, Debug)]
+struct Client {
+    http: reqwest::Client,
+    settings: Arc<ClickHouseSettings>,
+}
+
+/// A batch waiting for the writer, and where its outcome goes.
+struct Job {
+    batch: IncomingBatch,
+    reply: tokio::sync::oneshot::Sender<Result<Vec<Outcome>, StoreError>>,
+}
+
+/// Batches queued for the writer, at most; past that, requests wait for room.
+const QUEUE: usize = 4_096;
+/// Batches sent in one insert, at most.
+const GROUP: usize = 1_024;
+
+const EVENTS_TABLE: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    project         String,
+    id              String,
+    name            String,
+    ts              Int64,            -- the client's clock, ms
+    sent_at         Int64,            -- the client's clock at sending, ms
+    received_at     Int64,            -- the collector's clock, ms
+    timestamp       Int64,            -- ts corrected for client clock skew, ms
+    day             Date,             -- the UTC day of timestamp
+    anonymous_id    String,
+    user_id         String,           -- empty: none
+    session_id      String,
+    url             String,
+    path            String,
+    title           String,
+    referrer        String,
+    locale          Nullable(String),
+    viewport_width  Nullable(UInt32),
+    viewport_height Nullable(UInt32),
+    sdk_name        String,
+    sdk_version     String,
+    properties      String,           -- JSON object
+    traits          Nullable(String), -- JSON object, on $identify events
+    ip              Nullable(String)
+) ENGINE = ReplacingMergeTree()
+PARTITION BY toYYYYMM(day)
+ORDER BY (project, day, name, user_id, id)";
+
+const IDENTITIES_TABLE: &str = "
+CREATE TABLE IF NOT EXISTS identities (
+    project      String,
+    anonymous_id String,
+    user_id      String,
+    first_seen   Int64
+) ENGINE = ReplacingMergeTree()
+ORDER BY (project, anonymous_id, user_id)";
+
+impl ClickHouseStore {
+    /// Connects, creating the database and tables if missing, and starts the writer.
+    pub async fn connect(settings: ClickHouseSettings) -> Result<ClickHouseStore, StoreError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| StoreError::ClickHouse(e.to_string()))?;
+        let client = Client {
+            http,
+            settings: Arc::new(settings),
+        };
+        client
+            .execute_in(
+                None,
+                format!(
+                    "CREATE DATABASE IF NOT EXISTS {}",
+                    identifier(&client.settings.database)?
+                ),
+            )
+            .await?;
+        client.execute(EVENTS_TABLE.to_owned()).await?;
+        client.execute(IDENTITIES_TABLE.to_owned()).await?;
+        let (writer, jobs) = tokio::sync::mpsc::channel(QUEUE);
+        let depth = Arc::new(AtomicUsize::new(0));
+        tokio::spawn(run_writer(client.clone(), jobs, Arc::clone(&depth)));
+        Ok(ClickHouseStore {
+            client,
+            writer,
+            depth,
+        })
+    }
+}
+
+impl Client {
+    /// Runs a statement in the configured database and returns the body of the answer.
+    async fn execute(&self, sql: String) -> Result<String, StoreError> {
+        let database = self.settings.database.clone();
+        self.execute_in(Some(&database), sql).await
+    }
+
+    async fn execute_in(&self, database: Option<&str>, sql: String) -> Result<String, StoreError> {
+        let mut request = self
+            .http
+            .post(&self.settings.url)
+            .basic_auth(&self.settings.user, Some(&self.settings.password))
+            .body(sql);
+        if let Some(database) = database {
+            request = request.query(&[("database", database)]);
+        }
+        self.send(request).await
+    }
+
+    /// Inserts rows, one JSON object a line.
+    async fn insert(&self, table: &str, rows: String) -> Result<(), StoreError> {
+        let query = format!("INSERT INTO {table} FORMAT JSONEachRow");
+        let request = self
+            .http
+            .post(&self.settings.url)
+            .basic_auth(&self.settings.user, Some(&self.settings.password))
+            .query(&[
+                ("database", self.settings.database.as_str()),
+                ("query", query.as_str()),
+            ])
+            .body(rows);
+        self.send(request).await.map(|_| ())
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<String, StoreError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| StoreError::ClickHouse(format!("cannot reach ClickHouse: {e}")))?;
+        let status = response.status();
+        let body = response
+            .text()
+            .await
+            .map_err(|e| StoreError::ClickHouse(format!("reading ClickHouse's answer: {e}")))?;
+        if status.is_success() {
+            Ok(body)
+        } else {
+            Err(StoreError::ClickHouse(format!(
+                "ClickHouse answered {status}: {}",
+                body.trim()
+            )))
+        }
+    }
+
+    /// Runs a query answered in `JSONEachRow` and reads each line as a `T`.
+    async fn rows<T: for<'de> Deserialize<'de>>(&self, sql: String) -> Result<Vec<T>, StoreError> {
+        let body = self.execute(format!("{sql} FORMAT JSONEachRow")).await?;
+        body.lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| {
+                serde_json::from_str(line).map_err(|e| {
+                    StoreError::ClickHouse(format!("unexpected row from ClickHouse: {e}: {line}"))
+                })
+            })
+            .collect()
+    }
+}
+
+/// A ClickHouse string literal. ClickHouse 18.16 has no query parameters, so every value in
+/// SQL goes through here: backslashes and quotes are escaped.
+#[must_use]
+pub fn quote(text: &str) -> String {
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('\'');
+    for c in text.chars() {
+        match c {
+            '\\' => quoted.push_str("\\\\"),
+            '\'' => quoted.push_str("\\'"),
+            _ => quoted.push(c),
+        }
+    }
+    quoted.push('\'');
+    quoted
+}
+
+/// A database name, which cannot be quoted as a literal: letters, digits and `_` only.
+fn identifier(name: &str) -> Result<&str, StoreError> {
+    let valid = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(name)
+    } else {
+        Err(StoreError::ClickHouse(format!(
+            "the database name {name:?} may hold only letters, digits and _"
+        )))
+    }
+}
+
+/// One row of the events table, as ClickHouse's `JSONEachRow` reads it.
+#[derive(Serialize)]
+struct EventRow<'a> {
+    project: &'a str,
+    id: String,
+    name: &'a str,
+    ts: i64,
+    sent_at: i64,
+    received_at: i64,
+    timestamp: i64,
+    day: String,
+    anonymous_id: String,
+    user_id: &'a str,
+    session_id: String,
+    url: &'a str,
+    path: &'a str,
+    title: &'a str,
+    referrer: &'a str,
+    locale: Option<&'a str>,
+    viewport_width: Option<u32>,
+    viewport_height: Option<u32>,
+    sdk_name: &'a str,
+    sdk_version: &'a str,
+    properties: String,
+    traits: Option<String>,
+    ip: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct IdentityRow<'a> {
+    project: &'a str,
+    anonymous_id: String,
+    user_id: &'a str,
+    first_seen: i64,
+}
+
+/// The writer: takes the first waiting batch and every batch queued behind it, stores them
+/// with one lookup and one insert per table, and answers each.
+async fn run_writer(
+    client: Client,
+    mut jobs: tokio::sync::mpsc::Receiver<Job>,
+    depth: Arc<AtomicUsize>,
+) {
+    let mut group = Vec::with_capacity(GROUP);
+    while let Some(first) = jobs.recv().await {
+        group.push(first);
+        while group.len() < GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        depth.fetch_sub(group.len(), Ordering::Relaxed);
+        metrics::gauge!("waymark_writer_queue_depth").set(depth.load(Ordering::Relaxed) as f64);
+        metrics::histogram!("waymark_writer_group_batches").record(group.len() as f64);
+        let batches: Vec<&IncomingBatch> = group.iter().map(|job| &job.batch).collect();
+        match write_group(&client, &batches).await {
+            Ok(outcomes) => {
+                for (job, outcome) in group.drain(..).zip(outcomes) {
+                    let _ = job.reply.send(Ok(outcome));
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, batches = group.len(), "an insert failed; its batches are answered as not stored");
+                let message = error.to_string();
+                for job in group.drain(..) {
+                    let _ = job.reply.send(Err(StoreError::ClickHouse(message.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Stores a group of batches: finds which events are already stored, inserts the rest.
+async fn write_group(
+    client: &Client,
+    batches: &[&IncomingBatch],
+) -> Result<Vec<Vec<Outcome>>, StoreError> {
+    // Which ids, on which days, each project's events of this group have.
+    let mut wanted: HashMap<&str, (HashSet<String>, HashSet<String>)> = HashMap::new();
+    for batch in batches {
+        let (ids, days) = wanted.entry(batch.project.as_str()).or_default();
+        for event in &batch.events {
+            let timestamp = corrected_timestamp(event.ts, batch.sent_at, batch.received_at);
+            ids.insert(event.id.to_string());
+            // A retry's corrected time can differ by its transit time; look a day either side.
+            for shift in [-86_400_000, 0, 86_400_000] {
+                days.insert(utc_day(timestamp + shift));
+            }
+        }
+    }
+    let mut stored: HashSet<(String, String)> = HashSet::new();
+    for (project, (ids, days)) in &wanted {
+        #[derive(Deserialize)]
+        struct Found {
+            id: String,
+        }
+        let sql = format!(
+            "SELECT id FROM events WHERE project = {} AND day IN ({}) AND id IN ({})",
+            quote(project),
+            list(days),
+            list(ids)
+        );
+        for found in client.rows::<Found>(sql).await? {
+            stored.insert(((*project).to_owned(), found.id));
+        }
+    }
+
+    let mut events = String::new();
+    let mut identities = String::new();
+    let mut outcomes = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let mut batch_outcomes = Vec::with_capacity(batch.events.len());
+        for event in &batch.events {
+            let id = event.id.to_string();
+            if !stored.insert((batch.project.clone(), id.clone())) {
+                batch_outcomes.push(Outcome::Duplicate);
+                continue;
+            }
+            batch_outcomes.push(Outcome::Ok);
+            let timestamp = corrected_timestamp(event.ts, batch.sent_at, batch.received_at);
+            let context = &event.context;
+            let row = EventRow {
+                project: &batch.project,
+                id,
+                name: &event.name,
+                ts: event.ts.0 as i64,
+                sent_at: batch.sent_at.0 as i64,
+                received_at: batch.received_at.0 as i64,
+                timestamp,
+                day: utc_day(timestamp),
+                anonymous_id: event.anonymous_id.to_string(),
+                user_id: event.user_id.as_deref().unwrap_or(""),
+                session_id: event.session_id.to_string(),
+                url: &context.page.url,
+                path: &context.page.path,
+                title: &context.page.title,
+                referrer: &context.page.referrer,
+                locale: context.locale.as_deref(),
+                viewport_width: context.viewport.map(|v| v.width),
+                viewport_height: context.viewport.map(|v| v.height),
+                sdk_name: &context.sdk.name,
+                sdk_version: &context.sdk.version,
+                properties: json(&event.properties),
+                traits: event.traits.as_ref().map(json),
+                ip: batch.ip.as_deref(),
+            };
+            events.push_str(&json(&row));
+            events.push('\n');
+            if let (true, Some(user_id)) = (event.name == IDENTIFY, &event.user_id) {
+                identities.push_str(&json(&IdentityRow {
+                    project: &batch.project,
+                    anonymous_id: event.anonymous_id.to_string(),
+                    user_id,
+                    first_seen: timestamp,
+                }));
+                identities.push('\n');
+            }
+        }
+        outcomes.push(batch_outcomes);
+    }
+    // Identities first: an event is never visible before the link that counts its person.
+    if !identities.is_empty() {
+        client.insert("identities", identities).await?;
+    }
+    if !events.is_empty() {
+        client.insert("events", events).await?;
+    }
+    Ok(outcomes)
+}
+
+/// A comma-separated list of quoted literals, in a stable order.
+fn list(values: &HashSet<String>) -> String {
+    let mut sorted: Vec<&String> = values.iter().collect();
+    sorted.sort();
+    let mut out = String::new();
+    for (i, value) in sorted.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{}", quote(value));
+    }
+    out
+}
+
+/// A count, which ClickHouse's JSON output quotes (64-bit integers are strings there).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Number {
+    Text(String),
+    Int(u64),
+}
+
+impl Number {
+    fn value(&self) -> Result<u64, StoreError> {
+        match self {
+            Number::Int(n) => Ok(*n),
+            Number::Text(text) => text
+                .parse()
+                .map_err(|_| StoreError::ClickHouse(format!("expected a count, got {text:?}"))),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    label: String,
+    events: Number,
+    persons: Number,
+}
+
+/// The person an event belongs to, as in [`crate::reports`]: its user id, else the user its
+/// anonymous id was linked to (the smallest), else the anonymous id.
+const PERSON_SQL: &str = "if(user_id != '', user_id, if(linked != '', linked, anonymous_id))";
+
+async fn event_counts(
+    client: &Client,
+    project: &str,
+    range: &ReportRange,
+) -> Result<EventCounts, StoreError> {
+    let name = range
+        .name
+        .as_deref()
+        .map(|name| format!(" AND name = {}", quote(name)))
+        .unwrap_or_default();
+    let select = |label: &str, group: &str| {
+        format!(
+            "SELECT {label} AS label, count() AS events, uniqExact({PERSON_SQL}) AS persons
+             FROM (
+                 SELECT name, day, user_id, anonymous_id FROM events FINAL
+                 WHERE project = {project} AND day >= {from} AND day <= {to}{name}
+             )
+             ANY LEFT JOIN (
+                 SELECT anonymous_id, min(user_id) AS linked FROM identities FINAL
+                 WHERE project = {project} GROUP BY anonymous_id
+             ) USING anonymous_id
+             {group}",
+            project = quote(project),
+            from = quote(&range.from.to_string()),
+            to = quote(&range.to.to_string()),
+        )
+    };
+    let read = |rows: Vec<CountRow>| -> Result<Vec<(String, Counts)>, StoreError> {
+        rows.into_iter()
+            .map(|row| {
+                Ok((
+                    row.label,
+                    Counts {
+                        events: row.events.value()?,
+                        persons: row.persons.value()?,
+                    },
+                ))
+            })
+            .collect()
+    };
+    let totals = read(client.rows(select("''", "")).await?)?
+        .pop()
+        .map(|(_, counts)| counts)
+        .unwrap_or_default();
+    let by_day = read(
+        client
+            .rows(select("toString(day)", "GROUP BY label ORDER BY label"))
+            .await?,
+    )?;
+    let by_name = read(
+        client
+            .rows(select("name", "GROUP BY label ORDER BY events DESC, label"))
+            .await?,
+    )?;
+    Ok(EventCounts {
+        totals,
+        by_day,
+        by_name,
+    })
+}
+
+impl EventStore for ClickHouseStore {
+    fn insert(&self, batch: IncomingBatch) -> StoreFuture<'_, Vec<Outcome>> {
+        Box::pin(async move {
+            let (reply, outcome) = tokio::sync::oneshot::channel();
+            self.depth.fetch_add(1, Ordering::Relaxed);
+            if self.writer.send(Job { batch, reply }).await.is_err() {
+                self.depth.fetch_sub(1, Ordering::Relaxed);
+                return Err(StoreError::Write("the writer has stopped".into()));
+            }
+            outcome
+                .await
+                .map_err(|_| StoreError::Write("the writer stopped before answering".into()))?
+        })
+    }
+
+    fn stats(&self, project: String) -> StoreFuture<'_, ProjectStats> {
+        Box::pin(async move {
+            #[derive(Deserialize)]
+            struct NameRow {
+                name: String,
+                events: Number,
+            }
+            let rows: Vec<NameRow> = self
+                .client
+                .rows(format!(
+                    "SELECT name, count() AS events FROM events FINAL WHERE project = {}
+                     GROUP BY name ORDER BY events DESC, name",
+                    quote(&project)
+                ))
+                .await?;
+            let by_name = rows
+                .into_iter()
+                .map(|row| Ok((row.name, row.events.value()?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            Ok(ProjectStats {
+                events: by_name.iter().map(|(_, n)| n).sum(),
+                by_name,
+            })
+        })
+    }
+
+    fn event_counts(&self, project: String, range: ReportRange) -> StoreFuture<'_, EventCounts> {
+        Box::pin(async move { event_counts(&self.client, &project, &range).await })
+    }
+
+    fn ping(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.client.execute("SELECT 1".to_owned()).await?;
+            Ok(())
+        })
+    }
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("events", &self.batch.events.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_cannot_break_out_of_their_quotes() {
+        assert_eq!(quote("plain"), "'plain'");
+        assert_eq!(quote("it's"), r"'it\'s'");
+        assert_eq!(quote(r"a\' OR 1=1 --"), r"'a\\\' OR 1=1 --'");
+    }
+
+    #[test]
+    fn database_names_are_plain_identifiers() {
+        assert!(identifier("waymark_2").is_ok());
+        for bad in ["", "2fast", "a-b", "a;DROP TABLE events", "a b"] {
+            assert!(identifier(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,431 @@
+//! Two collector replicas on one real ClickHouse server: overlapping and retried batches sent
+//! to both are stored once, and the event report matches the SQLite backend's on the same data.
+//!
+//! Needs Debian's `clickhouse-server` (`/usr/sbin/clickhouse-server`, or the path in
+//! `WAYMARK_CLICKHOUSE_SERVER`); `scripts/test` installs it. The test starts its own server on
+//! free loopback ports with a throw-away data folder and stops it by PID.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+
+const KEY: &str = "pk_test_clickhouse";
+const DAY: u64 = 86_400_000;
+
+/// A ClickHouse server of the test's own, stopped when dropped.
+struct ClickHouse {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for ClickHouse {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn server_binary() -> PathBuf {
+    let path = std::env::var_os("WAYMARK_CLICKHOUSE_SERVER").map_or_else(
+        || PathBuf::from("/usr/sbin/clickhouse-server"),
+        PathBuf::from,
+    );
+    assert!(
+        path.is_file(),
+        "this test needs ClickHouse's server at {}: install Debian's clickhouse-server \
+         (scripts/test does), or set WAYMARK_CLICKHOUSE_SERVER to its path",
+        path.display()
+    );
+    path
+}
+
+async fn start_clickhouse() -> ClickHouse {
+    let binary = server_binary();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    let (http_port, tcp_port) = (free_port(), free_port());
+    std::fs::write(
+        root.join("config.xml"),
+        format!(
+            r#"<?xml version="1.0"?>
+<yandex>
+    <logger><level>warning</level><log>{root}/server.log</log><errorlog>{root}/error.log</errorlog></logger>
+    <http_port>{http_port}</http_port>
+    <tcp_port>{tcp_port}</tcp_port>
+    <listen_host>127.0.0.1</listen_host>
+    <path>{root}/data/</path>
+    <tmp_path>{root}/tmp/</tmp_path>
+    <user_files_path>{root}/user_files/</user_files_path>
+    <format_schema_path>{root}/format_schemas/</format_schema_path>
+    <users_config>users.xml</users_config>
+    <default_profile>default</default_profile>
+    <default_database>default</default_database>
+    <mark_cache_size>5368709</mark_cache_size>
+</yandex>
+"#,
+            root = root.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("users.xml"),
+        r#"<?xml version="1.0"?>
+<yandex>
+    <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+    <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+    <quotas><default></default></quotas>
+</yandex>
+"#,
+    )
+    .unwrap();
+    let child = Command::new(&binary)
+        .arg(format!(
+            "--config-file={}",
+            root.join("config.xml").display()
+        ))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
+    let server = ClickHouse {
+        child,
+        url: format!("http://127.0.0.1:{http_port}"),
+        _dir: dir,
+    };
+    // Wait until it answers a query (it takes a few seconds to start).
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let answer = client.post(&server.url).body("SELECT 1").send().await;
+        if let Ok(response) = answer {
+            if response.status().is_success() {
+                return server;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "ClickHouse did not answer within 60 s; see {}/error.log",
+            server._dir.path().display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A collector process, stopped when dropped.
+struct Collector {
+    child: Child,
+    url: String,
+    admin_key: String,
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_collector(db: &Path, storage: &[&str]) -> Collector {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_waymark-collector"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--project",
+            &format!("demo={KEY}"),
+            "--rate-per-key",
+            "0",
+            "--rate-per-ip",
+            "0",
+        ])
+        .args(storage)
+        .arg("--db")
+        .arg(db)
+        .env("WAYMARK_LOG", "error")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the collector");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut admin_key = None;
+    loop {
+        let Some(Ok(line)) = lines.next() else {
+            let _ = child.kill();
+            panic!("the collector stopped before listening");
+        };
+        if let Some((_, key)) = line.split_once("its admin key, shown once: ") {
+            admin_key = Some(key.trim().to_owned());
+        }
+        if let Some(address) = line.strip_prefix("waymark-collector listening on ") {
+            return Collector {
+                child,
+                url: address.trim().to_owned(),
+                admin_key: admin_key.expect("the new project's admin key is printed"),
+            };
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// The scripted population: six browsers over three days; three of them sign in, two of
+/// them as the same person. `sent_at` is now, so each event lands on its own day.
+fn events(now: u64) -> Vec<Value> {
+    let today = now - now % DAY;
+    let anonymous = |n: u64| format!("019b7a3c-0000-7000-8000-0000000000a{n}");
+    let mut events = Vec::new();
+    let mut seq = 0u64;
+    let mut push = |name: &str, browser: u64, user: Option<&str>, day: u64| {
+        seq += 1;
+        let mut event = json!({
+            "id": format!("019b7a3c-{:04x}-7000-8000-{seq:012x}", day),
+            "name": name,
+            "ts": today - day * DAY + DAY / 2 + seq * 1000,
+            "anonymous_id": anonymous(browser),
+            "session_id": format!("019b7a3c-0000-7000-8000-0000000000b{browser}"),
+            "properties": {"seq": seq},
+            "context": {"page": {"url": "https://app.test/", "path": "/"}, "sdk": {"name": "test", "version": "0"}}
+        });
+        if let Some(user) = user {
+            event["user_id"] = json!(user);
+        }
+        if name == "$identify" {
+            event["traits"] = json!({"plan": "pro"});
+        }
+        events.push(event);
+    };
+    for day in [3u64, 2, 1] {
+        for browser in 1..=6 {
+            for _ in 0..4 {
+                push("$pageview", browser, None, day);
+            }
+            push("invoice_created", browser, None, day);
+        }
+    }
+    push("$identify", 1, Some("u1"), 2);
+    push("$identify", 2, Some("u1"), 2);
+    push("$identify", 3, Some("u2"), 1);
+    for day in [2u64, 1] {
+        push("export_completed", 1, Some("u1"), day);
+        push("export_completed", 3, Some("u2"), day);
+    }
+    events
+}
+
+fn batch(events: &[Value], now: u64) -> String {
+    json!({"key": KEY, "sent_at": now, "events": events}).to_string()
+}
+
+async fn post(client: &reqwest::Client, collector: &str, body: String) -> Value {
+    let response = client
+        .post(format!("{collector}/v1/batch"))
+        .header("content-type", "text/plain")
+        .body(body)
+        .send()
+        .await
+        .expect("the collector answers");
+    let status = response.status();
+    let answer: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
+async fn report(client: &reqwest::Client, collector: &Collector, query: &str) -> Value {
+    let response = client
+        .get(format!("{}/v1/reports/events?{query}", collector.url))
+        .bearer_auth(&collector.admin_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    serde_json::from_str(&response.text().await.unwrap()).unwrap()
+}
+
+async fn clickhouse_count(client: &reqwest::Client, url: &str, sql: &str) -> u64 {
+    let text = client
+        .post(url)
+        .query(&[("database", "waymark")])
+        .body(sql.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{sql}: {text}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
+    let clickhouse = start_clickhouse().await;
+    let dir = tempfile::tempdir().unwrap();
+    let on_clickhouse = [
+        "--storage",
+        "clickhouse",
+        "--clickhouse-url",
+        &clickhouse.url,
+    ];
+    let a = start_collector(&dir.path().join("a.db"), &on_clickhouse);
+    let b = start_collector(&dir.path().join("b.db"), &on_clickhouse);
+    let sqlite = start_collector(&dir.path().join("sqlite.db"), &[]);
+    let client = reqwest::Client::new();
+
+    let now = now_ms();
+    let all = events(now);
+    let chunks: Vec<&[Value]> = all.chunks(10).collect();
+    // Every batch goes to both replicas at once; every third is retried on A; and batches
+    // made of the end of one and the start of the next go to B.
+    let mut sends = Vec::new();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let body = batch(chunk, now);
+        sends.push((a.url.clone(), body.clone()));
+        sends.push((b.url.clone(), body.clone()));
+        if i % 3 == 0 {
+            sends.push((a.url.clone(), body));
+        }
+        if let Some(next) = chunks.get(i + 1) {
+            let overlap: Vec<Value> = chunk[5..].iter().chain(&next[..5]).cloned().collect();
+            sends.push((b.url.clone(), batch(&overlap, now)));
+        }
+    }
+    let answers = futures_util::future::join_all(sends.into_iter().map(|(url, body)| {
+        let client = client.clone();
+        async move { post(&client, &url, body).await }
+    }))
+    .await;
+    let mut stored_ids = std::collections::HashSet::new();
+    for answer in &answers {
+        for result in answer["results"].as_array().unwrap() {
+            let status = result["status"].as_str().unwrap();
+            assert!(status == "ok" || status == "duplicate", "{answer}");
+            if status == "ok" {
+                stored_ids.insert(result["id"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    assert_eq!(
+        stored_ids.len(),
+        all.len(),
+        "every event was stored somewhere"
+    );
+    for chunk in &chunks {
+        post(&client, &sqlite.url, batch(chunk, now)).await;
+    }
+
+    // Stored once: after deduplication, each id once and all of them.
+    let unique = clickhouse_count(
+        &client,
+        &clickhouse.url,
+        "SELECT count() FROM events FINAL WHERE project = 'demo'",
+    )
+    .await;
+    let twice = clickhouse_count(
+        &client,
+        &clickhouse.url,
+        "SELECT count() FROM (SELECT id, count() AS c FROM events FINAL GROUP BY project, id HAVING c > 1)",
+    )
+    .await;
+    let rows = clickhouse_count(&client, &clickhouse.url, "SELECT count() FROM events").await;
+    println!(
+        "clickhouse: {} events sent {} times in all; {rows} rows before merging, {unique} after",
+        all.len(),
+        answers.len()
+    );
+    assert_eq!((unique, twice), (all.len() as u64, 0));
+    // Merged on disk too, not only at read time.
+    client
+        .post(&clickhouse.url)
+        .query(&[("database", "waymark")])
+        .body("OPTIMIZE TABLE events FINAL")
+        .send()
+        .await
+        .unwrap();
+    let merged = clickhouse_count(&client, &clickhouse.url, "SELECT count() FROM events").await;
+    assert_eq!(merged, all.len() as u64);
+
+    // The same report from either replica and from SQLite, with the figures counted by hand:
+    // 6 browsers are 5 people (two signed in as u1).
+    let today = now - now % DAY;
+    let day = |n: u64| {
+        time::OffsetDateTime::from_unix_timestamp(((today - n * DAY) / 1000) as i64)
+            .unwrap()
+            .date()
+            .to_string()
+    };
+    let query = format!("from={}&to={}", day(4), day(0));
+    let from_sqlite = report(&client, &sqlite, &query).await;
+    assert_eq!(
+        from_sqlite["totals"],
+        json!({"events": all.len(), "persons": 5})
+    );
+    let days: Vec<(&str, u64, u64)> = from_sqlite["by_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["day"].as_str().unwrap(),
+                d["events"].as_u64().unwrap(),
+                d["persons"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let (d4, d3, d2, d1, d0) = (day(4), day(3), day(2), day(1), day(0));
+    assert_eq!(
+        days,
+        vec![
+            (d4.as_str(), 0, 0),
+            (d3.as_str(), 30, 5),
+            (d2.as_str(), 34, 5),
+            (d1.as_str(), 33, 5),
+            (d0.as_str(), 0, 0),
+        ]
+    );
+    assert_eq!(
+        from_sqlite["by_name"][0],
+        json!({"name": "$pageview", "events": 72, "persons": 5})
+    );
+    for replica in [&a, &b] {
+        assert_eq!(report(&client, replica, &query).await, from_sqlite);
+        let exports = format!("{query}&name=export_completed");
+        assert_eq!(
+            report(&client, replica, &exports).await,
+            report(&client, &sqlite, &exports).await
+        );
+    }
+    // ClickHouse gone: batches are refused as retryable, and the replica is not ready.
+    drop(clickhouse);
+    let response = client
+        .post(format!("{}/v1/batch", a.url))
+        .body(batch(&all[..1], now))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    let answer: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(answer["error"], "storage_unavailable");
+    let ready = client
+        .get(format!("{}/readyz", a.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+}
