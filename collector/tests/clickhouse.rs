@@ -4,6 +4,7 @@
 //! Needs Debian's `clickhouse-server` (`/usr/sbin/clickhouse-server`, or the path in
 //! `WAYMARK_CLICKHOUSE_SERVER`); `scripts/test` installs it. The test starts its own server on
 //! free loopback ports with a throw-away data folder and stops it by PID.
+#![allow(clippy::print_stdout)] // Prints the row counts before and after merging.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -161,6 +162,7 @@ fn start_collector(db: &Path, storage: &[&str]) -> Collector {
     loop {
         let Some(Ok(line)) = lines.next() else {
             let _ = child.kill();
+            let _ = child.wait();
             panic!("the collector stopped before listening");
         };
         if let Some((_, key)) = line.split_once("its admin key, shown once: ") {
