@@ -3,12 +3,12 @@
 //! | metric | labels | what |
 //! | --- | --- | --- |
 //! | `waymark_http_requests_total` | `route`, `status` | requests answered |
-//! | `waymark_events_total` | `result` (`ok`, `duplicate`) | events in stored batches |
+//! | `waymark_events_total` | `result` (`ok`, `duplicate`, `rejected`); `reason` on rejected | events in accepted batches |
 //! | `waymark_refused_total` | `reason` (the error tag) | requests refused, by reason |
 //! | `waymark_batch_events` | | events per stored batch (histogram) |
 //! | `waymark_storage_seconds` | | time to store a batch, commit included (histogram) |
 //! | `waymark_writer_queue_depth` | | batches waiting for the writer (gauge) |
-//! | `waymark_writer_group_batches` | | batches written per transaction (histogram) |
+//! | `waymark_writer_group_batches` | | batches written per transaction or insert (histogram) |
 
 use std::sync::OnceLock;
 
