@@ -798,7 +798,7 @@ impl Op {
                     Order::Gte => o.is_ge(),
                 }))
             }
-            Op::Exists(should) => definite(!matches!(actual, Value::Null) == *should),
+            Op::Exists(should) => definite(matches!(actual, Value::Null) != *should),
             Op::In {
                 values,
                 ignore_case,
