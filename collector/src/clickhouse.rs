@@ -311,7 +311,10 @@ async fn run_writer(
             }
             Err(error) => {
                 tracing::error!(%error, batches = group.len(), "an insert failed; its batches are answered as not stored");
-                let message = error.to_string();
+                let message = match error {
+                    StoreError::ClickHouse(message) => message,
+                    other => other.to_string(),
+                };
                 for job in group.drain(..) {
                     let _ = job.reply.send(Err(StoreError::ClickHouse(message.clone())));
                 }

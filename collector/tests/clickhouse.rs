@@ -331,6 +331,18 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
         post(&client, &sqlite.url, batch(chunk, now)).await;
     }
 
+    // Whether the replicas raced or not, make sure copies exist: write a second copy of some
+    // stored rows, as a replica that lost the race would have.
+    client
+        .post(&clickhouse.url)
+        .query(&[("database", "waymark")])
+        .body("INSERT INTO events SELECT * FROM events WHERE name = 'invoice_created'")
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+
     // Stored once: after deduplication, each id once and all of them.
     let unique = clickhouse_count(
         &client,
@@ -349,6 +361,10 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
         "clickhouse: {} events sent {} times in all; {rows} rows before merging, {unique} after",
         all.len(),
         answers.len()
+    );
+    assert!(
+        rows >= all.len() as u64 + 18,
+        "the copies are there before merging"
     );
     assert_eq!((unique, twice), (all.len() as u64, 0));
     // Merged on disk too, not only at read time.
