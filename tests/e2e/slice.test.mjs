@@ -134,14 +134,21 @@ test('bad calls get a console warning naming the problem, and never throw', asyn
     const cyclic = {}; cyclic.self = cyclic;
     attempt(() => window.waymark.track('cyclic', cyclic));
     attempt(() => window.waymark.identify(''));
+    attempt(() => window.waymark.track('too_big', { note: 'x'.repeat(40000) }));
+    attempt(() => window.waymark.track('after_the_big_one'));
     return errors;
   });
   assert.deepEqual(thrown, []);
   assert.deepEqual(seen.pageErrors, []);
   const text = seen.warnings.join('\n');
-  for (const expected of ['the event name must be a string', 'the event name is empty', 'reserved for Waymark', 'properties must be a plain object', 'a cycle or a BigInt', 'the user id must be a non-empty string']) {
+  for (const expected of ['the event name must be a string', 'the event name is empty', 'reserved for Waymark', 'properties must be a plain object', 'a cycle or a BigInt', 'the user id must be a non-empty string', 'the event is larger than 32768 bytes as JSON']) {
     assert.ok(text.includes(expected), `a warning says "${expected}"; got:\n${text}`);
   }
+  // The oversized event is not sent (the collector would reject it); the next one is.
+  const anonymousId = await page.evaluate(() => window.waymark.anonymousId);
+  await page.evaluate(() => window.waymark.flush());
+  const names = () => query(collector.db, `SELECT name FROM events WHERE anonymous_id = '${anonymousId}' AND name != '$pageview'`).map((r) => r.name);
+  assert.deepEqual(await eventually(() => { const n = names(); return n.length > 0 && n; }), ['after_the_big_one']);
   await context.close();
 });
 

@@ -28,6 +28,9 @@ pub mod limits {
     pub const MAX_NAME_LEN: usize = 200;
     /// Longest user id, in bytes.
     pub const MAX_USER_ID_LEN: usize = 200;
+    /// Largest event, in bytes of JSON: the collector's default per-event limit, which the
+    /// SDK enforces when an event is recorded so that no event is sent only to be rejected.
+    pub const MAX_EVENT_BYTES: usize = 32 * 1024;
 }
 
 /// One thing that happened on a page.
@@ -153,6 +156,8 @@ pub enum EventProblem {
     BadUserId,
     /// The id is the nil UUID.
     NilId,
+    /// The event is larger than [`limits::MAX_EVENT_BYTES`] as JSON.
+    TooLarge,
 }
 
 impl EventProblem {
@@ -164,6 +169,7 @@ impl EventProblem {
             EventProblem::NameTooLong => "event_name_too_long",
             EventProblem::BadUserId => "bad_user_id",
             EventProblem::NilId => "nil_event_id",
+            EventProblem::TooLarge => "event_too_large",
         }
     }
 
@@ -175,6 +181,7 @@ impl EventProblem {
             EventProblem::NameTooLong => "the event name is longer than 200 bytes",
             EventProblem::BadUserId => "the user id is empty or longer than 200 bytes",
             EventProblem::NilId => "the event id is the nil UUID",
+            EventProblem::TooLarge => "the event is larger than 32768 bytes as JSON",
         }
     }
 }
@@ -210,6 +217,18 @@ impl Event {
             check_user_id(user_id)?;
         }
         Ok(())
+    }
+
+    /// Checks the event's size against [`limits::MAX_EVENT_BYTES`]. The estimate is an upper
+    /// bound, so only an event that may be too large is encoded to be measured exactly.
+    pub fn check_size(&self) -> Result<(), EventProblem> {
+        if self.approx_json_len() <= limits::MAX_EVENT_BYTES
+            || crate::encode::WriteJson::to_json_string(self).len() <= limits::MAX_EVENT_BYTES
+        {
+            Ok(())
+        } else {
+            Err(EventProblem::TooLarge)
+        }
     }
 
     /// An upper-bound estimate of this event's length as JSON, in bytes, for batching.
@@ -289,6 +308,29 @@ pub(crate) mod tests {
                 events
             }
         );
+    }
+
+    #[test]
+    fn an_event_up_to_the_size_limit_passes_and_one_byte_more_does_not() {
+        use crate::encode::WriteJson;
+        let mut big = event(1, "upload");
+        big.properties.insert("note".into(), Value::from(""));
+        let base = big.to_json_string().len();
+        let fill = limits::MAX_EVENT_BYTES - base;
+        big.properties
+            .insert("note".into(), Value::from("x".repeat(fill)));
+        assert_eq!(big.to_json_string().len(), limits::MAX_EVENT_BYTES);
+        assert_eq!(big.check_size(), Ok(()));
+        big.properties
+            .insert("note".into(), Value::from("x".repeat(fill + 1)));
+        assert_eq!(big.check_size(), Err(EventProblem::TooLarge));
+        assert_eq!(EventProblem::TooLarge.tag(), "event_too_large");
+        // Escapes count: 6,000 control characters are 36,000 bytes of JSON.
+        let mut escaped = event(2, "upload");
+        escaped
+            .properties
+            .insert("raw".into(), Value::from("\u{1}".repeat(6_000)));
+        assert_eq!(escaped.check_size(), Err(EventProblem::TooLarge));
     }
 
     #[test]

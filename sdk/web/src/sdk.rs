@@ -12,7 +12,7 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use waymark_core::encode::WriteJson;
 use waymark_core::navigation::is_new_page;
-use waymark_core::protocol::{IDENTIFY, PAGEVIEW};
+use waymark_core::protocol::{EventProblem, IDENTIFY, PAGEVIEW};
 use waymark_core::rules::profile::{FormatProblem, Profile};
 use waymark_core::{
     BatchId, BatchPolicy, BatchRef, Event, IdGenerator, Millis, Properties, Queue, Session, Uuid,
@@ -295,17 +295,6 @@ impl Sdk {
         let queued = self.with_state(|s| {
             let (session, new_session) =
                 Session::resume(stored_session, now, || s.ids.next(now, browser::entropy()));
-            let moment = browser::moment(now);
-            if new_session {
-                s.profile.record_session();
-            }
-            let context = browser::context(&s.referrer);
-            if name == PAGEVIEW {
-                s.profile.record_page_view(&context.page.path, moment);
-            } else {
-                s.profile.record_event(&name, moment);
-            }
-            s.profile_dirty = true;
             let event = Event {
                 id: s.ids.next(now, browser::entropy()),
                 name,
@@ -315,11 +304,29 @@ impl Sdk {
                 session_id: session.id,
                 properties,
                 traits,
-                context,
+                context: browser::context(&s.referrer),
             };
-            (session, s.queue.push(event, now))
+            // The collector would reject it; say so now, where the caller can see it.
+            event.check_size()?;
+            let moment = browser::moment(now);
+            if new_session {
+                s.profile.record_session();
+            }
+            if event.name == PAGEVIEW {
+                s.profile.record_page_view(&event.context.page.path, moment);
+            } else {
+                s.profile.record_event(&event.name, moment);
+            }
+            s.profile_dirty = true;
+            Ok::<_, EventProblem>((session, s.queue.push(event, now)))
         });
-        let Some((session, due)) = queued else { return };
+        let (session, due) = match queued {
+            Some(Ok(queued)) => queued,
+            Some(Err(problem)) => {
+                return browser::warn_with("the event was not recorded:", &problem.message().into())
+            }
+            None => return,
+        };
         self.storage
             .set(storage::SESSION, &session.to_json_string());
         if due.is_some() {
