@@ -24,7 +24,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,8 +32,8 @@ use waymark_core::protocol::IDENTIFY;
 
 use crate::reports::{utc_day, Counts, EventCounts, ReportRange};
 use crate::store::{
-    corrected_timestamp, json, EventStore, IncomingBatch, Outcome, ProjectStats, StoreError,
-    StoreFuture,
+    answer, corrected_timestamp, json, EventStore, IncomingBatch, Job, Outcome, ProjectStats,
+    StoreError, StoreFuture, WriterQueue,
 };
 
 /// Where the ClickHouse server is and who to be there.
@@ -54,8 +53,7 @@ pub struct ClickHouseSettings {
 #[derive(Clone, Debug)]
 pub struct ClickHouseStore {
     client: Client,
-    writer: tokio::sync::mpsc::Sender<Job>,
-    depth: Arc<AtomicUsize>,
+    writer: WriterQueue,
 }
 
 /// Talks to the HTTP interface.
@@ -65,14 +63,6 @@ struct Client {
     settings: Arc<ClickHouseSettings>,
 }
 
-/// A batch waiting for the writer, and where its outcome goes.
-struct Job {
-    batch: IncomingBatch,
-    reply: tokio::sync::oneshot::Sender<Result<Vec<Outcome>, StoreError>>,
-}
-
-/// Batches queued for the writer, at most; past that, requests wait for room.
-const QUEUE: usize = 4_096;
 /// Batches sent in one insert, at most.
 const GROUP: usize = 1_024;
 
@@ -137,14 +127,9 @@ impl ClickHouseStore {
             .await?;
         client.execute(EVENTS_TABLE.to_owned()).await?;
         client.execute(IDENTITIES_TABLE.to_owned()).await?;
-        let (writer, jobs) = tokio::sync::mpsc::channel(QUEUE);
-        let depth = Arc::new(AtomicUsize::new(0));
-        tokio::spawn(run_writer(client.clone(), jobs, Arc::clone(&depth)));
-        Ok(ClickHouseStore {
-            client,
-            writer,
-            depth,
-        })
+        let (writer, jobs) = WriterQueue::new();
+        tokio::spawn(run_writer(client.clone(), jobs, writer.clone()));
+        Ok(ClickHouseStore { client, writer })
     }
 }
 
@@ -288,38 +273,13 @@ struct IdentityRow<'a> {
 async fn run_writer(
     client: Client,
     mut jobs: tokio::sync::mpsc::Receiver<Job>,
-    depth: Arc<AtomicUsize>,
+    queue: WriterQueue,
 ) {
-    let mut group = Vec::with_capacity(GROUP);
     while let Some(first) = jobs.recv().await {
-        group.push(first);
-        while group.len() < GROUP {
-            match jobs.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
-        }
-        depth.fetch_sub(group.len(), Ordering::Relaxed);
-        metrics::gauge!("waymark_writer_queue_depth").set(depth.load(Ordering::Relaxed) as f64);
-        metrics::histogram!("waymark_writer_group_batches").record(group.len() as f64);
+        let group = queue.group(first, &mut jobs, GROUP);
         let batches: Vec<&IncomingBatch> = group.iter().map(|job| &job.batch).collect();
-        match write_group(&client, &batches).await {
-            Ok(outcomes) => {
-                for (job, outcome) in group.drain(..).zip(outcomes) {
-                    let _ = job.reply.send(Ok(outcome));
-                }
-            }
-            Err(error) => {
-                tracing::error!(%error, batches = group.len(), "an insert failed; its batches are answered as not stored");
-                let message = match error {
-                    StoreError::ClickHouse(message) => message,
-                    other => other.to_string(),
-                };
-                for job in group.drain(..) {
-                    let _ = job.reply.send(Err(StoreError::ClickHouse(message.clone())));
-                }
-            }
-        }
+        let written = write_group(&client, &batches).await;
+        answer(group, written, StoreError::ClickHouse);
     }
 }
 
@@ -528,17 +488,7 @@ async fn event_counts(
 
 impl EventStore for ClickHouseStore {
     fn insert(&self, batch: IncomingBatch) -> StoreFuture<'_, Vec<Outcome>> {
-        Box::pin(async move {
-            let (reply, outcome) = tokio::sync::oneshot::channel();
-            self.depth.fetch_add(1, Ordering::Relaxed);
-            if self.writer.send(Job { batch, reply }).await.is_err() {
-                self.depth.fetch_sub(1, Ordering::Relaxed);
-                return Err(StoreError::Write("the writer has stopped".into()));
-            }
-            outcome
-                .await
-                .map_err(|_| StoreError::Write("the writer stopped before answering".into()))?
-        })
+        Box::pin(self.writer.submit(batch))
     }
 
     fn stats(&self, project: String) -> StoreFuture<'_, ProjectStats> {
@@ -576,14 +526,6 @@ impl EventStore for ClickHouseStore {
             self.client.execute("SELECT 1".to_owned()).await?;
             Ok(())
         })
-    }
-}
-
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job")
-            .field("events", &self.batch.events.len())
-            .finish()
     }
 }
 

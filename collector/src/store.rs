@@ -112,9 +112,7 @@ pub struct SqliteStore {
     /// Reads (stats, readiness) on their own connection; WAL lets them run beside writes.
     connection: Arc<Mutex<Connection>>,
     /// Batches go to the single writer thread.
-    writer: tokio::sync::mpsc::Sender<Job>,
-    /// Batches queued for the writer.
-    depth: Arc<AtomicUsize>,
+    writer: WriterQueue,
     thread: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
 
@@ -244,17 +242,15 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let writer_connection = open_database(path)?;
         let connection = open_database(path)?;
-        let (writer, jobs) = tokio::sync::mpsc::channel(QUEUE);
-        let depth = Arc::new(AtomicUsize::new(0));
-        let writer_depth = Arc::clone(&depth);
+        let (writer, jobs) = WriterQueue::new();
+        let queue = writer.clone();
         let thread = std::thread::Builder::new()
             .name("waymark-writer".into())
-            .spawn(move || run_writer(writer_connection, jobs, writer_depth))
+            .spawn(move || run_writer(writer_connection, jobs, &queue))
             .map_err(|e| StoreError::Task(e.to_string()))?;
         Ok(SqliteStore {
             connection: Arc::new(Mutex::new(connection)),
             writer,
-            depth,
             thread: Arc::new(Mutex::new(Some(thread))),
         })
     }
@@ -393,14 +389,94 @@ fn write_group(
     Ok(outcomes)
 }
 
-/// A batch waiting for the writer, and where its outcome goes.
-struct Job {
-    batch: IncomingBatch,
+/// A batch waiting for a store's writer, and where its outcome goes.
+pub(crate) struct Job {
+    pub(crate) batch: IncomingBatch,
     reply: tokio::sync::oneshot::Sender<Result<Vec<Outcome>, StoreError>>,
 }
 
-/// Batches queued for the writer, at most; past that, requests wait for room.
-const QUEUE: usize = 4_096;
+/// The way into a store's single writer: requests queue their batches; the writer takes them
+/// in groups and answers each. Shared by [`SqliteStore`] and the ClickHouse store.
+#[derive(Clone, Debug)]
+pub(crate) struct WriterQueue {
+    sender: tokio::sync::mpsc::Sender<Job>,
+    /// Batches queued and not yet taken.
+    depth: Arc<AtomicUsize>,
+}
+
+impl WriterQueue {
+    /// Batches queued for the writer, at most; past that, requests wait for room.
+    const CAPACITY: usize = 4_096;
+
+    pub(crate) fn new() -> (WriterQueue, tokio::sync::mpsc::Receiver<Job>) {
+        let (sender, jobs) = tokio::sync::mpsc::channel(Self::CAPACITY);
+        let queue = WriterQueue {
+            sender,
+            depth: Arc::new(AtomicUsize::new(0)),
+        };
+        (queue, jobs)
+    }
+
+    /// Queues a batch and waits for the writer's answer.
+    pub(crate) async fn submit(&self, batch: IncomingBatch) -> Result<Vec<Outcome>, StoreError> {
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        self.depth.fetch_add(1, Ordering::Relaxed);
+        if self.sender.send(Job { batch, reply }).await.is_err() {
+            self.depth.fetch_sub(1, Ordering::Relaxed);
+            return Err(StoreError::Write("the writer has stopped".into()));
+        }
+        outcome
+            .await
+            .map_err(|_| StoreError::Write("the writer stopped before answering".into()))?
+    }
+
+    /// The first waiting job and every job queued behind it, up to `most`.
+    pub(crate) fn group(
+        &self,
+        first: Job,
+        jobs: &mut tokio::sync::mpsc::Receiver<Job>,
+        most: usize,
+    ) -> Vec<Job> {
+        let mut group = vec![first];
+        while group.len() < most {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        self.depth.fetch_sub(group.len(), Ordering::Relaxed);
+        metrics::gauge!("waymark_writer_queue_depth")
+            .set(self.depth.load(Ordering::Relaxed) as f64);
+        metrics::histogram!("waymark_writer_group_batches").record(group.len() as f64);
+        group
+    }
+}
+
+/// Answers every job of a group: each its outcomes, or all the same error.
+pub(crate) fn answer(
+    group: Vec<Job>,
+    written: Result<Vec<Vec<Outcome>>, StoreError>,
+    failed: fn(String) -> StoreError,
+) {
+    match written {
+        Ok(outcomes) => {
+            for (job, outcome) in group.into_iter().zip(outcomes) {
+                let _ = job.reply.send(Ok(outcome));
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, batches = group.len(), "a write failed; its batches are answered as not stored");
+            let message = match error {
+                StoreError::Write(message) | StoreError::ClickHouse(message) => message,
+                other => other.to_string(),
+            };
+            for job in group {
+                let _ = job.reply.send(Err(failed(message.clone())));
+            }
+        }
+    }
+}
+
 /// Batches written in one transaction, at most.
 const GROUP: usize = 512;
 
@@ -410,35 +486,13 @@ const GROUP: usize = 512;
 fn run_writer(
     mut connection: Connection,
     mut jobs: tokio::sync::mpsc::Receiver<Job>,
-    depth: Arc<AtomicUsize>,
+    queue: &WriterQueue,
 ) {
-    let mut group = Vec::with_capacity(GROUP);
     while let Some(first) = jobs.blocking_recv() {
-        group.push(first);
-        while group.len() < GROUP {
-            match jobs.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
-        }
-        depth.fetch_sub(group.len(), Ordering::Relaxed);
-        metrics::gauge!("waymark_writer_queue_depth").set(depth.load(Ordering::Relaxed) as f64);
-        metrics::histogram!("waymark_writer_group_batches").record(group.len() as f64);
+        let group = queue.group(first, &mut jobs, GROUP);
         let batches: Vec<&IncomingBatch> = group.iter().map(|job| &job.batch).collect();
-        match write_group(&mut connection, &batches) {
-            Ok(outcomes) => {
-                for (job, outcome) in group.drain(..).zip(outcomes) {
-                    let _ = job.reply.send(Ok(outcome));
-                }
-            }
-            Err(error) => {
-                tracing::error!(%error, batches = group.len(), "a write failed; its batches are answered as not stored");
-                let message = error.to_string();
-                for job in group.drain(..) {
-                    let _ = job.reply.send(Err(StoreError::Write(message.clone())));
-                }
-            }
-        }
+        let written = write_group(&mut connection, &batches);
+        answer(group, written, StoreError::Write);
     }
 }
 
@@ -515,17 +569,7 @@ fn event_counts(
 
 impl EventStore for SqliteStore {
     fn insert(&self, batch: IncomingBatch) -> StoreFuture<'_, Vec<Outcome>> {
-        Box::pin(async move {
-            let (reply, outcome) = tokio::sync::oneshot::channel();
-            self.depth.fetch_add(1, Ordering::Relaxed);
-            if self.writer.send(Job { batch, reply }).await.is_err() {
-                self.depth.fetch_sub(1, Ordering::Relaxed);
-                return Err(StoreError::Write("the writer has stopped".into()));
-            }
-            outcome
-                .await
-                .map_err(|_| StoreError::Write("the writer stopped before answering".into()))?
-        })
+        Box::pin(self.writer.submit(batch))
     }
 
     fn stats(&self, project: String) -> StoreFuture<'_, ProjectStats> {
