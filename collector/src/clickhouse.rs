@@ -32,8 +32,8 @@ use waymark_core::protocol::IDENTIFY;
 
 use crate::reports::{utc_day, Counts, EventCounts, ReportRange};
 use crate::store::{
-    answer, corrected_timestamp, json, EventStore, IncomingBatch, Job, Outcome, ProjectStats,
-    StoreError, StoreFuture, WriterQueue,
+    answer, corrected_timestamp, json, EventStore, IncomingBatch, Outcome, ProjectStats,
+    StoreError, StoreFuture, WriterJobs, WriterQueue,
 };
 
 /// Where the ClickHouse server is and who to be there.
@@ -128,7 +128,7 @@ impl ClickHouseStore {
         client.execute(EVENTS_TABLE.to_owned()).await?;
         client.execute(IDENTITIES_TABLE.to_owned()).await?;
         let (writer, jobs) = WriterQueue::new();
-        tokio::spawn(run_writer(client.clone(), jobs, writer.clone()));
+        tokio::spawn(run_writer(client.clone(), jobs));
         Ok(ClickHouseStore { client, writer })
     }
 }
@@ -270,13 +270,8 @@ struct IdentityRow<'a> {
 
 /// The writer: takes the first waiting batch and every batch queued behind it, stores them
 /// with one lookup and one insert per table, and answers each.
-async fn run_writer(
-    client: Client,
-    mut jobs: tokio::sync::mpsc::Receiver<Job>,
-    queue: WriterQueue,
-) {
-    while let Some(first) = jobs.recv().await {
-        let group = queue.group(first, &mut jobs, GROUP);
+async fn run_writer(client: Client, mut jobs: WriterJobs) {
+    while let Some(group) = jobs.next_group(GROUP).await {
         let batches: Vec<&IncomingBatch> = group.iter().map(|job| &job.batch).collect();
         let written = write_group(&client, &batches).await;
         answer(group, written, StoreError::ClickHouse);

@@ -243,10 +243,9 @@ impl SqliteStore {
         let writer_connection = open_database(path)?;
         let connection = open_database(path)?;
         let (writer, jobs) = WriterQueue::new();
-        let queue = writer.clone();
         let thread = std::thread::Builder::new()
             .name("waymark-writer".into())
-            .spawn(move || run_writer(writer_connection, jobs, &queue))
+            .spawn(move || run_writer(writer_connection, jobs))
             .map_err(|e| StoreError::Task(e.to_string()))?;
         Ok(SqliteStore {
             connection: Arc::new(Mutex::new(connection)),
@@ -408,13 +407,17 @@ impl WriterQueue {
     /// Batches queued for the writer, at most; past that, requests wait for room.
     const CAPACITY: usize = 4_096;
 
-    pub(crate) fn new() -> (WriterQueue, tokio::sync::mpsc::Receiver<Job>) {
+    /// The queue for requests, and the end the writer takes jobs from. The writer must hold
+    /// only [`WriterJobs`]: once every [`WriterQueue`] is dropped, it sees the end of the jobs
+    /// and stops.
+    pub(crate) fn new() -> (WriterQueue, WriterJobs) {
         let (sender, jobs) = tokio::sync::mpsc::channel(Self::CAPACITY);
+        let depth = Arc::new(AtomicUsize::new(0));
         let queue = WriterQueue {
             sender,
-            depth: Arc::new(AtomicUsize::new(0)),
+            depth: Arc::clone(&depth),
         };
-        (queue, jobs)
+        (queue, WriterJobs { jobs, depth })
     }
 
     /// Queues a batch and waits for the writer's answer.
@@ -429,17 +432,34 @@ impl WriterQueue {
             .await
             .map_err(|_| StoreError::Write("the writer stopped before answering".into()))?
     }
+}
+
+/// The writer's end of a [`WriterQueue`].
+#[derive(Debug)]
+pub(crate) struct WriterJobs {
+    jobs: tokio::sync::mpsc::Receiver<Job>,
+    depth: Arc<AtomicUsize>,
+}
+
+impl WriterJobs {
+    /// Waits (blocking the thread) for the next group; `None` once every queue is dropped
+    /// and every job taken.
+    fn blocking_next_group(&mut self, most: usize) -> Option<Vec<Job>> {
+        let first = self.jobs.blocking_recv()?;
+        Some(self.group(first, most))
+    }
+
+    /// Waits for the next group; `None` once every queue is dropped and every job taken.
+    pub(crate) async fn next_group(&mut self, most: usize) -> Option<Vec<Job>> {
+        let first = self.jobs.recv().await?;
+        Some(self.group(first, most))
+    }
 
     /// The first waiting job and every job queued behind it, up to `most`.
-    pub(crate) fn group(
-        &self,
-        first: Job,
-        jobs: &mut tokio::sync::mpsc::Receiver<Job>,
-        most: usize,
-    ) -> Vec<Job> {
+    fn group(&mut self, first: Job, most: usize) -> Vec<Job> {
         let mut group = vec![first];
         while group.len() < most {
-            match jobs.try_recv() {
+            match self.jobs.try_recv() {
                 Ok(job) => group.push(job),
                 Err(_) => break,
             }
@@ -483,13 +503,8 @@ const GROUP: usize = 512;
 /// The writer thread: takes the first waiting batch and every batch queued behind it (up to
 /// [`GROUP`]), writes them in one transaction, and answers each after the commit. Under load
 /// many requests share a commit; idle, a batch is written alone at once.
-fn run_writer(
-    mut connection: Connection,
-    mut jobs: tokio::sync::mpsc::Receiver<Job>,
-    queue: &WriterQueue,
-) {
-    while let Some(first) = jobs.blocking_recv() {
-        let group = queue.group(first, &mut jobs, GROUP);
+fn run_writer(mut connection: Connection, mut jobs: WriterJobs) {
+    while let Some(group) = jobs.blocking_next_group(GROUP) {
         let batches: Vec<&IncomingBatch> = group.iter().map(|job| &job.batch).collect();
         let written = write_group(&mut connection, &batches);
         answer(group, written, StoreError::Write);
@@ -671,5 +686,69 @@ mod tests {
     fn an_event_dated_days_in_the_future_is_clamped_to_receipt() {
         let day = 86_400_000;
         check(10 * day, 8 * day, 8 * day + 500, (8 * day + 500) as i64);
+    }
+}
+
+#[cfg(test)]
+mod writer_tests {
+    use super::*;
+
+    fn batch(ids: &[u128]) -> IncomingBatch {
+        let events = ids
+            .iter()
+            .map(|id| {
+                serde_json::from_value(serde_json::json!({
+                    "id": uuid::Uuid::from_u128(0x019b_7a3c_0000_7000_8000_0000_0000_0000 + id),
+                    "name": "tick",
+                    "ts": 1_767_225_600_000u64,
+                    "anonymous_id": "019b7a3c-2a00-7000-8000-0000000000aa",
+                    "session_id": "019b7a3c-2a00-7000-8000-0000000000bb",
+                    "context": {"page": {"url": "https://a.test/", "path": "/"}, "sdk": {"name": "test", "version": "0"}}
+                }))
+                .unwrap()
+            })
+            .collect();
+        IncomingBatch {
+            project: "demo".into(),
+            received_at: Millis(1_767_225_600_000),
+            sent_at: Millis(1_767_225_600_000),
+            events,
+            ip: None,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn finish_stops_the_writer_once_everything_queued_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.db");
+        let store = SqliteStore::open(&path).unwrap();
+        let concurrent: Vec<_> = (0..20u128)
+            .map(|n| {
+                let store = store.clone();
+                tokio::spawn(async move { store.insert(batch(&[2 * n, 2 * n + 1, 0])).await })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for task in concurrent {
+            outcomes.extend(task.await.unwrap().unwrap());
+        }
+        // 20 batches of 3; id 0 is in each, so it is stored once.
+        let stored = outcomes.iter().filter(|o| **o == Outcome::Ok).count();
+        assert_eq!((outcomes.len(), stored), (60, 40));
+        // A hang here (a writer that never sees the end of its jobs) fails the test.
+        let finished = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            tokio::task::spawn_blocking(move || store.finish()),
+        )
+        .await;
+        assert!(
+            finished.is_ok(),
+            "finish() did not return: the writer never stopped"
+        );
+        let count: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 40);
     }
 }
