@@ -35,6 +35,11 @@ ensure_rust_wasm() {
     step "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
+  # The shipped SDK rebuilds the standard library (scripts/build-sdk), which needs its source.
+  if ! rustup component list --installed 2>/dev/null | grep -qx rust-src; then
+    step "adding the rust-src component"
+    rustup component add rust-src
+  fi
   if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
     step "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes, once)"
     # Not --locked: its lockfile names a crate version the registry here lacks.
