@@ -23,7 +23,6 @@
 //! survive a power cut runs a replicated table with `insert_quorum`.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -140,12 +139,15 @@ impl Client {
         self.execute_in(Some(&database), sql).await
     }
 
-    async fn execute_in(&self, database: Option<&str>, sql: String) -> Result<String, StoreError> {
-        let mut request = self
-            .http
+    /// A POST to the HTTP interface as the configured user.
+    fn post(&self) -> reqwest::RequestBuilder {
+        self.http
             .post(&self.settings.url)
             .basic_auth(&self.settings.user, Some(&self.settings.password))
-            .body(sql);
+    }
+
+    async fn execute_in(&self, database: Option<&str>, sql: String) -> Result<String, StoreError> {
+        let mut request = self.post().body(sql);
         if let Some(database) = database {
             request = request.query(&[("database", database)]);
         }
@@ -156,9 +158,7 @@ impl Client {
     async fn insert(&self, table: &str, rows: String) -> Result<(), StoreError> {
         let query = format!("INSERT INTO {table} FORMAT JSONEachRow");
         let request = self
-            .http
-            .post(&self.settings.url)
-            .basic_auth(&self.settings.user, Some(&self.settings.password))
+            .post()
             .query(&[
                 ("database", self.settings.database.as_str()),
                 ("query", query.as_str()),
@@ -378,16 +378,9 @@ async fn write_group(
 
 /// A comma-separated list of quoted literals, in a stable order.
 fn list(values: &HashSet<String>) -> String {
-    let mut sorted: Vec<&String> = values.iter().collect();
-    sorted.sort();
-    let mut out = String::new();
-    for (i, value) in sorted.into_iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        let _ = write!(out, "{}", quote(value));
-    }
-    out
+    let mut quoted: Vec<String> = values.iter().map(|value| quote(value)).collect();
+    quoted.sort();
+    quoted.join(", ")
 }
 
 /// A count, which ClickHouse's JSON output quotes (64-bit integers are strings there).

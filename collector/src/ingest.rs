@@ -157,17 +157,36 @@ pub async fn ingest(
     }
     state.rate_limits.check_key(&batch.key)?;
 
+    // Results in the order sent: rejected events are answered now; valid ones go to the store
+    // and take its outcome (`ok` until it says otherwise).
+    let mut results = Vec::with_capacity(batch.events.len());
     let mut valid = Vec::with_capacity(batch.events.len());
-    let mut slots = Vec::with_capacity(batch.events.len());
+    let mut positions = Vec::with_capacity(batch.events.len());
     for checked in batch.events {
         match checked {
             Checked::Valid(event) => {
-                slots.push(Err(event.id));
+                positions.push(results.len());
+                results.push(EventResult {
+                    id: Some(event.id),
+                    status: EventStatus::Ok,
+                    reason: None,
+                    message: None,
+                });
                 valid.push(event);
             }
-            Checked::Rejected(rejection) => slots.push(Ok(rejection)),
+            Checked::Rejected(rejection) => {
+                metrics::counter!("waymark_events_total", "result" => "rejected", "reason" => rejection.reason)
+                    .increment(1);
+                results.push(EventResult {
+                    id: rejection.id,
+                    status: EventStatus::Rejected,
+                    reason: Some(rejection.reason),
+                    message: Some(rejection.message),
+                });
+            }
         }
     }
+    let rejected = results.len() - valid.len();
     let outcomes = if valid.is_empty() {
         Vec::new()
     } else {
@@ -189,40 +208,16 @@ pub async fn ingest(
         metrics::histogram!("waymark_batch_events").record(batch_events as f64);
         outcomes
     };
-    let duplicates = outcomes
-        .iter()
-        .filter(|o| **o == Outcome::Duplicate)
-        .count();
-    let stored = outcomes.len() - duplicates;
+    let mut duplicates = 0;
+    for (position, outcome) in positions.into_iter().zip(outcomes) {
+        if outcome == Outcome::Duplicate {
+            duplicates += 1;
+            results[position].status = EventStatus::Duplicate;
+        }
+    }
+    let stored = results.len() - rejected - duplicates;
     metrics::counter!("waymark_events_total", "result" => "ok").increment(stored as u64);
     metrics::counter!("waymark_events_total", "result" => "duplicate").increment(duplicates as u64);
-    let mut outcomes = outcomes.into_iter();
-    let mut rejected = 0;
-    let results = slots
-        .into_iter()
-        .map(|slot| match slot {
-            Err(id) => EventResult {
-                id: Some(id),
-                status: match outcomes.next() {
-                    Some(Outcome::Duplicate) => EventStatus::Duplicate,
-                    _ => EventStatus::Ok,
-                },
-                reason: None,
-                message: None,
-            },
-            Ok(rejection) => {
-                rejected += 1;
-                metrics::counter!("waymark_events_total", "result" => "rejected", "reason" => rejection.reason)
-                    .increment(1);
-                EventResult {
-                    id: rejection.id,
-                    status: EventStatus::Rejected,
-                    reason: Some(rejection.reason),
-                    message: Some(rejection.message),
-                }
-            }
-        })
-        .collect();
     tracing::info!(project, stored, duplicates, rejected, "stored batch");
     Ok(Json(IngestReply {
         stored,
