@@ -6,13 +6,14 @@
 //! free loopback ports with a throw-away data folder and stops it by PID.
 #![allow(clippy::print_stdout)] // Prints the row counts before and after merging.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
+
+mod common;
 
 const KEY: &str = "pk_test_clickhouse";
 const DAY: u64 = 86_400_000;
@@ -139,42 +140,13 @@ impl Drop for Collector {
 }
 
 fn start_collector(db: &Path, storage: &[&str]) -> Collector {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_waymark-collector"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--project",
-            &format!("demo={KEY}"),
-            "--rate-per-key",
-            "0",
-            "--rate-per-ip",
-            "0",
-        ])
-        .args(storage)
-        .arg("--db")
-        .arg(db)
-        .env("WAYMARK_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the collector");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut admin_key = None;
-    loop {
-        let Some(Ok(line)) = lines.next() else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the collector stopped before listening");
-        };
-        if let Some((_, key)) = line.split_once("its admin key, shown once: ") {
-            admin_key = Some(key.trim().to_owned());
-        }
-        if let Some(address) = line.strip_prefix("waymark-collector listening on ") {
-            return Collector {
-                child,
-                url: address.trim().to_owned(),
-                admin_key: admin_key.expect("the new project's admin key is printed"),
-            };
-        }
+    let spawned = common::spawn_collector(db, &format!("demo={KEY}"), storage);
+    Collector {
+        child: spawned.child,
+        url: format!("http://{}", spawned.address),
+        admin_key: spawned
+            .admin_key
+            .expect("the new project's admin key is printed"),
     }
 }
 

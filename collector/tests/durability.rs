@@ -2,9 +2,8 @@
 //! acknowledged; stopped with SIGTERM it also exits cleanly.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,37 +11,13 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+mod common;
+
 const KEY: &str = "pk_durability_test";
 
-#[allow(clippy::zombie_processes)] // Every caller kills and waits for the child it gets.
 fn start(db: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_waymark-collector"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--project",
-            &format!("durable={KEY}"),
-            "--rate-per-key",
-            "0",
-            "--rate-per-ip",
-            "0",
-        ])
-        .arg("--db")
-        .arg(db)
-        .env("WAYMARK_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the collector");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    loop {
-        let line = lines
-            .next()
-            .expect("the collector prints its address")
-            .unwrap();
-        if let Some(address) = line.strip_prefix("waymark-collector listening on http://") {
-            return (child, address.to_owned());
-        }
-    }
+    let spawned = common::spawn_collector(db, &format!("durable={KEY}"), &[]);
+    (spawned.child, spawned.address)
 }
 
 fn batch(sender: usize, seq: u64) -> (String, Vec<String>) {

@@ -146,3 +146,50 @@ pub fn query(db: &Path, sql: &str) -> Vec<Vec<rusqlite::types::Value>> {
         .collect::<Result<_, _>>()
         .unwrap()
 }
+
+/// A collector binary, started on a free loopback port.
+pub struct Spawned {
+    /// The process; the caller stops it.
+    pub child: std::process::Child,
+    /// `127.0.0.1:PORT`, as it printed.
+    pub address: String,
+    /// The admin key it printed on creating the project, if it created one.
+    pub admin_key: Option<String>,
+}
+
+/// Starts the collector binary on `db` with `project` (`NAME=KEY`) registered, rate limits
+/// off, and `extra` arguments; returns once it listens.
+#[allow(clippy::zombie_processes)] // The caller kills and waits for the child it gets.
+pub fn spawn_collector(db: &Path, project: &str, extra: &[&str]) -> Spawned {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_waymark-collector"))
+        .args(["--listen", "127.0.0.1:0", "--project", project])
+        .args(["--rate-per-key", "0", "--rate-per-ip", "0"])
+        .args(extra)
+        .arg("--db")
+        .arg(db)
+        .env("WAYMARK_LOG", "error")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the collector");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let mut admin_key = None;
+    loop {
+        let Some(Ok(line)) = lines.next() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the collector stopped before listening");
+        };
+        if let Some((_, key)) = line.split_once("its admin key, shown once: ") {
+            admin_key = Some(key.trim().to_owned());
+        }
+        if let Some(address) = line.strip_prefix("waymark-collector listening on http://") {
+            return Spawned {
+                child,
+                address: address.trim().to_owned(),
+                admin_key,
+            };
+        }
+    }
+}
