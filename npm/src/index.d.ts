@@ -12,7 +12,22 @@ export interface LoadOptions {
   autocapture?: boolean;
   /** A pre-load call queue (the snippet's `window.waymark`) to replay and upgrade in place. */
   queue?: unknown[];
+  /**
+   * Consent until `consent()` says otherwise. Default `'granted'`. With `'pending'`, events
+   * wait in memory: nothing is sent or stored until consent is granted. The SDK does not
+   * remember consent itself: pass your consent manager's answer on every page load.
+   */
+  consent?: Consent;
+  /** Treat Do-Not-Track and Global Privacy Control as consent denied. Default `false`. */
+  honorPrivacySignals?: boolean;
+  /** Send e-mail addresses found in properties and traits unmasked. Default `false`. */
+  allowEmails?: boolean;
+  /** Send payment card numbers found in properties and traits unmasked. Default `false`. */
+  allowCardNumbers?: boolean;
 }
+
+/** What the visitor agreed to. */
+export type Consent = 'granted' | 'pending' | 'denied';
 
 /** Event properties and user traits: anything JSON can carry. */
 export type Properties = Record<string, unknown>;
@@ -27,6 +42,17 @@ export interface Waymark {
   page(): void;
   /** Sends every pending event now. */
   flush(): void;
+  /**
+   * Sets consent. `'granted'`: store and send, including what was held while pending.
+   * `'pending'`: hold new events in memory. `'denied'`: record nothing and delete everything
+   * the SDK stored (outbox, profile, ids).
+   */
+  consent(state: Consent): void;
+  /**
+   * Call on logout: sends what is pending, then clears the user id, the behaviour profile
+   * and the outbox, and starts a new anonymous id.
+   */
+  reset(): void;
   /** Stops the SDK, sends what is pending and restores what it changed on the page. */
   shutdown(): void;
   /** The behaviour profile as targeting conditions see it (`behavior.*`), for checking targeting. */

@@ -3,10 +3,11 @@
 // It starts the wasm SDK and wraps it in a facade whose methods never throw: a broken call
 // gets a console warning from the SDK, and an internal failure stops the SDK once, loudly,
 // while the page carries on.
-import initWasm, { Waymark } from '../pkg/waymark.js';
+import initWasm, { Waymark, outboxPlan, retryWait } from '../pkg/waymark.js';
+import { Outbox } from './outbox.js';
 
 const PREFIX = '[waymark]';
-const METHODS = ['track', 'identify', 'page', 'flush'];
+const METHODS = ['track', 'identify', 'page', 'flush', 'consent', 'reset'];
 
 let started;
 
@@ -20,7 +21,14 @@ export async function load(options = {}) {
   await initWasm({ module_or_path: wasm ?? new URL('./waymark.wasm', import.meta.url) });
   // A second load() racing the first gets the same SDK.
   if (started) return started;
-  const api = facade(Waymark.start(start));
+  let core;
+  const outbox = new Outbox({
+    ...start,
+    core: { plan: outboxPlan, retryWait },
+    onDropped: (count) => core && core.dropped(count),
+  });
+  core = Waymark.start({ ...start, outbox });
+  const api = facade(core);
   if (queue) upgrade(queue, api);
   if (autocapture) api.page();
   started = api;
@@ -44,6 +52,8 @@ function facade(core) {
     identify: guard('identify', (userId, traits) => core.identify(userId, traits, undefined)),
     page: guard('page', () => core.page()),
     flush: guard('flush', () => core.flush()),
+    consent: guard('consent', (state) => core.consent(state)),
+    reset: guard('reset', () => core.reset()),
     shutdown: guard('shutdown', () => core.shutdown()),
     get anonymousId() {
       return guard('anonymousId', () => core.anonymousId)();
@@ -60,6 +70,8 @@ function facade(core) {
       else if (method === 'identify') core.identify(args[0], args[1], at);
       else if (method === 'page') core.page();
       else if (method === 'flush') core.flush();
+      else if (method === 'consent') core.consent(args[0]);
+      else if (method === 'reset') core.reset();
       else console.warn(PREFIX, 'a call queued before loading names no Waymark method and was skipped:', method);
     }
   });

@@ -17,7 +17,7 @@
     if (stub && stub.ready) return; // already loaded by another script tag
     if (!Array.isArray(stub)) {
       stub = w.waymark = [];
-      ['track', 'identify', 'page', 'flush'].forEach(function (method) {
+      ['track', 'identify', 'page', 'flush', 'consent', 'reset'].forEach(function (method) {
         stub[method] = function () {
           stub.push([method, Array.prototype.slice.call(arguments), Date.now()]);
         };
@@ -27,12 +27,18 @@
     if (!script || !script.src) return fail(new Error('waymark.js must be loaded by a <script src> tag carrying data-project and data-key'));
     var base = new URL('.', script.src);
     var data = script.dataset;
+    // A boolean attribute: present (and not "false") means on.
+    function flag(name) { return data[name] !== undefined && data[name] !== 'false'; }
     // Start downloading the wasm now, in parallel with the module, for streaming compilation.
     var wasm = fetch(new URL(WAYMARK_WASM, base), { credentials: 'omit' });
     wasm.catch(function () {}); // a failure surfaces through load() below
     import(new URL(WAYMARK_MODULE, base).href)
       .then(function (sdk) {
-        return sdk.load({ project: data.project, key: data.key, host: data.host || base.origin, wasm: wasm, queue: stub });
+        return sdk.load({
+          project: data.project, key: data.key, host: data.host || base.origin, wasm: wasm, queue: stub,
+          consent: data.consent, honorPrivacySignals: flag('honorPrivacySignals'),
+          allowEmails: flag('allowEmails'), allowCardNumbers: flag('allowCardNumbers'),
+        });
       })
       .then(function () {
         w.dispatchEvent(new Event('waymark:ready'));

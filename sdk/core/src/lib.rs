@@ -15,7 +15,8 @@
 //! - [`protocol`]: the wire types: [`Event`], [`Batch`], [`ConfigEnvelope`], and limits.
 //! - [`session`]: when a session continues and when a new one starts.
 //! - [`navigation`]: which URL changes count as a new page view.
-//! - [`queue`]: the sans-IO event queue: when a batch is due and what it contains.
+//! - [`outbox`]: the outbox's decisions: bounds, batches, backoff.
+//! - [`privacy`]: consent, and masking e-mail addresses and card numbers.
 //! - [`rules`]: the decision engine: targeting conditions, hashing and bucketing.
 #![deny(missing_docs)]
 
@@ -23,8 +24,9 @@ pub mod encode;
 pub mod id;
 pub mod map;
 pub mod navigation;
+pub mod outbox;
+pub mod privacy;
 pub mod protocol;
-pub mod queue;
 pub mod rules;
 pub mod session;
 pub mod time;
@@ -32,8 +34,8 @@ pub mod value;
 
 pub use id::IdGenerator;
 pub use map::Map;
+pub use outbox::{Backoff, BatchPolicy};
 pub use protocol::{Batch, BatchRef, ConfigEnvelope, Context, Event, Page, SdkInfo, Viewport};
-pub use queue::{BatchId, BatchPolicy, FlushReason, Queue};
 pub use session::Session;
 pub use time::Millis;
 pub use uuid::Uuid;

@@ -6,7 +6,10 @@
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
+use waymark_core::outbox::{self, BatchPolicy};
+use waymark_core::privacy::Consent;
 use waymark_core::protocol::{check_name, check_user_id};
+use waymark_core::Millis;
 
 use crate::browser;
 use crate::convert;
@@ -97,8 +100,53 @@ impl Waymark {
         self.sdk.anonymous_id()
     }
 
+    /// Sets consent: `consent('granted' | 'pending' | 'denied')`.
+    pub fn consent(&self, state: JsValue) {
+        match state.as_string().as_deref().and_then(Consent::parse) {
+            Some(consent) => self.sdk.set_consent(consent),
+            None => browser::warn(
+                "consent(state): the state must be 'granted', 'pending' or 'denied'; the call was ignored",
+            ),
+        }
+    }
+
+    /// Logs out: clears the user id, the behaviour profile and the outbox (after sending
+    /// what it holds), and starts a new anonymous id.
+    pub fn reset(&self) {
+        self.sdk.reset();
+    }
+
+    /// Called by `outbox.js`: it dropped `count` events to stay within its bounds.
+    pub fn dropped(&self, count: u32) {
+        self.sdk.report_dropped(count);
+    }
+
     /// Stops the SDK: sends what is pending and restores everything it changed on the page.
     pub fn shutdown(&self) {
         self.sdk.shutdown();
     }
+}
+
+/// For `outbox.js`: what a send cycle does with a stored outbox of events of these JSON
+/// `sizes`, oldest first. Returns `[drop, end, end, …]`: drop the oldest `drop` events to
+/// stay within the bounds, then send batches of no more than `max_bytes` ending (exclusive)
+/// at each `end`.
+#[wasm_bindgen(js_name = outboxPlan)]
+pub fn outbox_plan(sizes: &[u32], max_bytes: u32) -> Vec<u32> {
+    let sizes: Vec<usize> = sizes.iter().map(|&s| s as usize).collect();
+    let (drop, ranges) = outbox::plan(&sizes, &BatchPolicy::default(), max_bytes as usize);
+    let mut plan = Vec::with_capacity(ranges.len() + 1);
+    plan.push(drop as u32);
+    plan.extend(ranges.iter().map(|r| r.end as u32));
+    plan
+}
+
+/// For `outbox.js`: milliseconds to wait after the `failures`-th failed send in a row,
+/// given the collector's `Retry-After` in milliseconds (`NaN` when it sent none) and a
+/// random number for the jitter.
+#[wasm_bindgen(js_name = retryWait)]
+pub fn retry_wait(failures: u32, retry_after: f64, random: u32) -> f64 {
+    let retry_after =
+        (retry_after.is_finite() && retry_after > 0.0).then_some(Millis(retry_after as u64));
+    outbox::retry_wait(failures, retry_after, random).0 as f64
 }

@@ -88,13 +88,6 @@ pub fn document_referrer() -> String {
         .unwrap_or_default()
 }
 
-/// True when the page is hidden (tab switched, minimized, or being unloaded).
-pub fn page_hidden() -> bool {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden)
-}
-
 /// A console warning: `[waymark] <message>`.
 pub fn warn(message: &str) {
     web_sys::console::warn_2(&JsValue::from_str("[waymark]"), &JsValue::from_str(message));
@@ -107,4 +100,14 @@ pub fn warn_with(message: &str, detail: &JsValue) {
         &JsValue::from_str(message),
         detail,
     );
+}
+
+/// True when the browser sends Do-Not-Track or Global Privacy Control.
+pub fn privacy_signal() -> bool {
+    let Some(navigator) = web_sys::window().map(|w| w.navigator()) else {
+        return false;
+    };
+    let gpc = js_sys::Reflect::get(&navigator, &"globalPrivacyControl".into())
+        .is_ok_and(|v| v.is_truthy());
+    gpc || navigator.do_not_track() == "1"
 }

@@ -5,9 +5,10 @@ use std::rc::Rc;
 
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use waymark_core::privacy::{Allow, Consent};
 use waymark_core::{Millis, Session, Uuid, Value};
 
-use crate::convert::{self, StartOptions};
+use crate::convert;
 use crate::navigation::HistoryWatch;
 use crate::storage::Storage;
 
@@ -90,15 +91,35 @@ fn properties_that_are_not_a_plain_json_object_are_refused_with_the_reason() {
 
 #[wasm_bindgen_test]
 fn start_options_name_what_is_missing() {
-    let check = |source: &str| convert::start_options(&js(source));
+    type Seen = (String, Consent, bool, Allow);
+    let check = |source: &str| -> Result<Seen, &'static str> {
+        convert::start_options(&js(source))
+            .map(|o| (o.project, o.consent, o.honor_privacy_signals, o.allow))
+    };
+    let seen = |_host: &str, consent, signals, allow| -> Result<Seen, &'static str> {
+        Ok(("demo".into(), consent, signals, allow))
+    };
     assert_eq!(
-        check("({ project: 'demo', key: 'pk_x', host: 'https://c.example/' })"),
-        Ok(StartOptions {
-            project: "demo".into(),
-            key: "pk_x".into(),
-            host: "https://c.example".into()
-        })
+        check("({ project: 'demo', key: 'pk_x', host: 'https://c.example/', outbox: {} })"),
+        seen(
+            "https://c.example",
+            Consent::Granted,
+            false,
+            Allow::default()
+        )
     );
+    assert_eq!(
+        check("({ project: 'demo', key: 'pk_x', host: 'h', outbox: {}, consent: 'pending', honorPrivacySignals: true, allowEmails: true })"),
+        seen("h", Consent::Pending, true, Allow { emails: true, card_numbers: false })
+    );
+    assert!(
+        check("({ project: 'demo', key: 'pk_x', host: 'h', outbox: {}, consent: 'yes' })")
+            .unwrap_err()
+            .contains("data-consent")
+    );
+    assert!(check("({ project: 'demo', key: 'pk_x', host: 'h' })")
+        .unwrap_err()
+        .contains("outbox"));
     assert_eq!(
         check("({ key: 'pk_x', host: 'h' })"),
         Err("the project is missing (data-project)")
@@ -346,4 +367,27 @@ fn identify_merges_the_anonymous_profile_into_the_users_stored_profile() {
         Some(6.0)
     );
     sdk.shutdown();
+}
+
+#[wasm_bindgen_test]
+fn held_storage_writes_nothing_until_released_and_purge_forgets_all() {
+    let local = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let storage = Storage::open("hold-test");
+    storage.purge();
+    storage.hold();
+    storage.set("a", "1");
+    assert_eq!(
+        storage.get("a").as_deref(),
+        Some("1"),
+        "held values are readable"
+    );
+    assert_eq!(local.get_item("waymark:hold-test:a").unwrap(), None);
+    storage.release();
+    assert_eq!(
+        local.get_item("waymark:hold-test:a").unwrap().as_deref(),
+        Some("1")
+    );
+    storage.purge();
+    assert_eq!(local.get_item("waymark:hold-test:a").unwrap(), None);
+    assert_eq!(storage.get("a"), None);
 }

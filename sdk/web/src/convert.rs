@@ -10,21 +10,29 @@
 //! `undefined` disappear, and cycles or `BigInt`s give a clear error instead of a crash.
 
 use wasm_bindgen::{JsCast, JsValue};
+use waymark_core::privacy::{Allow, Consent};
 use waymark_core::{Millis, Properties, Session, Uuid, Value};
+
+use crate::outbox::Outbox;
 
 /// How deeply properties may nest. Deeper values are refused rather than risking the wasm
 /// stack on a pathological object.
 const MAX_DEPTH: usize = 32;
 
 /// The options the loader passes to `Waymark.start`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct StartOptions {
     /// The project id (`data-project`).
     pub project: String,
-    /// The public write key (`data-key`).
-    pub key: String,
-    /// The collector's origin, e.g. `https://collector.example` (`data-host`).
-    pub host: String,
+    /// Consent until the page says otherwise (`data-consent`, default granted).
+    pub consent: Consent,
+    /// Treat Do-Not-Track and Global Privacy Control as consent denied
+    /// (`data-honor-privacy-signals`).
+    pub honor_privacy_signals: bool,
+    /// Personal data let through unmasked (`data-allow-emails`, `data-allow-card-numbers`).
+    pub allow: Allow,
+    /// The outbox the events go to (`outbox.js`, passed by `load()`).
+    pub outbox: Outbox,
 }
 
 fn field(object: &JsValue, name: &str) -> JsValue {
@@ -45,11 +53,26 @@ pub fn start_options(value: &JsValue) -> Result<StartOptions, &'static str> {
     if key.starts_with("sk_") {
         return Err("data-key holds a secret admin key: put only the public write key (pk_...) in a page, and rotate the secret key now");
     }
-    let host = string_field(value, "host").ok_or("the collector host is missing (data-host)")?;
+    string_field(value, "host").ok_or("the collector host is missing (data-host)")?;
+    let consent = match field(value, "consent").as_string() {
+        None => Consent::Granted,
+        Some(word) => Consent::parse(&word)
+            .ok_or("consent (data-consent) must be \"granted\", \"pending\" or \"denied\"")?,
+    };
+    let flag = |name: &str| field(value, name).as_bool() == Some(true);
+    let outbox = field(value, "outbox");
+    if !outbox.is_object() {
+        return Err("the outbox is missing: start the SDK through load() of @waymark/sdk");
+    }
     Ok(StartOptions {
         project,
-        key,
-        host: host.trim_end_matches('/').to_owned(),
+        consent,
+        honor_privacy_signals: flag("honorPrivacySignals"),
+        allow: Allow {
+            emails: flag("allowEmails"),
+            card_numbers: flag("allowCardNumbers"),
+        },
+        outbox: outbox.unchecked_into(),
     })
 }
 
@@ -168,11 +191,4 @@ pub fn session_from_json(json: &str) -> Option<Session> {
         started_at: millis("started_at")?,
         last_activity: millis("last_activity")?,
     })
-}
-
-/// The `error` tag of a collector's error answer, if it has one.
-pub fn error_tag(body: &JsValue) -> Option<String> {
-    js_sys::Reflect::get(body, &JsValue::from_str("error"))
-        .ok()
-        .and_then(|v| v.as_string())
 }

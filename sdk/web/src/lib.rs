@@ -1,17 +1,20 @@
 //! The Waymark browser SDK: the thin wasm shell around `waymark-core`.
 //!
-//! The core decides (ids, sessions, what a batch holds and when it is due); this crate only
-//! translates between the core and the browser: the clock, `crypto`, `localStorage`,
-//! `fetch` and `sendBeacon`, the History API, and page lifecycle events.
+//! The core decides (ids, sessions, masking, outbox bounds, batches, backoff); this crate
+//! only translates between the core and the browser: the clock, `crypto`, `localStorage`,
+//! the History API, page lifecycle events, and the outbox's JavaScript shell.
 //!
 //! # Layout
 //! - [`Waymark`] (in `api`): the class the loader instantiates; every method is safe to call
 //!   with any JavaScript value and never throws.
-//! - `sdk`: the running SDK: identity, session, the event queue and the flush loop.
+//! - `sdk`: the running SDK: identity, session, consent, the outbox and the send cycle.
 //! - `convert`: the only module that turns `JsValue`s into Rust types and back.
 //! - `browser`: clock, randomness, page context, console diagnostics.
-//! - `storage`: `localStorage` under a per-project prefix, with an in-memory fallback.
-//! - `transport`: `fetch` for batches, `sendBeacon` when the page is going away.
+//! - `storage`: `localStorage` under a per-project prefix, with an in-memory fallback, and
+//!   held in memory while consent is pending.
+//! - `outbox`: the binding to the npm package's `outbox.js`, which persists events
+//!   (IndexedDB, else `localStorage`, else memory) and sends them, deciding through the
+//!   [`outbox_plan`] and [`retry_wait`] exports.
 //! - [`Audience`] and [`Attributes`] (in `audience`): targeting conditions for JavaScript.
 //! - `patterns`: the engine's platform: the browser's own `RegExp` and `toLowerCase`.
 //! - `navigation`: watches `history.pushState`/`replaceState` and `popstate`, and puts them
@@ -42,10 +45,10 @@ mod audience;
 mod browser;
 mod convert;
 mod navigation;
+mod outbox;
 mod patterns;
 mod sdk;
 mod storage;
-mod transport;
 
 pub use api::Waymark;
 pub use audience::{Attributes, Audience};

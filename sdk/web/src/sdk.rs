@@ -1,9 +1,10 @@
-//! The running SDK: identity, session, the event queue, and the loop that flushes it.
+//! The running SDK: identity, session, consent, and recording events into the outbox.
 //!
 //! Decisions come from `waymark-core`: this module reads the clock and storage, hands the
-//! values to the core, and carries out what it decides with timers and the transport.
-//! All mutable state sits in one `RefCell`, borrowed only through [`Sdk::with_state`] and
-//! never across a call into page code.
+//! values to the core, and hands each recorded event, encoded, to the outbox
+//! ([`crate::outbox`]), which persists and sends it. All mutable state sits in one
+//! `RefCell`, borrowed only through [`Sdk::with_state`] and never across a call into page
+//! code.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -12,21 +13,27 @@ use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
 use waymark_core::encode::WriteJson;
 use waymark_core::navigation::is_new_page;
+use waymark_core::privacy::{self, Allow, Consent};
 use waymark_core::protocol::{EventProblem, IDENTIFY, PAGEVIEW};
 use waymark_core::rules::profile::{FormatProblem, Profile};
-use waymark_core::{
-    BatchId, BatchPolicy, BatchRef, Event, IdGenerator, Millis, Properties, Queue, Session, Uuid,
-    Value,
-};
+use waymark_core::{Event, IdGenerator, Millis, Properties, Session, Uuid, Value};
 
 use crate::browser;
 use crate::convert::{self, StartOptions};
 use crate::navigation::HistoryWatch;
+use crate::outbox::Outbox;
 use crate::storage::{self, Storage};
-use crate::transport::{self, Outcome, BEACON_MAX_BYTES};
+
+/// The event that reports events dropped to keep the outbox within its bounds, with the
+/// property `count`.
+pub const EVENTS_DROPPED: &str = "$events_dropped";
+
+/// How long a changed behaviour profile waits before it is stored, so that a burst of
+/// events costs one write.
+const PROFILE_DELAY_MS: u32 = 1_000;
 
 struct State {
-    queue: Queue,
+    consent: Consent,
     ids: IdGenerator,
     anonymous_id: Uuid,
     user_id: Option<String>,
@@ -41,25 +48,16 @@ struct State {
     profile_dirty: bool,
 }
 
-/// Which pending events a drain sends.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Drain {
-    /// Only batches the queue says are due, by `fetch`.
-    Due,
-    /// Everything pending, by `fetch` (an explicit `flush()`).
-    All,
-    /// Everything pending, by beacon: the page is being hidden or unloaded.
-    Unload,
-}
-
 /// The SDK of one page.
 pub struct Sdk {
-    key: String,
-    batch_url: String,
+    outbox: Outbox,
+    allow: Allow,
+    /// Do-Not-Track or Global Privacy Control is on, and the project honours them.
+    signals_deny: bool,
     storage: Storage,
     state: RefCell<State>,
-    /// The next flush by delay, and when it fires.
-    flush_timer: RefCell<Option<(Millis, Timeout)>>,
+    /// Stores the changed profile when it fires.
+    profile_timer: RefCell<Option<Timeout>>,
     /// A page view waiting for the page's own navigation code to finish (title updates).
     page_timer: RefCell<Option<Timeout>>,
     history: RefCell<Option<HistoryWatch>>,
@@ -69,9 +67,16 @@ pub struct Sdk {
 impl std::fmt::Debug for Sdk {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sdk")
-            .field("batch_url", &self.batch_url)
             .field("storage", &self.storage)
             .finish_non_exhaustive()
+    }
+}
+
+fn consent_word(consent: Consent) -> &'static str {
+    match consent {
+        Consent::Granted => "granted",
+        Consent::Pending => "pending",
+        Consent::Denied => "denied",
     }
 }
 
@@ -101,10 +106,24 @@ fn encode_uuid(id: Uuid) -> String {
 }
 
 impl Sdk {
-    /// Starts the SDK: restores or creates the anonymous id, and starts watching
-    /// navigations and the page lifecycle.
+    /// Starts the SDK: applies consent, restores or creates the anonymous id, and starts
+    /// watching navigations and the page lifecycle.
     pub fn start(options: StartOptions) -> Rc<Sdk> {
         let storage = Storage::open(&options.project);
+        let signals_deny = options.honor_privacy_signals && browser::privacy_signal();
+        let consent = if signals_deny {
+            Consent::Denied
+        } else {
+            options.consent
+        };
+        if consent != Consent::Granted {
+            storage.hold();
+        }
+        if consent == Consent::Denied {
+            // Whatever an earlier visit stored goes, as on `consent('denied')`.
+            storage.purge();
+        }
+        options.outbox.consent(consent_word(consent));
         let mut ids = IdGenerator::new();
         let anonymous_id = match storage
             .get(storage::ANONYMOUS_ID)
@@ -125,14 +144,13 @@ impl Sdk {
         let user_id = storage.get(storage::USER_ID);
         let profile = load_profile(&storage, storage::PROFILE)
             .unwrap_or_else(|| Profile::new(browser::now()));
-        let mut batch_url = options.host;
-        batch_url.push_str("/v1/batch");
         let sdk = Rc::new(Sdk {
-            key: options.key,
-            batch_url,
+            outbox: options.outbox,
+            allow: options.allow,
+            signals_deny,
             storage,
             state: RefCell::new(State {
-                queue: Queue::new(BatchPolicy::default()),
+                consent,
                 ids,
                 anonymous_id,
                 user_id,
@@ -141,7 +159,7 @@ impl Sdk {
                 profile,
                 profile_dirty: false,
             }),
-            flush_timer: RefCell::new(None),
+            profile_timer: RefCell::new(None),
             page_timer: RefCell::new(None),
             history: RefCell::new(None),
             lifecycle: RefCell::new(Vec::new()),
@@ -162,26 +180,24 @@ impl Sdk {
         if let Ok(mut history) = self.history.try_borrow_mut() {
             *history = HistoryWatch::install(on_navigate);
         }
+        // The outbox sends on its own when the page goes; the profile is stored then.
         let Some(window) = web_sys::window() else {
             return;
         };
-        let mut listeners = Vec::with_capacity(2);
         let on_pagehide = weak.clone();
-        listeners.push(EventListener::new(&window, "pagehide", move |_| {
+        let mut listeners = vec![EventListener::new(&window, "pagehide", move |_| {
             if let Some(sdk) = on_pagehide.upgrade() {
-                sdk.drain(Drain::Unload);
+                sdk.persist_profile();
             }
-        }));
+        })];
         if let Some(document) = window.document() {
             let on_hidden = weak.clone();
             listeners.push(EventListener::new(
                 &document,
                 "visibilitychange",
                 move |_| {
-                    if browser::page_hidden() {
-                        if let Some(sdk) = on_hidden.upgrade() {
-                            sdk.drain(Drain::Unload);
-                        }
+                    if let Some(sdk) = on_hidden.upgrade() {
+                        sdk.persist_profile();
                     }
                 },
             ));
@@ -281,18 +297,25 @@ impl Sdk {
     fn record(
         self: &Rc<Self>,
         name: String,
-        properties: Properties,
-        traits: Option<Properties>,
+        mut properties: Properties,
+        mut traits: Option<Properties>,
         at: Option<Millis>,
     ) {
         let now = browser::now();
         // A time from the pre-load stub is kept; one from the future is not believed.
         let ts = at.map_or(now, |at| at.min(now));
+        privacy::mask(&mut properties, self.allow);
+        if let Some(traits) = traits.as_mut() {
+            privacy::mask(traits, self.allow);
+        }
         let stored_session = self
             .storage
             .get(storage::SESSION)
             .and_then(|json| convert::session_from_json(&json));
-        let queued = self.with_state(|s| {
+        let recorded = self.with_state(|s| {
+            if s.consent == Consent::Denied {
+                return Ok(None);
+            }
             let (session, new_session) =
                 Session::resume(stored_session, now, || s.ids.next(now, browser::entropy()));
             let event = Event {
@@ -318,27 +341,103 @@ impl Sdk {
                 s.profile.record_event(&event.name, moment);
             }
             s.profile_dirty = true;
-            Ok::<_, EventProblem>((session, s.queue.push(event, now)))
+            Ok::<_, EventProblem>(Some((
+                session,
+                encode_uuid(event.id),
+                event.to_json_string(),
+            )))
         });
-        let (session, due) = match queued {
-            Some(Ok(queued)) => queued,
+        let (session, id, json) = match recorded {
+            Some(Ok(Some(recorded))) => recorded,
             Some(Err(problem)) => {
                 return browser::warn_with("the event was not recorded:", &problem.message().into())
             }
-            None => return,
+            Some(Ok(None)) | None => return,
         };
         self.storage
             .set(storage::SESSION, &session.to_json_string());
-        if due.is_some() {
-            self.drain(Drain::Due);
-        } else {
-            self.schedule();
+        self.outbox.add(&id, &json);
+        self.schedule_profile();
+    }
+
+    /// Reports events the outbox dropped to stay within its bounds, as an event of its own.
+    pub fn report_dropped(self: &Rc<Self>, count: u32) {
+        if count > 0 {
+            let mut properties = Properties::new();
+            properties.insert("count".to_owned(), Value::Number(f64::from(count)));
+            self.record(EVENTS_DROPPED.to_owned(), properties, None, None);
         }
     }
 
     /// Sends everything pending now.
     pub fn flush(self: &Rc<Self>) {
-        self.drain(Drain::All);
+        self.persist_profile();
+        self.outbox.flush();
+    }
+
+    /// Sets consent: granted (store and send, including what was held), pending (hold
+    /// events in memory) or denied (record nothing, and purge what is stored).
+    pub fn set_consent(self: &Rc<Self>, consent: Consent) {
+        if consent == Consent::Granted && self.signals_deny {
+            return browser::warn("consent('granted') was ignored: the browser sends Do-Not-Track or Global Privacy Control, and this project honours them");
+        }
+        let Some(previous) = self.with_state(|s| std::mem::replace(&mut s.consent, consent)) else {
+            return;
+        };
+        if previous == consent {
+            return;
+        }
+        match consent {
+            Consent::Granted => self.storage.release(),
+            Consent::Pending => self.storage.hold(),
+            Consent::Denied => {
+                self.with_state(|s| {
+                    s.profile = Profile::new(browser::now());
+                    s.profile_dirty = false;
+                });
+                self.storage.hold();
+                self.storage.purge();
+            }
+        }
+        self.outbox.consent(consent_word(consent));
+    }
+
+    /// Logs out: the outbox sends what it holds by beacon and empties; the user id, the
+    /// behaviour profiles and the session are cleared, and a new anonymous id begins.
+    pub fn reset(self: &Rc<Self>) {
+        self.outbox.reset();
+        let now = browser::now();
+        let anonymous_id = self.with_state(|s| {
+            s.user_id = None;
+            s.page_url = None;
+            s.profile = Profile::new(now);
+            s.profile_dirty = false;
+            s.anonymous_id = s.ids.next(now, browser::entropy());
+            s.anonymous_id
+        });
+        self.storage.purge();
+        if let Some(id) = anonymous_id {
+            self.storage.set(storage::ANONYMOUS_ID, &encode_uuid(id));
+        }
+    }
+
+    /// Stores the profile a moment after it changes.
+    fn schedule_profile(self: &Rc<Self>) {
+        let Ok(mut timer) = self.profile_timer.try_borrow_mut() else {
+            return;
+        };
+        if timer.is_some() {
+            return;
+        }
+        let weak = Rc::downgrade(self);
+        *timer = Some(Timeout::new(PROFILE_DELAY_MS, move || {
+            if let Some(sdk) = weak.upgrade() {
+                if let Ok(mut timer) = sdk.profile_timer.try_borrow_mut() {
+                    *timer = None;
+                }
+                sdk.persist_profile();
+            }
+        }));
     }
 
     /// Stores the profile if it changed: on every flush rather than every event, so that a
@@ -366,91 +465,6 @@ impl Sdk {
             .unwrap_or_default()
     }
 
-    fn drain(self: &Rc<Self>, mode: Drain) {
-        self.persist_profile();
-        let now = browser::now();
-        let max_bytes = if mode == Drain::Unload {
-            BEACON_MAX_BYTES
-        } else {
-            BatchPolicy::default().max_bytes
-        };
-        loop {
-            let next = self.with_state(|s| {
-                if mode == Drain::Due && s.queue.due(now).is_none() {
-                    return None;
-                }
-                let id = s.queue.take_batch(max_bytes)?;
-                let events = s.queue.in_flight(id).unwrap_or_default();
-                let batch = BatchRef {
-                    key: &self.key,
-                    sent_at: now,
-                    events,
-                };
-                Some((id, batch.to_json_string()))
-            });
-            let Some(Some((id, body))) = next else { break };
-            if mode == Drain::Unload && transport::beacon(&self.batch_url, &body) {
-                // The browser now owns delivery; there will be no answer to wait for.
-                self.with_state(|s| s.queue.acknowledge(id));
-                continue;
-            }
-            let sending = transport::post(&self.batch_url, &body);
-            let sdk = Rc::clone(self);
-            wasm_bindgen_futures::spawn_local(async move {
-                let outcome = sending.await;
-                sdk.settle(id, outcome);
-            });
-        }
-        self.schedule();
-    }
-
-    fn settle(self: &Rc<Self>, id: BatchId, outcome: Outcome) {
-        let now = browser::now();
-        match outcome {
-            Outcome::Stored => {
-                self.with_state(|s| s.queue.acknowledge(id));
-            }
-            Outcome::Retry => {
-                self.with_state(|s| s.queue.release(id, now));
-            }
-            Outcome::Refused(status, tag) => {
-                self.with_state(|s| s.queue.acknowledge(id));
-                let detail = tag.map_or_else(
-                    || wasm_bindgen::JsValue::from(status),
-                    wasm_bindgen::JsValue::from,
-                );
-                browser::warn_with("the collector refused a batch and will refuse it again; its events are dropped:", &detail);
-            }
-        }
-        self.drain(Drain::Due);
-    }
-
-    /// Keeps one timer set for the queue's next deadline.
-    fn schedule(self: &Rc<Self>) {
-        let deadline = self.with_state(|s| s.queue.next_deadline()).flatten();
-        let Ok(mut timer) = self.flush_timer.try_borrow_mut() else {
-            return;
-        };
-        let Some(deadline) = deadline else {
-            *timer = None;
-            return;
-        };
-        if timer.as_ref().is_some_and(|(at, _)| *at == deadline) {
-            return;
-        }
-        let delay = deadline.since(browser::now()).0.min(u64::from(u32::MAX)) as u32;
-        let weak = Rc::downgrade(self);
-        let timeout = Timeout::new(delay, move || {
-            if let Some(sdk) = weak.upgrade() {
-                if let Ok(mut timer) = sdk.flush_timer.try_borrow_mut() {
-                    *timer = None;
-                }
-                sdk.drain(Drain::Due);
-            }
-        });
-        *timer = Some((deadline, timeout));
-    }
-
     /// Stops watching the page and sends what is pending. The host page is left as it was.
     pub fn shutdown(self: &Rc<Self>) {
         if let Ok(mut history) = self.history.try_borrow_mut() {
@@ -462,6 +476,10 @@ impl Sdk {
         if let Ok(mut page_timer) = self.page_timer.try_borrow_mut() {
             *page_timer = None;
         }
-        self.drain(Drain::All);
+        if let Ok(mut profile_timer) = self.profile_timer.try_borrow_mut() {
+            *profile_timer = None;
+        }
+        self.persist_profile();
+        self.outbox.close();
     }
 }

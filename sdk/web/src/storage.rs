@@ -1,8 +1,12 @@
 //! Persistent key-value storage for one project: `localStorage` under the prefix
 //! `waymark:<project>:`, falling back to memory where storage is blocked (some privacy
 //! modes throw on access) or full. The fallback keeps the SDK working for the page's life.
+//!
+//! While consent is pending nothing may be written: [`Storage::hold`] keeps every value in
+//! memory until [`Storage::release`] writes them out, or [`Storage::purge`] forgets them
+//! together with everything stored before.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 /// The anonymous id.
 pub const ANONYMOUS_ID: &str = "anonymous_id";
@@ -27,6 +31,8 @@ pub fn user_profile(user_id: &str) -> String {
 pub struct Storage {
     prefix: String,
     local: Option<web_sys::Storage>,
+    /// True while writes must stay in memory (consent pending).
+    held: Cell<bool>,
     /// Values `localStorage` would not take: a few keys at most, so a list beats a map
     /// (and keeps hashing code out of the wasm).
     memory: RefCell<Vec<(String, String)>>,
@@ -52,6 +58,7 @@ impl Storage {
         Storage {
             prefix,
             local,
+            held: Cell::new(false),
             memory: RefCell::new(Vec::new()),
         }
     }
@@ -83,18 +90,79 @@ impl Storage {
             .and_then(|s| s.get_item(&key).ok().flatten())
     }
 
-    /// Writes a value; if `localStorage` refuses it (quota), it is kept in memory.
+    /// Writes a value; if `localStorage` refuses it (quota), or writes are held, it is kept
+    /// in memory.
     pub fn set(&self, name: &str, value: &str) {
         let key = self.key(name);
-        let stored = self
-            .local
-            .as_ref()
-            .is_some_and(|s| s.set_item(&key, value).is_ok());
+        self.set_key(key, value);
+    }
+
+    fn set_key(&self, key: String, value: &str) -> bool {
+        let stored = !self.held.get()
+            && self
+                .local
+                .as_ref()
+                .is_some_and(|s| s.set_item(&key, value).is_ok());
         if let Ok(mut memory) = self.memory.try_borrow_mut() {
             memory.retain(|(k, _)| *k != key);
             if !stored {
                 memory.push((key, value.to_owned()));
             }
         }
+        stored
+    }
+
+    fn remove_key(&self, key: &str) {
+        if let Ok(mut memory) = self.memory.try_borrow_mut() {
+            memory.retain(|(k, _)| k != key);
+        }
+        if let Some(local) = &self.local {
+            let _ = local.remove_item(key);
+        }
+    }
+
+    /// From now on, writes stay in memory.
+    pub fn hold(&self) {
+        self.held.set(true);
+    }
+
+    /// Writes out what was held in memory, and lets later writes through.
+    pub fn release(&self) {
+        if !self.held.replace(false) {
+            return;
+        }
+        let held = self
+            .memory
+            .try_borrow_mut()
+            .map(|mut m| std::mem::take(&mut *m))
+            .unwrap_or_default();
+        for (key, value) in held {
+            self.set_key(key, &value);
+        }
+    }
+
+    /// Forgets every value of this project, in memory and in `localStorage`.
+    pub fn purge(&self) {
+        if let Ok(mut memory) = self.memory.try_borrow_mut() {
+            memory.clear();
+        }
+        for key in self.local_keys("") {
+            self.remove_key(&key);
+        }
+    }
+
+    /// The full `localStorage` keys of this project that start with `name_prefix`.
+    fn local_keys(&self, name_prefix: &str) -> Vec<String> {
+        let Some(local) = &self.local else {
+            return Vec::new();
+        };
+        let count = local.length().unwrap_or(0);
+        (0..count)
+            .filter_map(|i| local.key(i).ok().flatten())
+            .filter(|key| {
+                key.strip_prefix(self.prefix.as_str())
+                    .is_some_and(|name| name.starts_with(name_prefix))
+            })
+            .collect()
     }
 }

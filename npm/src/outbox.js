@@ -1,0 +1,366 @@
+// The outbox: every event the SDK records waits here, persisted, until the collector has
+// acknowledged it.
+//
+// This is the browser shell of the event pipeline; waymark-core makes its decisions (how
+// large the outbox may grow, how it is cut into batches, how long to wait after a
+// failure) through the wasm exports `plan` and `retryWait`. It is JavaScript rather than
+// Rust because in wasm the same shell cost 20 KiB of the SDK's 64 KiB gzipped budget.
+//
+// - Persisted in IndexedDB (one database per project, shared by its tabs), else in
+//   localStorage (a key per event), else in memory. Entries are keyed by event id (UUID v7,
+//   so key order is recording order) and hold the event's JSON exactly as it is sent: a
+//   retry never changes an event's timestamp.
+// - Sending is a cycle run by one tab at a time under the Web Lock
+//   `waymark:<project>:outbox`: read every stored event (this tab's, other tabs', those
+//   left by earlier pages), drop the oldest beyond the bounds (counted and reported as a
+//   `$events_dropped` event), send batch by batch, and delete what the collector
+//   acknowledged, all before the lock is released, so no other tab sends the same event.
+// - Batches go as text/plain without credentials (no CORS preflight), gzipped through
+//   CompressionStream where the browser has one. Network errors, timeouts, 408, 429 and 5xx
+//   back off (exponential, jittered, never sooner than Retry-After) and pause while the
+//   browser is offline; 413 splits the batch; other refusals drop it with one warning.
+// - When the page is hidden or unloaded, this tab's unacknowledged events go by
+//   sendBeacon in chunks under 60 KB, a refused chunk halved and tried again. They stay in
+//   the outbox until acknowledged: sending them again is safe, the collector deduplicates.
+// - Nothing here throws into the page: storage that fails degrades to the next option.
+
+const PREFIX = '[waymark]';
+const STORE = 'outbox';
+const MAX_EVENTS = 50;
+const MAX_BYTES = 60_000; // under the 64 KiB browsers allow keepalive requests and beacons
+const MAX_DELAY = 2_000;
+const TIMEOUT = 30_000;
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+// Where entries are persisted: IndexedDB, else localStorage, else nowhere (null).
+async function openShelf(name) {
+  try {
+    const opening = indexedDB.open(name, 1);
+    opening.onupgradeneeded = () => opening.result.createObjectStore(STORE);
+    const db = await request(opening);
+    // Another tab deleting the database (consent denied there) must not wait for us.
+    db.onversionchange = () => db.close();
+    const run = (mode, work) => new Promise((resolve, reject) => {
+      const tx = db.transaction(STORE, mode);
+      const result = work(tx.objectStore(STORE));
+      tx.oncomplete = () => resolve(result);
+      tx.onerror = tx.onabort = () => reject(tx.error);
+    });
+    return {
+      put: (id, json) => run('readwrite', (s) => { s.put(json, id); }),
+      async all() {
+        // One transaction: both lists come from the same snapshot, in key order.
+        const [keys, values] = await run('readonly', (s) => [request(s.getAllKeys()), request(s.getAll())]);
+        const vs = await values;
+        return (await keys).map((id, i) => [id, vs[i]]);
+      },
+      del: (ids) => run('readwrite', (s) => { for (const id of ids) s.delete(id); }),
+      clear: () => run('readwrite', (s) => { s.clear(); }),
+      close: () => db.close(),
+    };
+  } catch {
+    // No IndexedDB here (or it refused to open): try localStorage.
+  }
+  try {
+    const local = window.localStorage;
+    const prefix = name + ':' + STORE + ':';
+    const keys = () => {
+      const found = [];
+      for (let i = 0; i < local.length; i++) {
+        const key = local.key(i);
+        if (key && key.startsWith(prefix)) found.push(key);
+      }
+      return found;
+    };
+    local.getItem(prefix); // throws where storage is blocked
+    return {
+      put: async (id, json) => local.setItem(prefix + id, json),
+      all: async () => keys().sort().map((key) => [key.slice(prefix.length), local.getItem(key)]).filter((e) => e[1] !== null),
+      del: async (ids) => { for (const id of ids) local.removeItem(prefix + id); },
+      clear: async () => { for (const key of keys()) local.removeItem(key); },
+      close() {},
+    };
+  } catch {
+    return null;
+  }
+}
+
+function warn(...args) {
+  console.warn(PREFIX, ...args);
+}
+
+async function gzip(text) {
+  if (typeof CompressionStream !== 'function') return text;
+  try {
+    const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+    return await new Response(stream).arrayBuffer();
+  } catch {
+    return text;
+  }
+}
+
+/** POSTs a batch; resolves to what came of it, never rejects. */
+async function post(url, text) {
+  const body = await gzip(text);
+  let response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      body,
+      mode: 'cors',
+      credentials: 'omit',
+      headers: { 'content-type': 'text/plain;charset=UTF-8' },
+      // keepalive lets a batch in flight outlive a navigation; browsers allow it for small bodies.
+      keepalive: (body.byteLength ?? body.length) <= MAX_BYTES,
+      signal: AbortSignal.timeout ? AbortSignal.timeout(TIMEOUT) : undefined,
+    });
+  } catch {
+    return { retry: true };
+  }
+  const { status } = response;
+  const answer = await response.json().catch(() => ({}));
+  if (status >= 200 && status < 300) return { ok: true, rejected: answer.rejected || 0 };
+  if (status === 408 || status === 429 || status >= 500) {
+    const header = response.headers.get('retry-after');
+    const after = header === null ? NaN : /^\s*\d+\s*$/.test(header) ? header * 1000 : Date.parse(header) - Date.now();
+    return { retry: true, after };
+  }
+  return { status, reason: answer.error || status };
+}
+
+function body(key, events) {
+  return '{"key":' + JSON.stringify(key) + ',"sent_at":' + Date.now() + ',"events":[' + events.map((e) => e[1]).join(',') + ']}';
+}
+
+/**
+ * The outbox of one page. `load()` makes it and hands it to the SDK, which calls `add`,
+ * `consent`, `flush`, `reset` and `close`. `core` has the decisions: `plan(sizes, maxBytes)`
+ * and `retryWait(failures, retryAfterMs, random)`; `onDropped(count)` reports drops.
+ */
+export class Outbox {
+  constructor({ project, key, host, core, onDropped }) {
+    this.name = 'waymark:' + project;
+    this.key = key;
+    this.url = String(host).replace(/\/+$/, '') + '/v1/batch';
+    this.core = core;
+    this.onDropped = onDropped;
+    this.mine = []; // this tab's entries not yet seen acknowledged: { id, json, seq, saved }
+    this.seq = 0;
+    this.state = 'pending';
+    this.shelf = undefined; // undefined: not opened; null: none available
+    this.writes = Promise.resolve();
+    this.failures = 0;
+    this.retryAt = 0;
+    this.dropped = 0;
+    this.listeners = [];
+  }
+
+  /** Takes a recorded event. */
+  add(id, json) {
+    if (this.state === 'denied') return;
+    const entry = { id, json, seq: this.seq++, saved: false, at: Date.now() };
+    this.mine.push(entry);
+    this.save(entry);
+    // Keep this tab's own list within bounds too (it may be all there is).
+    const [drop] = this.core.plan(Uint32Array.from(this.mine, (e) => e.json.length), MAX_BYTES);
+    if (drop) this.forget(this.mine.slice(0, drop).map((e) => e.id), drop);
+    const bytes = this.mine.reduce((n, e) => n + e.json.length, 0);
+    if (this.mine.length >= MAX_EVENTS || bytes >= MAX_BYTES) this.send();
+    else this.schedule();
+  }
+
+  save(entry) {
+    if (this.state !== 'granted' || !this.shelf) return;
+    const shelf = this.shelf;
+    this.writes = this.writes.then(() => shelf.put(entry.id, entry.json)).then(
+      () => { entry.saved = true; },
+      () => {}, // quota or a closed database: it stays in memory and is sent from there
+    );
+  }
+
+  consent(state) {
+    const before = this.state;
+    this.state = state;
+    if (state === 'granted' && before !== 'granted') this.open();
+    if (state === 'denied') this.destroy();
+  }
+
+  listen() {
+    const on = (target, type, handler) => {
+      target.addEventListener(type, handler);
+      this.listeners.push(() => target.removeEventListener(type, handler));
+    };
+    on(window, 'pagehide', () => this.beacon());
+    on(document, 'visibilitychange', () => { if (document.visibilityState === 'hidden') this.beacon(); });
+    on(window, 'online', () => this.send());
+  }
+
+  async open() {
+    if (!this.listeners.length) this.listen();
+    if (this.shelf === undefined) {
+      this.shelf = await openShelf(this.name);
+      if (!this.shelf) warn('neither IndexedDB nor localStorage is available: events wait in memory, and those unsent when the page closes are lost');
+    }
+    if (this.state !== 'granted') return;
+    for (const entry of this.mine) this.save(entry);
+    this.send(); // also sends what earlier pages and other tabs left behind
+  }
+
+  async destroy() {
+    this.mine = [];
+    this.dropped = 0;
+    clearTimeout(this.timer);
+    const shelf = this.shelf;
+    this.shelf = undefined;
+    if (shelf) {
+      await shelf.clear().catch(() => {});
+      shelf.close();
+    }
+    try {
+      indexedDB.deleteDatabase(this.name);
+    } catch {
+      // No IndexedDB: nothing to delete.
+    }
+  }
+
+  /** Sends what this tab holds by beacon, then forgets everything (logout). */
+  reset() {
+    this.beacon();
+    const ids = this.mine.map((e) => e.id);
+    this.mine = [];
+    if (this.shelf) this.writes = this.writes.then(() => this.shelf.clear()).catch(() => {});
+    return ids;
+  }
+
+  flush() {
+    this.send(true);
+  }
+
+  close() {
+    this.send(true);
+    for (const remove of this.listeners) remove();
+    this.listeners = [];
+    clearTimeout(this.timer);
+  }
+
+  /** Forgets entries: acknowledged, refused, or dropped to stay within bounds. */
+  forget(ids, dropped = 0) {
+    const gone = new Set(ids);
+    this.mine = this.mine.filter((e) => !gone.has(e.id));
+    this.dropped += dropped;
+    if (this.shelf && ids.length) return this.shelf.del(ids).catch(() => {});
+  }
+
+  /** One timer: when this tab's oldest event is due, but not before a backoff ends. */
+  schedule() {
+    clearTimeout(this.timer);
+    if (this.state !== 'granted' || !navigator.onLine) return; // 'online' restarts sending
+    if (!this.mine.length && !this.failures) return;
+    const due = Math.max(this.mine.length ? this.mine[0].at + MAX_DELAY : 0, this.retryAt);
+    this.timer = setTimeout(() => this.send(), Math.max(0, due - Date.now()));
+  }
+
+  send(force = false) {
+    if (this.state !== 'granted' || !this.shelf && this.shelf !== null) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    const cycle = () => this.cycle(force).catch((error) => warn('sending failed; will retry:', error));
+    const locks = navigator.locks;
+    // Without Web Locks, tabs may send the same event twice; the collector deduplicates.
+    const run = locks && locks.request ? locks.request(this.name + ':outbox', cycle).catch(cycle) : cycle();
+    run.then(() => {
+      this.busy = false;
+      if (this.dropped) {
+        const count = this.dropped;
+        this.dropped = 0;
+        this.onDropped(count);
+      }
+      if (this.again) {
+        this.again = false;
+        this.send();
+      } else {
+        this.schedule();
+      }
+    });
+  }
+
+  async cycle(force) {
+    // Every entry before the watermark has been written (or failed to be) by the time
+    // the writes settle, so the read below sees it unless it was acknowledged.
+    const watermark = this.seq;
+    await this.writes;
+    const shelf = this.shelf;
+    let events = shelf ? await shelf.all() : [];
+    const stored = new Set(events.map((e) => e[0]));
+    // This tab's entries that are saved but not in the outbox were sent by another tab.
+    this.mine = this.mine.filter((e) => !e.saved || e.seq >= watermark || stored.has(e.id));
+    // Entries that could not be written are sent from memory.
+    for (const e of this.mine) if (e.seq < watermark && !stored.has(e.id)) events.push([e.id, e.json]);
+    events.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const [drop, ...ends] = this.core.plan(Uint32Array.from(events, (e) => e[1].length), MAX_BYTES);
+    if (drop) await this.forget(events.slice(0, drop).map((e) => e[0]), drop);
+    if (!events.length || !navigator.onLine || (!force && Date.now() < this.retryAt)) return;
+    const work = [];
+    let start = drop;
+    for (const end of ends) {
+      work.push(events.slice(start, end));
+      start = end;
+    }
+    while (work.length) {
+      const batch = work.shift();
+      const ids = batch.map((e) => e[0]);
+      const result = await post(this.url, body(this.key, batch));
+      if (result.ok) {
+        this.failures = 0;
+        this.retryAt = 0;
+        await this.forget(ids);
+        if (result.rejected) warn(`the collector rejected ${result.rejected} event(s) that break its rules; see the results of its answer. They are dropped.`);
+      } else if (result.retry) {
+        this.failures += 1;
+        this.retryAt = Date.now() + this.core.retryWait(this.failures, result.after ?? NaN, (Math.random() * 2 ** 32) >>> 0);
+        return;
+      } else if (result.status === 413 && batch.length > 1) {
+        const half = batch.length >> 1;
+        work.unshift(batch.slice(0, half), batch.slice(half));
+      } else {
+        await this.forget(ids);
+        warn(`the collector refused ${ids.length} event(s) and would refuse them again; they are dropped:`, result.reason);
+      }
+    }
+  }
+
+  /** The page is going: this tab's events leave by beacon, in chunks the browser takes. */
+  beacon() {
+    if (this.state !== 'granted' || !this.mine.length || !navigator.sendBeacon) return;
+    const events = this.mine.map((e) => [e.id, e.json]);
+    const [drop, ...ends] = this.core.plan(Uint32Array.from(events, (e) => e[1].length), MAX_BYTES);
+    const work = [];
+    let start = drop;
+    for (const end of ends) {
+      work.push(events.slice(start, end));
+      start = end;
+    }
+    while (work.length) {
+      const chunk = work.shift();
+      let sent = false;
+      try {
+        sent = navigator.sendBeacon(this.url, body(this.key, chunk));
+      } catch {
+        sent = false;
+      }
+      if (sent) continue;
+      if (chunk.length < 2) return; // the browser takes no more now; the next page sends the rest
+      const half = chunk.length >> 1;
+      work.unshift(chunk.slice(0, half), chunk.slice(half));
+    }
+  }
+}
