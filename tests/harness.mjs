@@ -2,7 +2,8 @@
 // headless Debian Chromium through playwright-core, and SQL through the sqlite3 CLI (an
 // independent reader of what the collector committed).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,39 +18,95 @@ function required(path, how) {
   return path;
 }
 
-/** Starts the collector on a free port; resolves once it listens. */
-export async function startCollector() {
+/**
+ * Starts the collector on a free port; resolves once it listens. `args` are extra
+ * command-line flags. `halt()` and `resume()` stop it and start it again on the same
+ * address and database, as an outage would.
+ */
+export async function startCollector({ args = [] } = {}) {
   const binary = required(process.env.WAYMARK_COLLECTOR ?? join(ROOT, 'target/debug/waymark-collector'), 'build it with `cargo build -p waymark-collector` (scripts/test does)');
   const sdkDir = required(join(ROOT, 'npm/dist/sdk'), 'build the SDK with scripts/build-sdk (scripts/test does)');
   const dir = mkdtempSync(join(tmpdir(), 'waymark-e2e-'));
   const db = join(dir, 'events.db');
-  const child = spawn(binary, ['--listen', '127.0.0.1:0', '--db', db, '--project', `demo=${DEMO_KEY}`, '--sdk-dir', sdkDir, '--site-dir', join(ROOT, 'demo-site')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WAYMARK_LOG: 'warn' },
-  });
   let log = '';
-  child.stderr.on('data', (chunk) => { log += chunk; });
-  const url = await new Promise((resolveUrl, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/listening on (http:\/\/[\d.:]+)/);
-      if (match) resolveUrl(match[1]);
+  let child;
+  const spawnAt = (listen) => {
+    child = spawn(binary, ['--listen', listen, '--db', db, '--project', `demo=${DEMO_KEY}`, '--sdk-dir', sdkDir, '--site-dir', join(ROOT, 'demo-site'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WAYMARK_LOG: 'warn' },
     });
-    child.on('exit', (code) => reject(new Error(`collector exited with ${code} before listening:\n${log}`)));
-  });
+    child.stderr.on('data', (chunk) => { log += chunk; });
+    const started = child;
+    return new Promise((resolveUrl, reject) => {
+      let out = '';
+      started.stdout.on('data', (chunk) => {
+        out += chunk;
+        const match = out.match(/listening on (http:\/\/[\d.:]+)/);
+        if (match) resolveUrl(match[1]);
+      });
+      started.on('exit', (code) => reject(new Error(`collector exited with ${code} before listening:\n${log}`)));
+    });
+  };
+  const halt = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  const url = await spawnAt('127.0.0.1:0');
   return {
     url,
     db,
     log: () => log,
+    halt,
+    async resume() {
+      await spawnAt(url.replace('http://', ''));
+    },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await halt();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A second origin for test pages that load the SDK the way a customer's site does: the
+ * script tag and SDK files from this server, events to the collector at `collectorUrl`.
+ * `/p/<anything>?<data attributes>` is a page whose script tag carries those attributes
+ * (for example `?consent=pending`), so a test can navigate between many pages.
+ */
+export async function startSite(collectorUrl) {
+  const sdkDir = required(join(ROOT, 'npm/dist/sdk'), 'build the SDK with scripts/build-sdk (scripts/test does)');
+  const server = createServer((request, response) => {
+    const url = new URL(request.url, 'http://site');
+    if (url.pathname.startsWith('/sdk/')) {
+      const file = join(sdkDir, url.pathname.slice(5).replace(/[^\w.-]/g, ''));
+      if (!existsSync(file)) {
+        response.writeHead(404).end();
+        return;
+      }
+      const type = file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+      response.writeHead(200, { 'content-type': type }).end(readFileSync(file));
+      return;
+    }
+    if (url.pathname.startsWith('/p/')) {
+      const data = new Map([['project', 'demo'], ['key', DEMO_KEY], ['host', collectorUrl]]);
+      for (const [k, v] of url.searchParams) data.set(k.replace(/[^a-z-]/g, ''), v.replace(/[^\w-]/g, ''));
+      const attributes = [...data].map(([k, v]) => ` data-${k}="${v}"`).join('');
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Test page ${url.pathname}</title>
+<script>window.waymark = window.waymark || [];</script>
+<script async src="/sdk/waymark.js"${attributes}></script>
+</head><body><h1>${url.pathname.replace(/[^\w/-]/g, '')}</h1><button id="host-button" onclick="this.textContent = 'clicked'">Host button</button></body></html>`);
+      return;
+    }
+    response.writeHead(404).end();
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    stop: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
   };
 }
 

@@ -52,43 +52,76 @@ async function openShelf(name) {
       tx.oncomplete = () => resolve(result);
       tx.onerror = tx.onabort = () => reject(tx.error);
     });
+    // IndexedDB commits after the current task, and a page being unloaded may never get
+    // there; a synchronous localStorage journal holds each entry until its write commits.
+    const journal = localJournal(name + ':journal:');
     return {
-      put: (id, json) => run('readwrite', (s) => { s.put(json, id); }),
+      hold: journal.put,
+      put: (id, json) => run('readwrite', (s) => { s.put(json, id); }).then(() => journal.del([id])),
       async all() {
         // One transaction: both lists come from the same snapshot, in key order.
         const [keys, values] = await run('readonly', (s) => [request(s.getAllKeys()), request(s.getAll())]);
         const vs = await values;
-        return (await keys).map((id, i) => [id, vs[i]]);
+        const entries = (await keys).map((id, i) => [id, vs[i]]);
+        // Entries journalled by a page that went before they were written.
+        const have = new Set(entries.map((e) => e[0]));
+        return entries.concat(journal.all().filter((e) => !have.has(e[0])));
       },
-      del: (ids) => run('readwrite', (s) => { for (const id of ids) s.delete(id); }),
-      clear: () => run('readwrite', (s) => { s.clear(); }),
+      del: (ids) => { journal.del(ids); return run('readwrite', (s) => { for (const id of ids) s.delete(id); }); },
+      clear: () => { journal.del(journal.all().map((e) => e[0])); return run('readwrite', (s) => { s.clear(); }); },
       close: () => db.close(),
     };
   } catch {
     // No IndexedDB here (or it refused to open): try localStorage.
   }
   try {
-    const local = window.localStorage;
-    const prefix = name + ':' + STORE + ':';
-    const keys = () => {
-      const found = [];
-      for (let i = 0; i < local.length; i++) {
-        const key = local.key(i);
-        if (key && key.startsWith(prefix)) found.push(key);
-      }
-      return found;
-    };
-    local.getItem(prefix); // throws where storage is blocked
+    localStorage.getItem(name); // throws where storage is blocked
+    const local = localJournal(name + ':' + STORE + ':');
     return {
-      put: async (id, json) => local.setItem(prefix + id, json),
-      all: async () => keys().sort().map((key) => [key.slice(prefix.length), local.getItem(key)]).filter((e) => e[1] !== null),
-      del: async (ids) => { for (const id of ids) local.removeItem(prefix + id); },
-      clear: async () => { for (const key of keys()) local.removeItem(key); },
+      hold() {},
+      put: async (id, json) => { if (!local.put(id, json)) throw new Error('quota'); },
+      all: async () => local.all(),
+      del: async (ids) => local.del(ids),
+      clear: async () => local.del(local.all().map((e) => e[0])),
       close() {},
     };
   } catch {
     return null;
   }
+}
+
+/** Entries as localStorage keys `<prefix><id>`; every call is safe where storage fails. */
+function localJournal(prefix) {
+  const keys = () => {
+    const found = [];
+    try {
+      for (let i = 0; i < localStorage.length; i++) {
+        const key = localStorage.key(i);
+        if (key && key.startsWith(prefix)) found.push(key);
+      }
+    } catch {
+      // Blocked storage holds nothing.
+    }
+    return found.sort();
+  };
+  return {
+    put(id, json) {
+      try {
+        localStorage.setItem(prefix + id, json);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    all: () => keys().map((key) => [key.slice(prefix.length), localStorage.getItem(key)]).filter((e) => e[1] !== null),
+    del(ids) {
+      try {
+        for (const id of ids) localStorage.removeItem(prefix + id);
+      } catch {
+        // Nothing to remove where storage fails.
+      }
+    },
+  };
 }
 
 function warn(...args) {
@@ -178,6 +211,8 @@ export class Outbox {
   save(entry) {
     if (this.state !== 'granted' || !this.shelf) return;
     const shelf = this.shelf;
+    // Synchronously, so that it survives the page going away in this very task.
+    shelf.hold(entry.id, entry.json);
     this.writes = this.writes.then(() => shelf.put(entry.id, entry.json)).then(
       () => { entry.saved = true; },
       () => {}, // quota or a closed database: it stays in memory and is sent from there
@@ -261,9 +296,10 @@ export class Outbox {
   schedule() {
     clearTimeout(this.timer);
     if (this.state !== 'granted' || !navigator.onLine) return; // 'online' restarts sending
-    if (!this.mine.length && !this.failures) return;
+    if (!this.mine.length && !this.failures && !this.leftovers) return;
     const due = Math.max(this.mine.length ? this.mine[0].at + MAX_DELAY : 0, this.retryAt);
-    this.timer = setTimeout(() => this.send(), Math.max(0, due - Date.now()));
+    // Never sooner than half a second: a cycle that keeps failing must not spin.
+    this.timer = setTimeout(() => this.send(), Math.max(500, due - Date.now()));
   }
 
   send(force = false) {
@@ -273,7 +309,10 @@ export class Outbox {
       return;
     }
     this.busy = true;
-    const cycle = () => this.cycle(force).catch((error) => warn('sending failed; will retry:', error));
+    const cycle = () => this.cycle(force).catch((error) => {
+      if (!this.failures) warn('sending failed; will retry:', error);
+      this.backOff(NaN);
+    });
     const locks = navigator.locks;
     // Without Web Locks, tabs may send the same event twice; the collector deduplicates.
     const run = locks && locks.request ? locks.request(this.name + ':outbox', cycle).catch(cycle) : cycle();
@@ -308,7 +347,9 @@ export class Outbox {
     events.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const [drop, ...ends] = this.core.plan(Uint32Array.from(events, (e) => e[1].length), MAX_BYTES);
     if (drop) await this.forget(events.slice(0, drop).map((e) => e[0]), drop);
-    if (!events.length || !navigator.onLine || (!force && Date.now() < this.retryAt)) return;
+    // Events left unsent (this tab's or not) keep a timer running until they are sent.
+    this.leftovers = events.length > drop;
+    if (!this.leftovers || !navigator.onLine || (!force && Date.now() < this.retryAt)) return;
     const work = [];
     let start = drop;
     for (const end of ends) {
@@ -325,8 +366,7 @@ export class Outbox {
         await this.forget(ids);
         if (result.rejected) warn(`the collector rejected ${result.rejected} event(s) that break its rules; see the results of its answer. They are dropped.`);
       } else if (result.retry) {
-        this.failures += 1;
-        this.retryAt = Date.now() + this.core.retryWait(this.failures, result.after ?? NaN, (Math.random() * 2 ** 32) >>> 0);
+        this.backOff(result.after ?? NaN);
         return;
       } else if (result.status === 413 && batch.length > 1) {
         const half = batch.length >> 1;
@@ -336,6 +376,12 @@ export class Outbox {
         warn(`the collector refused ${ids.length} event(s) and would refuse them again; they are dropped:`, result.reason);
       }
     }
+    this.leftovers = false;
+  }
+
+  backOff(retryAfter) {
+    this.failures += 1;
+    this.retryAt = Date.now() + this.core.retryWait(this.failures, retryAfter, (Math.random() * 2 ** 32) >>> 0);
   }
 
   /** The page is going: this tab's events leave by beacon, in chunks the browser takes. */
