@@ -138,10 +138,18 @@ document.addEventListener('submit', (event) => {
   toast('Settings saved');
 });
 
-document.getElementById('sign-in').addEventListener('click', () => {
+const signInButton = document.getElementById('sign-in');
+function signIn() {
   window.waymark.identify('user_dana', { name: 'Dana Whitfield', plan: 'Pro', company: 'Ledgerly Demo GmbH' });
-  document.getElementById('account').replaceChildren(el('<span class="user">Dana Whitfield · Pro</span>'));
-});
+  const signOut = el('<button class="button ghost" id="sign-out">Sign out</button>').firstElementChild;
+  // Logging out: the SDK forgets the user, the behaviour profile and the outbox.
+  signOut.addEventListener('click', () => {
+    window.waymark.reset();
+    document.getElementById('account').replaceChildren(signInButton);
+  });
+  document.getElementById('account').replaceChildren(el('<span class="user">Dana Whitfield · Pro</span>'), signOut);
+}
+signInButton.addEventListener('click', signIn);
 
 window.addEventListener('popstate', render);
 render();

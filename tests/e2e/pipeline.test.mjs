@@ -139,6 +139,34 @@ test('chaos: 2,000 events from 3 tabs through outages and a failing network arri
   await context.close();
 });
 
+test('the outbox keeps at most 1,000 events: the oldest are dropped, and the drop is reported', async () => {
+  const context = await browser.newContext();
+  let up = false;
+  const methods = new Set();
+  await context.route(`${collector.url}/v1/batch`, (route) => {
+    methods.add(route.request().method());
+    return up ? route.continue() : route.abort('failed');
+  });
+  const page = await context.newPage();
+  await page.goto(`${site.url}/p/overflow`);
+  await sdkReady(page);
+  await page.evaluate(() => {
+    for (let i = 0; i < 1_100; i++) window.waymark.track('overflow', { i });
+  });
+  up = true;
+  await page.evaluate(() => window.waymark.flush());
+  const dropped = () => query(collector.db, `SELECT json_extract(properties, '$.count') AS n FROM events WHERE name = '$events_dropped'`);
+  await eventually(() => count(`name = 'overflow'`) >= 999 && dropped().length > 0, {
+    describe: () => `${count(`name = 'overflow'`)} stored, drops ${JSON.stringify(dropped())}`,
+  });
+  // 1,100 events and the page view: the 101 oldest make way (the page view first).
+  assert.deepEqual(dropped(), [{ n: 101 }]);
+  const kept = query(collector.db, `SELECT min(json_extract(properties, '$.i')) AS first, count(*) AS n FROM events WHERE name = 'overflow'`)[0];
+  assert.deepEqual(kept, { first: 100, n: 1_000 }, 'the newest 1,000 are kept');
+  assert.deepEqual([...methods], ['POST'], 'no CORS preflight');
+  await context.close();
+});
+
 test('an event tracked in the same task as a navigation away arrives', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
