@@ -226,12 +226,10 @@ fn history_watch_reports_navigations_and_restores_the_page_on_drop() {
 
 #[wasm_bindgen_test]
 fn the_anonymous_id_persists_across_starts() {
-    let options =
-        || js("({ project: 'persist-test', key: 'pk_test', host: 'http://127.0.0.1:9' })");
-    let first = crate::Waymark::start(options()).map_err(|_| ()).unwrap();
+    let first = start("persist-test");
     let id = first.anonymous_id();
     first.shutdown();
-    let second = crate::Waymark::start(options()).map_err(|_| ()).unwrap();
+    let second = start("persist-test");
     assert_eq!(second.anonymous_id(), id);
     assert_eq!(Uuid::try_parse(&id).unwrap().get_version_num(), 7);
     second.shutdown();
@@ -294,7 +292,10 @@ fn at_path(value: &JsValue, path: &str) -> JsValue {
 
 fn start(project: &str) -> crate::Waymark {
     let options = js(&format!(
-        "({{ project: '{project}', key: 'pk_test', host: 'http://127.0.0.1:9' }})"
+        "({{ project: '{project}', key: 'pk_test', host: 'http://127.0.0.1:9', outbox: {{
+            added: [], add(id, json) {{ this.added.push(json); }},
+            consent() {{}}, reset() {{}}, flush() {{}}, close() {{}},
+        }} }})"
     ));
     crate::Waymark::start(options).map_err(|_| ()).unwrap()
 }
