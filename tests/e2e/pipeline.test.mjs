@@ -167,6 +167,25 @@ test('the outbox keeps at most 1,000 events: the oldest are dropped, and the dro
   await context.close();
 });
 
+test('sending pauses while the browser is offline and resumes when it is back', async () => {
+  const context = await browser.newContext();
+  let attempts = 0;
+  await context.route(`${collector.url}/v1/batch`, (route) => { attempts += 1; return route.continue(); });
+  const page = await context.newPage();
+  await page.goto(`${site.url}/p/offline`);
+  await sdkReady(page);
+  await eventually(() => count(`name = '$pageview' AND path = '/p/offline'`) === 1, { describe: () => 'the page view did not arrive' });
+  const before = attempts;
+  await context.setOffline(true);
+  await page.evaluate(() => { window.waymark.track('while_offline'); window.waymark.flush(); });
+  // Longer than the batching delay: an SDK that ignored the offline state would have tried.
+  await new Promise((r) => setTimeout(r, 2_500));
+  assert.equal(attempts, before, 'no attempt while offline');
+  await context.setOffline(false);
+  await eventually(() => count(`name = 'while_offline'`) === 1, { describe: () => 'the event did not arrive once online' });
+  await context.close();
+});
+
 test('an event tracked in the same task as a navigation away arrives', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
