@@ -289,7 +289,12 @@ export class Outbox {
     const gone = new Set(ids);
     this.mine = this.mine.filter((e) => !gone.has(e.id));
     this.dropped += dropped;
-    if (this.shelf && ids.length) return this.shelf.del(ids).catch(() => {});
+    const shelf = this.shelf;
+    if (!shelf || !ids.length) return undefined;
+    // After the writes already under way: a delete that overtook its entry's write would
+    // leave the entry behind, to be sent or dropped a second time.
+    this.writes = this.writes.then(() => shelf.del(ids)).catch(() => {});
+    return this.writes;
   }
 
   /** One timer: when this tab's oldest event is due, but not before a backoff ends. */
@@ -318,7 +323,8 @@ export class Outbox {
     const run = locks && locks.request ? locks.request(this.name + ':outbox', cycle).catch(cycle) : cycle();
     run.then(() => {
       this.busy = false;
-      if (this.dropped) {
+      // Reported once sending works again: the report itself must not push another event out.
+      if (this.dropped && !this.failures) {
         const count = this.dropped;
         this.dropped = 0;
         this.onDropped(count);
@@ -373,7 +379,12 @@ export class Outbox {
         work.unshift(batch.slice(0, half), batch.slice(half));
       } else {
         await this.forget(ids);
-        warn(`the collector refused ${ids.length} event(s) and would refuse them again; they are dropped:`, result.reason);
+        // One warning per reason and page: a page with a wrong key must not flood the console.
+        this.refusals = this.refusals || new Set();
+        if (!this.refusals.has(result.reason)) {
+          this.refusals.add(result.reason);
+          warn('the collector refused events and would refuse them again; they are dropped, as will be any further events refused for this reason:', result.reason);
+        }
       }
     }
     this.leftovers = false;
