@@ -190,7 +190,7 @@ export class Outbox {
     this.writes = Promise.resolve();
     this.failures = 0;
     this.retryAt = 0;
-    this.dropped = 0;
+    this.dropped = new Set(); // ids dropped to stay within bounds, not yet reported
     this.listeners = [];
   }
 
@@ -202,7 +202,7 @@ export class Outbox {
     this.save(entry);
     // Keep this tab's own list within bounds too (it may be all there is).
     const [drop] = this.core.plan(Uint32Array.from(this.mine, (e) => e.json.length), MAX_BYTES);
-    if (drop) this.forget(this.mine.slice(0, drop).map((e) => e.id), drop);
+    if (drop) this.forget(this.mine.slice(0, drop).map((e) => e.id), true);
     const bytes = this.mine.reduce((n, e) => n + e.json.length, 0);
     if (this.mine.length >= MAX_EVENTS || bytes >= MAX_BYTES) this.send();
     else this.schedule();
@@ -249,7 +249,7 @@ export class Outbox {
 
   async destroy() {
     this.mine = [];
-    this.dropped = 0;
+    this.dropped.clear();
     clearTimeout(this.timer);
     const shelf = this.shelf;
     this.shelf = undefined;
@@ -285,10 +285,11 @@ export class Outbox {
   }
 
   /** Forgets entries: acknowledged, refused, or dropped to stay within bounds. */
-  forget(ids, dropped = 0) {
+  forget(ids, dropped = false) {
     const gone = new Set(ids);
     this.mine = this.mine.filter((e) => !gone.has(e.id));
-    this.dropped += dropped;
+    // A set: an id dropped by this tab's bound and again by a cycle counts once.
+    if (dropped) for (const id of ids) this.dropped.add(id);
     const shelf = this.shelf;
     if (!shelf || !ids.length) return undefined;
     // After the writes already under way: a delete that overtook its entry's write would
@@ -323,10 +324,11 @@ export class Outbox {
     const run = locks && locks.request ? locks.request(this.name + ':outbox', cycle).catch(cycle) : cycle();
     run.then(() => {
       this.busy = false;
-      // Reported once sending works again: the report itself must not push another event out.
-      if (this.dropped && !this.failures) {
-        const count = this.dropped;
-        this.dropped = 0;
+      // Reported once sending works again and the outbox has room: the report must not
+      // itself push another event out.
+      if (this.dropped.size && !this.failures && !this.leftovers && this.mine.length < MAX_EVENTS) {
+        const count = this.dropped.size;
+        this.dropped.clear();
         this.onDropped(count);
       }
       if (this.again) {
@@ -352,7 +354,7 @@ export class Outbox {
     for (const e of this.mine) if (e.seq < watermark && !stored.has(e.id)) events.push([e.id, e.json]);
     events.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const [drop, ...ends] = this.core.plan(Uint32Array.from(events, (e) => e[1].length), MAX_BYTES);
-    if (drop) await this.forget(events.slice(0, drop).map((e) => e[0]), drop);
+    if (drop) await this.forget(events.slice(0, drop).map((e) => e[0]), true);
     // Events left unsent (this tab's or not) keep a timer running until they are sent.
     this.leftovers = events.length > drop;
     if (!this.leftovers || !navigator.onLine || (!force && Date.now() < this.retryAt)) return;
