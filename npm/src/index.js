@@ -3,7 +3,7 @@
 // It starts the wasm SDK and wraps it in a facade whose methods never throw: a broken call
 // gets a console warning from the SDK, and an internal failure stops the SDK once, loudly,
 // while the page carries on.
-import initWasm, { Waymark, outboxPlan, retryWait } from '../pkg/waymark.js';
+import initWasm, { Waymark, outboxPlan, outboxPolicy, retryWait } from '../pkg/waymark.js';
 import { Outbox } from './outbox.js';
 
 const PREFIX = '[waymark]';
@@ -24,7 +24,7 @@ export async function load(options = {}) {
   let core;
   const outbox = new Outbox({
     ...start,
-    core: { plan: outboxPlan, retryWait },
+    core: { policy: outboxPolicy, plan: outboxPlan, retryWait },
     onDropped: (count) => core && core.dropped(count),
   });
   core = Waymark.start({ ...start, outbox });

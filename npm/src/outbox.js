@@ -3,8 +3,9 @@
 //
 // This is the browser shell of the event pipeline; waymark-core makes its decisions (how
 // large the outbox may grow, how it is cut into batches, how long to wait after a
-// failure) through the wasm exports `plan` and `retryWait`. It is JavaScript rather than
-// Rust because in wasm the same shell cost 20 KiB of the SDK's 64 KiB gzipped budget.
+// failure) through the wasm exports `outboxPolicy`, `outboxPlan` and `retryWait`. It is
+// JavaScript rather than Rust because in wasm the same shell cost 20 KiB of the SDK's
+// 64 KiB gzipped budget.
 //
 // - Persisted in IndexedDB (one database per project, shared by its tabs), else in
 //   localStorage (a key per event), else in memory. Entries are keyed by event id (UUID v7,
@@ -26,10 +27,9 @@
 
 const PREFIX = '[waymark]';
 const STORE = 'outbox';
-const MAX_EVENTS = 50;
-const MAX_BYTES = 60_000; // under the 64 KiB browsers allow keepalive requests and beacons
-const MAX_DELAY = 2_000;
 const TIMEOUT = 30_000;
+// Browsers allow keepalive requests and beacons up to 64 KiB.
+const KEEPALIVE_MAX = 64_000;
 
 function request(req) {
   return new Promise((resolve, reject) => {
@@ -62,13 +62,13 @@ async function openShelf(name) {
         // One transaction: both lists come from the same snapshot, in key order.
         const [keys, values] = await run('readonly', (s) => [request(s.getAllKeys()), request(s.getAll())]);
         const vs = await values;
-        const entries = (await keys).map((id, i) => [id, vs[i]]);
+        const entries = (await keys).map((id, i) => ({ id, json: vs[i] }));
         // Entries journalled by a page that went before they were written.
-        const have = new Set(entries.map((e) => e[0]));
-        return entries.concat(journal.all().filter((e) => !have.has(e[0])));
+        const have = new Set(entries.map((e) => e.id));
+        return entries.concat(journal.all().filter((e) => !have.has(e.id)));
       },
       del: (ids) => { journal.del(ids); return run('readwrite', (s) => { for (const id of ids) s.delete(id); }); },
-      clear: () => { journal.del(journal.all().map((e) => e[0])); return run('readwrite', (s) => { s.clear(); }); },
+      clear: () => { journal.clear(); return run('readwrite', (s) => { s.clear(); }); },
       close: () => db.close(),
     };
   } catch {
@@ -82,7 +82,7 @@ async function openShelf(name) {
       put: async (id, json) => { if (!local.put(id, json)) throw new Error('quota'); },
       all: async () => local.all(),
       del: async (ids) => local.del(ids),
-      clear: async () => local.del(local.all().map((e) => e[0])),
+      clear: async () => local.clear(),
       close() {},
     };
   } catch {
@@ -113,13 +113,16 @@ function localJournal(prefix) {
         return false;
       }
     },
-    all: () => keys().map((key) => [key.slice(prefix.length), localStorage.getItem(key)]).filter((e) => e[1] !== null),
+    all: () => keys().map((key) => ({ id: key.slice(prefix.length), json: localStorage.getItem(key) })).filter((e) => e.json !== null),
     del(ids) {
       try {
         for (const id of ids) localStorage.removeItem(prefix + id);
       } catch {
         // Nothing to remove where storage fails.
       }
+    },
+    clear() {
+      this.del(keys().map((key) => key.slice(prefix.length)));
     },
   };
 }
@@ -150,7 +153,7 @@ async function post(url, text) {
       credentials: 'omit',
       headers: { 'content-type': 'text/plain;charset=UTF-8' },
       // keepalive lets a batch in flight outlive a navigation; browsers allow it for small bodies.
-      keepalive: (body.byteLength ?? body.length) <= MAX_BYTES,
+      keepalive: (body.byteLength ?? body.length) <= KEEPALIVE_MAX,
       signal: AbortSignal.timeout ? AbortSignal.timeout(TIMEOUT) : undefined,
     });
   } catch {
@@ -167,14 +170,15 @@ async function post(url, text) {
   return { status, reason: answer.error || status };
 }
 
-function body(key, events) {
-  return '{"key":' + JSON.stringify(key) + ',"sent_at":' + Date.now() + ',"events":[' + events.map((e) => e[1]).join(',') + ']}';
+function body(key, entries) {
+  return '{"key":' + JSON.stringify(key) + ',"sent_at":' + Date.now() + ',"events":[' + entries.map((e) => e.json).join(',') + ']}';
 }
 
 /**
  * The outbox of one page. `load()` makes it and hands it to the SDK, which calls `add`,
- * `consent`, `flush`, `reset` and `close`. `core` has the decisions: `plan(sizes, maxBytes)`
- * and `retryWait(failures, retryAfterMs, random)`; `onDropped(count)` reports drops.
+ * `consent`, `flush`, `reset` and `close`. `core` has the decisions: `policy()`,
+ * `plan(sizes)` and `retryWait(failures, retryAfterMs, random)`; `onDropped(count)` reports
+ * drops.
  */
 export class Outbox {
   constructor({ project, key, host, core, onDropped }) {
@@ -182,6 +186,7 @@ export class Outbox {
     this.key = key;
     this.url = String(host).replace(/\/+$/, '') + '/v1/batch';
     this.core = core;
+    [this.maxEvents, this.maxBytes, this.maxDelay, this.outboxEvents, this.outboxBytes] = core.policy();
     this.onDropped = onDropped;
     this.mine = []; // this tab's entries not yet seen acknowledged: { id, json, seq, saved }
     this.seq = 0;
@@ -191,6 +196,7 @@ export class Outbox {
     this.failures = 0;
     this.retryAt = 0;
     this.dropped = new Set(); // ids dropped to stay within bounds, not yet reported
+    this.refusals = new Set(); // reasons already warned about
     this.listeners = [];
   }
 
@@ -200,12 +206,22 @@ export class Outbox {
     const entry = { id, json, seq: this.seq++, saved: false, at: Date.now() };
     this.mine.push(entry);
     this.save(entry);
+    let bytes = this.mine.reduce((n, e) => n + e.json.length, 0);
     // Keep this tab's own list within bounds too (it may be all there is).
-    const [drop] = this.core.plan(Uint32Array.from(this.mine, (e) => e.json.length), MAX_BYTES);
-    if (drop) this.forget(this.mine.slice(0, drop).map((e) => e.id), true);
-    const bytes = this.mine.reduce((n, e) => n + e.json.length, 0);
-    if (this.mine.length >= MAX_EVENTS || bytes >= MAX_BYTES) this.send();
+    if (this.mine.length > this.outboxEvents || bytes > this.outboxBytes) {
+      const { drop } = this.plan(this.mine);
+      this.forget(this.mine.slice(0, drop).map((e) => e.id), true);
+      bytes = this.mine.reduce((n, e) => n + e.json.length, 0);
+    }
+    if (this.mine.length >= this.maxEvents || bytes >= this.maxBytes) this.send();
     else this.schedule();
+  }
+
+  /** The core's plan for these entries (oldest first): how many to drop, then the batches. */
+  plan(entries) {
+    const [drop, ...ends] = this.core.plan(Uint32Array.from(entries, (e) => e.json.length));
+    const batches = ends.map((end, i) => entries.slice(i ? ends[i - 1] : drop, end));
+    return { drop, batches };
   }
 
   save(entry) {
@@ -267,10 +283,9 @@ export class Outbox {
   /** Sends what this tab holds by beacon, then forgets everything (logout). */
   reset() {
     this.beacon();
-    const ids = this.mine.map((e) => e.id);
     this.mine = [];
-    if (this.shelf) this.writes = this.writes.then(() => this.shelf.clear()).catch(() => {});
-    return ids;
+    const shelf = this.shelf;
+    if (shelf) this.writes = this.writes.then(() => shelf.clear()).catch(() => {});
   }
 
   flush() {
@@ -303,13 +318,14 @@ export class Outbox {
     clearTimeout(this.timer);
     if (this.state !== 'granted' || !navigator.onLine) return; // 'online' restarts sending
     if (!this.mine.length && !this.failures && !this.leftovers) return;
-    const due = Math.max(this.mine.length ? this.mine[0].at + MAX_DELAY : 0, this.retryAt);
+    const due = Math.max(this.mine.length ? this.mine[0].at + this.maxDelay : 0, this.retryAt);
     // Never sooner than half a second: a cycle that keeps failing must not spin.
     this.timer = setTimeout(() => this.send(), Math.max(500, due - Date.now()));
   }
 
   send(force = false) {
-    if (this.state !== 'granted' || !this.shelf && this.shelf !== null) return;
+    // Not before the outbox is open (open() sends once it is).
+    if (this.state !== 'granted' || this.shelf === undefined) return;
     if (this.busy) {
       this.again = true;
       return;
@@ -326,7 +342,7 @@ export class Outbox {
       this.busy = false;
       // Reported once sending works again and the outbox has room: the report must not
       // itself push another event out.
-      if (this.dropped.size && !this.failures && !this.leftovers && this.mine.length < MAX_EVENTS) {
+      if (this.dropped.size && !this.failures && !this.leftovers && this.mine.length < this.maxEvents) {
         const count = this.dropped.size;
         this.dropped.clear();
         this.onDropped(count);
@@ -346,27 +362,21 @@ export class Outbox {
     const watermark = this.seq;
     await this.writes;
     const shelf = this.shelf;
-    let events = shelf ? await shelf.all() : [];
-    const stored = new Set(events.map((e) => e[0]));
+    const events = shelf ? await shelf.all() : [];
+    const stored = new Set(events.map((e) => e.id));
     // This tab's entries that are saved but not in the outbox were sent by another tab.
     this.mine = this.mine.filter((e) => !e.saved || e.seq >= watermark || stored.has(e.id));
     // Entries that could not be written are sent from memory.
-    for (const e of this.mine) if (e.seq < watermark && !stored.has(e.id)) events.push([e.id, e.json]);
-    events.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const [drop, ...ends] = this.core.plan(Uint32Array.from(events, (e) => e[1].length), MAX_BYTES);
-    if (drop) await this.forget(events.slice(0, drop).map((e) => e[0]), true);
+    for (const e of this.mine) if (e.seq < watermark && !stored.has(e.id)) events.push(e);
+    events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const { drop, batches: work } = this.plan(events);
+    if (drop) await this.forget(events.slice(0, drop).map((e) => e.id), true);
     // Events left unsent (this tab's or not) keep a timer running until they are sent.
     this.leftovers = events.length > drop;
     if (!this.leftovers || !navigator.onLine || (!force && Date.now() < this.retryAt)) return;
-    const work = [];
-    let start = drop;
-    for (const end of ends) {
-      work.push(events.slice(start, end));
-      start = end;
-    }
     while (work.length) {
       const batch = work.shift();
-      const ids = batch.map((e) => e[0]);
+      const ids = batch.map((e) => e.id);
       const result = await post(this.url, body(this.key, batch));
       if (result.ok) {
         this.failures = 0;
@@ -382,7 +392,6 @@ export class Outbox {
       } else {
         await this.forget(ids);
         // One warning per reason and page: a page with a wrong key must not flood the console.
-        this.refusals = this.refusals || new Set();
         if (!this.refusals.has(result.reason)) {
           this.refusals.add(result.reason);
           warn('the collector refused events and would refuse them again; they are dropped, as will be any further events refused for this reason:', result.reason);
@@ -400,14 +409,7 @@ export class Outbox {
   /** The page is going: this tab's events leave by beacon, in chunks the browser takes. */
   beacon() {
     if (this.state !== 'granted' || !this.mine.length || !navigator.sendBeacon) return;
-    const events = this.mine.map((e) => [e.id, e.json]);
-    const [drop, ...ends] = this.core.plan(Uint32Array.from(events, (e) => e[1].length), MAX_BYTES);
-    const work = [];
-    let start = drop;
-    for (const end of ends) {
-      work.push(events.slice(start, end));
-      start = end;
-    }
+    const work = this.plan(this.mine).batches;
     while (work.length) {
       const chunk = work.shift();
       let sent = false;

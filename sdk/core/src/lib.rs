@@ -34,7 +34,7 @@ pub mod value;
 
 pub use id::IdGenerator;
 pub use map::Map;
-pub use outbox::{Backoff, BatchPolicy};
+pub use outbox::BatchPolicy;
 pub use protocol::{Batch, BatchRef, ConfigEnvelope, Context, Event, Page, SdkInfo, Viewport};
 pub use session::Session;
 pub use time::Millis;

@@ -83,96 +83,42 @@ pub fn batches(sizes: &[usize], max_events: usize, max_bytes: usize) -> Vec<Rang
     ranges
 }
 
-/// What a send cycle does with the stored outbox, events of these JSON `sizes` oldest
-/// first: drop the oldest `drop` to stay within the policy's bounds, then send the rest in
-/// `batches` of at most `max_bytes` (indices into `sizes`).
+/// What a send cycle (or an unload) does with an outbox of events of these JSON `sizes`,
+/// oldest first: drop the oldest `drop` to stay within the policy's bounds, then send the
+/// rest in batches (index ranges into `sizes`) within the policy's batch limits.
 #[must_use]
-pub fn plan(sizes: &[usize], policy: &BatchPolicy, max_bytes: usize) -> (usize, Vec<Range<usize>>) {
+pub fn plan(sizes: &[usize], policy: &BatchPolicy) -> (usize, Vec<Range<usize>>) {
     let drop = over_bounds(sizes, policy);
     let rest = sizes.get(drop..).unwrap_or_default();
-    let ranges = batches(rest, policy.max_events, max_bytes)
+    let ranges = batches(rest, policy.max_events, policy.max_bytes)
         .into_iter()
         .map(|r| r.start + drop..r.end + drop)
         .collect();
     (drop, ranges)
 }
 
-/// When to try again after failed sends: exponential backoff with jitter, never sooner than
-/// the collector's `Retry-After`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Backoff {
-    failures: u32,
-    retry_at: Option<Millis>,
-}
-
-impl Backoff {
-    /// The first retry waits about this long; each further failure doubles it.
-    pub const BASE: Millis = Millis(1_000);
-    /// No wait computed here exceeds this.
-    pub const MAX: Millis = Millis(60_000);
-    /// A `Retry-After` longer than this is taken as this: a misconfigured proxy must not
-    /// silence a page for days.
-    pub const MAX_RETRY_AFTER: Millis = Millis(3_600_000);
-
-    /// A send failed at `now` and may succeed later. `retry_after` is the collector's
-    /// `Retry-After`, if it sent one; `random` is any random number, for the jitter.
-    /// Returns when to try again.
-    pub fn failed(&mut self, now: Millis, retry_after: Option<Millis>, random: u32) -> Millis {
-        self.failures = self.failures.saturating_add(1);
-        let at = now.plus(retry_wait(self.failures, retry_after, random));
-        self.retry_at = Some(at);
-        at
-    }
-
-    /// A send succeeded: the next failure starts from the base wait again.
-    pub fn succeeded(&mut self) {
-        *self = Backoff::default();
-    }
-
-    /// When sending may resume, if it is paused.
-    #[must_use]
-    pub fn retry_at(&self) -> Option<Millis> {
-        self.retry_at
-    }
-
-    /// True when sending may go ahead at `now`.
-    #[must_use]
-    pub fn ready(&self, now: Millis) -> bool {
-        self.retry_at.is_none_or(|at| now >= at)
-    }
-
-    /// How many sends in a row have failed.
-    #[must_use]
-    pub fn failures(&self) -> u32 {
-        self.failures
-    }
-}
+/// The first retry waits about this long; each further failure doubles it.
+pub const RETRY_BASE: Millis = Millis(1_000);
+/// No wait computed by [`retry_wait`] exceeds this, `Retry-After` aside.
+pub const RETRY_MAX: Millis = Millis(60_000);
+/// A `Retry-After` longer than this is taken as this: a misconfigured proxy must not
+/// silence a page for days.
+pub const MAX_RETRY_AFTER: Millis = Millis(3_600_000);
 
 /// How long to wait after the `failures`-th failed send in a row: exponential from
-/// [`Backoff::BASE`] up to [`Backoff::MAX`], with "equal jitter" (half the wait fixed, half
-/// from `random`, so tabs and pages that failed together do not retry together), and never
-/// less than the collector's `Retry-After` (capped at [`Backoff::MAX_RETRY_AFTER`]).
+/// [`RETRY_BASE`] up to [`RETRY_MAX`], with "equal jitter" (half the wait fixed, half from
+/// `random`, so tabs and pages that failed together do not retry together), and never less
+/// than the collector's `Retry-After` (capped at [`MAX_RETRY_AFTER`]).
 #[must_use]
 pub fn retry_wait(failures: u32, retry_after: Option<Millis>, random: u32) -> Millis {
     let exponent = failures.saturating_sub(1).min(16);
-    let full = Backoff::BASE
-        .0
-        .saturating_mul(1 << exponent)
-        .min(Backoff::MAX.0);
+    let full = RETRY_BASE.0.saturating_mul(1 << exponent).min(RETRY_MAX.0);
     let half = full / 2;
     let wait = half + u64::from(random) % (half + 1);
     Millis(match retry_after {
-        Some(after) => wait.max(after.0.min(Backoff::MAX_RETRY_AFTER.0)),
+        Some(after) => wait.max(after.0.min(MAX_RETRY_AFTER.0)),
         None => wait,
     })
-}
-
-/// Reads a `Retry-After` header given in seconds (the form the collector sends). An HTTP
-/// date is the shell's to convert, with the browser's date parser.
-#[must_use]
-pub fn retry_after_seconds(header: &str) -> Option<Millis> {
-    let seconds: u64 = header.trim().parse().ok()?;
-    Some(Millis(seconds.saturating_mul(1_000)))
 }
 
 #[cfg(test)]
@@ -212,47 +158,30 @@ mod tests {
     #[test]
     fn a_plan_drops_the_oldest_then_batches_the_rest() {
         let p = policy(2, 3, 10_000);
-        assert_eq!(plan(&[], &p, 1_000), (0, vec![]));
-        assert_eq!(plan(&[1, 1, 1, 1, 1], &p, 1_000), (2, vec![2..4, 4..5]));
-        let (drop, ranges) = plan(&[10, 10], &p, 1_000);
+        assert_eq!(plan(&[], &p), (0, vec![]));
+        assert_eq!(plan(&[1, 1, 1, 1, 1], &p), (2, vec![2..4, 4..5]));
+        let (drop, ranges) = plan(&[10, 10], &p);
         assert_eq!((drop, ranges.len(), ranges.first()), (0, 1, Some(&(0..2))));
     }
 
     #[test]
-    fn backoff_doubles_with_jitter_up_to_a_cap_and_honours_retry_after() {
-        let mut backoff = Backoff::default();
-        assert!(backoff.ready(Millis(0)));
+    fn retry_waits_double_with_jitter_up_to_a_cap_and_honour_retry_after() {
         // Jitter keeps each wait within [half, full].
-        assert_eq!(backoff.failed(Millis(0), None, 0), Millis(500));
+        assert_eq!(retry_wait(1, None, 0), Millis(500));
         assert_eq!(
-            backoff.failed(Millis(0), None, u32::MAX),
+            retry_wait(2, None, u32::MAX),
             Millis(1_000 + (u64::from(u32::MAX) % 1_001))
         );
-        assert!(!backoff.ready(Millis(999)));
-        for _ in 0..30 {
-            let at = backoff.failed(Millis(0), None, 7);
-            assert!(at <= Backoff::MAX, "{at:?}");
+        for failures in 1..=32 {
+            let wait = retry_wait(failures, None, 7);
+            assert!(wait <= RETRY_MAX, "{wait:?}");
         }
-        assert!(backoff.failed(Millis(0), None, 0) >= Millis(30_000));
-        backoff.succeeded();
-        assert_eq!(backoff.failures(), 0);
-        assert!(backoff.ready(Millis(0)));
+        assert!(retry_wait(32, None, 0) >= Millis(30_000));
         // Retry-After wins when it is longer, and is capped.
+        assert_eq!(retry_wait(1, Some(Millis(5_000)), 0), Millis(5_000));
         assert_eq!(
-            backoff.failed(Millis(10), Some(Millis(5_000)), 0),
-            Millis(5_010)
+            retry_wait(2, Some(Millis(u64::MAX / 2)), 0),
+            MAX_RETRY_AFTER
         );
-        assert_eq!(
-            backoff.failed(Millis(0), Some(Millis(u64::MAX / 2)), 0),
-            Backoff::MAX_RETRY_AFTER
-        );
-    }
-
-    #[test]
-    fn retry_after_is_read_in_seconds() {
-        assert_eq!(retry_after_seconds("3"), Some(Millis(3_000)));
-        assert_eq!(retry_after_seconds(" 0 "), Some(Millis(0)));
-        assert_eq!(retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-        assert_eq!(retry_after_seconds("-1"), None);
     }
 }

@@ -31,6 +31,16 @@ impl Consent {
             _ => None,
         }
     }
+
+    /// The word [`Consent::parse`] reads.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Consent::Granted => "granted",
+            Consent::Pending => "pending",
+            Consent::Denied => "denied",
+        }
+    }
 }
 
 /// Which personal data a project lets through unmasked.
@@ -295,5 +305,8 @@ mod tests {
         assert_eq!(Consent::parse("pending"), Some(Consent::Pending));
         assert_eq!(Consent::parse("denied"), Some(Consent::Denied));
         assert_eq!(Consent::parse("yes"), None);
+        for consent in [Consent::Granted, Consent::Pending, Consent::Denied] {
+            assert_eq!(Consent::parse(consent.as_str()), Some(consent));
+        }
     }
 }

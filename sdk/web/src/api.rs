@@ -127,14 +127,31 @@ impl Waymark {
     }
 }
 
-/// For `outbox.js`: what a send cycle does with a stored outbox of events of these JSON
-/// `sizes`, oldest first. Returns `[drop, end, end, …]`: drop the oldest `drop` events to
-/// stay within the bounds, then send batches of no more than `max_bytes` ending (exclusive)
-/// at each `end`.
+/// For `outbox.js`: the outbox's numbers, `[max_events, max_bytes, max_delay_ms,
+/// outbox_events, outbox_bytes]` (see `waymark_core::BatchPolicy`), so that the shell's
+/// timing and the core's plans follow one policy.
+#[wasm_bindgen(js_name = outboxPolicy)]
+pub fn outbox_policy() -> Vec<u32> {
+    let p = BatchPolicy::default();
+    [
+        p.max_events,
+        p.max_bytes,
+        p.max_delay.0 as usize,
+        p.outbox_events,
+        p.outbox_bytes,
+    ]
+    .iter()
+    .map(|&n| n as u32)
+    .collect()
+}
+
+/// For `outbox.js`: what a send cycle (or an unload) does with an outbox of events of
+/// these JSON `sizes`, oldest first. Returns `[drop, end, end, …]`: drop the oldest `drop`
+/// events to stay within the bounds, then send batches ending (exclusive) at each `end`.
 #[wasm_bindgen(js_name = outboxPlan)]
-pub fn outbox_plan(sizes: &[u32], max_bytes: u32) -> Vec<u32> {
+pub fn outbox_plan(sizes: &[u32]) -> Vec<u32> {
     let sizes: Vec<usize> = sizes.iter().map(|&s| s as usize).collect();
-    let (drop, ranges) = outbox::plan(&sizes, &BatchPolicy::default(), max_bytes as usize);
+    let (drop, ranges) = outbox::plan(&sizes, &BatchPolicy::default());
     let mut plan = Vec::with_capacity(ranges.len() + 1);
     plan.push(drop as u32);
     plan.extend(ranges.iter().map(|r| r.end as u32));

@@ -14,7 +14,7 @@
 //!   held in memory while consent is pending.
 //! - `outbox`: the binding to the npm package's `outbox.js`, which persists events
 //!   (IndexedDB, else `localStorage`, else memory) and sends them, deciding through the
-//!   `outboxPlan` and `retryWait` exports.
+//!   `outboxPolicy`, `outboxPlan` and `retryWait` exports.
 //! - [`Audience`] and [`Attributes`] (in `audience`): targeting conditions for JavaScript.
 //! - `patterns`: the engine's platform: the browser's own `RegExp` and `toLowerCase`.
 //! - `navigation`: watches `history.pushState`/`replaceState` and `popstate`, and puts them

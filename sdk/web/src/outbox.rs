@@ -4,9 +4,9 @@
 //! The SDK records and encodes each event and hands it over with [`Outbox::add`]; from
 //! there `outbox.js` persists it (IndexedDB, else `localStorage`, else memory), sends it
 //! with `fetch` or a beacon, retries, and shares the work between tabs under a Web Lock,
-//! calling back into `waymark-core` (through the `outboxPlan` and `retryWait` exports) for
-//! every decision. That shell is JavaScript because in wasm the same code cost 20 KiB of
-//! the 64 KiB gzipped budget.
+//! calling back into `waymark-core` for every decision (through the `outboxPolicy`,
+//! `outboxPlan` and `retryWait` exports). That shell is JavaScript because in wasm the
+//! same code cost 20 KiB of the 64 KiB gzipped budget.
 
 use wasm_bindgen::prelude::*;
 

@@ -72,14 +72,6 @@ impl std::fmt::Debug for Sdk {
     }
 }
 
-fn consent_word(consent: Consent) -> &'static str {
-    match consent {
-        Consent::Granted => "granted",
-        Consent::Pending => "pending",
-        Consent::Denied => "denied",
-    }
-}
-
 /// Reads a stored profile. A profile written by a newer SDK is set aside with a warning
 /// rather than misread.
 fn load_profile(storage: &Storage, key: &str) -> Option<Profile> {
@@ -123,7 +115,7 @@ impl Sdk {
             // Whatever an earlier visit stored goes, as on `consent('denied')`.
             storage.purge();
         }
-        options.outbox.consent(consent_word(consent));
+        options.outbox.consent(consent.as_str());
         let mut ids = IdGenerator::new();
         let anonymous_id = match storage
             .get(storage::ANONYMOUS_ID)
@@ -399,7 +391,7 @@ impl Sdk {
                 self.storage.purge();
             }
         }
-        self.outbox.consent(consent_word(consent));
+        self.outbox.consent(consent.as_str());
     }
 
     /// Logs out: the outbox sends what it holds by beacon and empties; the user id, the

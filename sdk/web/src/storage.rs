@@ -97,7 +97,7 @@ impl Storage {
         self.set_key(key, value);
     }
 
-    fn set_key(&self, key: String, value: &str) -> bool {
+    fn set_key(&self, key: String, value: &str) {
         let stored = !self.held.get()
             && self
                 .local
@@ -109,7 +109,6 @@ impl Storage {
                 memory.push((key, value.to_owned()));
             }
         }
-        stored
     }
 
     fn remove_key(&self, key: &str) {
