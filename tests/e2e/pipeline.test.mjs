@@ -36,6 +36,16 @@ const ourStorage = (page) => page.evaluate(async () => ({
   indexed: (await indexedDB.databases()).map((d) => d.name).filter((n) => n.startsWith('waymark:')),
 }));
 
+/** How many events the page's stored outbox holds. */
+const outboxSize = (page) => page.evaluate(() => new Promise((resolve) => {
+  const open = indexedDB.open('waymark:demo');
+  open.onsuccess = () => {
+    const db = open.result;
+    const countRequest = db.transaction('outbox').objectStore('outbox').count();
+    countRequest.onsuccess = () => { db.close(); resolve(countRequest.result); };
+  };
+}));
+
 const CORS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': 'retry-after', 'content-type': 'application/json' };
 
 test('chaos: 2,000 events from 3 tabs through outages and a failing network arrive exactly once, timestamps unchanged', async () => {
@@ -128,14 +138,7 @@ test('chaos: 2,000 events from 3 tabs through outages and a failing network arri
   assert.equal(count(`name = '$pageview'`), query(collector.db, `SELECT count(DISTINCT id) AS n FROM events WHERE name = '$pageview'`)[0].n);
   console.log(`# chaos: ${TOTAL} events, ${loads.count} page loads, 2 collector outages, ${attempts.total} batch attempts ${JSON.stringify(attempts.byMode)}`);
   // Once everything is acknowledged, the shared outbox is empty.
-  await eventually(() => tabs[0].evaluate(() => new Promise((resolve) => {
-    const open = indexedDB.open('waymark:demo');
-    open.onsuccess = () => {
-      const db = open.result;
-      const countRequest = db.transaction('outbox').objectStore('outbox').count();
-      countRequest.onsuccess = () => { db.close(); resolve(countRequest.result === 0); };
-    };
-  })), { describe: () => 'the outbox still holds events' });
+  await eventually(async () => (await outboxSize(tabs[0])) === 0, { describe: () => 'the outbox still holds events' });
   await context.close();
 });
 
@@ -376,7 +379,10 @@ test('an unknown write key gets one warning naming the reason, and its events ar
   await page.goto(`${site.url}/p/wrong-key?key=pk_unknown`);
   await sdkReady(page);
   await page.evaluate(() => { window.waymark.track('with_wrong_key'); window.waymark.flush(); });
-  await eventually(() => seen.warnings.some((w) => w.includes('refused')), { describe: () => seen.warnings.join('\n') });
+  // Settled: warned, and both the page view and the event refused and gone from the outbox.
+  await eventually(async () => seen.warnings.some((w) => w.includes('refused')) && (await outboxSize(page)) === 0, {
+    describe: () => seen.warnings.join('\n'),
+  });
   const warning = seen.warnings.find((w) => w.includes('refused'));
   assert.match(warning, /unknown_key|invalid_key|401/);
   const settled = attempts;
