@@ -138,6 +138,7 @@ proptest! {
                 quiet_after_dismiss: Millis(2 * DAY),
                 quiet_after_complete: Millis(0),
                 disabled: None,
+                content: Default::default(),
             })
             .collect();
         let policy = Policy::default();

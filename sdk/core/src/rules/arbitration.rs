@@ -17,6 +17,7 @@
 
 use super::bucket;
 use super::condition::Condition;
+use super::content::Content;
 use super::json::Fields;
 use super::profile::{ExperienceHistory, Profile};
 use super::{pointer, Diagnostic, Severity, Targeting};
@@ -140,6 +141,8 @@ pub struct Experience {
     pub quiet_after_complete: Millis,
     /// Set when the configuration had an error: the experience never shows.
     pub disabled: Option<String>,
+    /// What a content experience changes on the page (empty for tours and surveys).
+    pub content: Content,
 }
 
 /// Limits across experiences.
@@ -515,6 +518,11 @@ impl Experience {
             }
         };
         let triggers = read_triggers(json, at, diagnostics);
+        let content = if kind == Kind::Content {
+            Content::from_json(json, &id, at, diagnostics)
+        } else {
+            Content::default()
+        };
         let audience = match json.field("audience") {
             Some(condition) => {
                 targeting.condition(condition, &pointer(at, "audience"), diagnostics)
@@ -561,15 +569,16 @@ impl Experience {
             .count();
         Experience {
             disabled: (errors > 0).then(|| {
-                let mut why = String::from("configuration errors at ");
-                let at: Vec<&str> = diagnostics[first..]
-                    .iter()
-                    .filter(|d| d.severity == Severity::Error)
-                    .map(|d| d.pointer.as_str())
-                    .collect();
-                why.push_str(&at.join(", "));
+                let mut why = String::from("configuration errors at");
+                for d in &diagnostics[first..] {
+                    if d.severity == Severity::Error {
+                        why.push(' ');
+                        why.push_str(&d.pointer);
+                    }
+                }
                 why
             }),
+            content,
             id,
             kind,
             modal: json.bool_field("modal").unwrap_or(false),
@@ -699,12 +708,12 @@ mod tests {
         serde_json::from_str(json).unwrap()
     }
 
-    const SURVEYS: &str = r#"[
+    const SURVEYS: &str = r##"[
         {"id": "nps", "kind": "survey", "priority": 5, "trigger": {"page_view": ["/invoices*"]}},
         {"id": "ces", "kind": "survey", "priority": 9, "trigger": {"page_view": true}, "audience": {"plan": "pro"}},
-        {"id": "banner", "kind": "content", "trigger": {"page_view": true}},
+        {"id": "banner", "kind": "content", "trigger": {"page_view": true}, "changes": [{"selector": "#promo", "hide": true}]},
         {"id": "export-tour", "kind": "tour", "trigger": {"event": "export_completed"}}
-    ]"#;
+    ]"##;
 
     #[test]
     fn the_highest_priority_eligible_survey_shows_and_the_rest_are_explained() {

@@ -40,29 +40,29 @@ fn name_subject(diagnostics: &mut [Diagnostic], subject: &str) {
     }
 }
 
+fn not_an_object() -> Diagnostic {
+    Diagnostic {
+        subject: String::new(),
+        severity: Severity::Error,
+        code: "config_not_object",
+        pointer: String::new(),
+        message: "a configuration must be a JSON object".into(),
+    }
+}
+
 impl RuleSet {
     /// Compiles a configuration's rules.
     pub fn compile(json: &Value, platform: &'static dyn Platform) -> (RuleSet, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
         if !matches!(json, Value::Object(_)) {
-            diagnostics.push(Diagnostic {
-                subject: String::new(),
-                severity: Severity::Error,
-                code: "config_not_object",
-                pointer: String::new(),
-                message: "a configuration must be a JSON object".into(),
-            });
+            diagnostics.push(not_an_object());
             return (RuleSet::default(), diagnostics);
         }
-        let saved_groups = json
-            .field("savedGroups")
-            .map(SavedGroup::all_from_json)
-            .unwrap_or_default();
+        let saved_groups = saved_groups(json);
         let targeting = Targeting {
             platform,
             saved_groups: &saved_groups,
         };
-
         let mut features = Features::new();
         for (id, definition) in json.object_field("features").into_iter().flatten() {
             let first = diagnostics.len();
@@ -76,48 +76,7 @@ impl RuleSet {
             name_subject(&mut diagnostics[first..], id);
             features.insert(id.clone(), feature);
         }
-
-        let mut experiences: Vec<Experience> = Vec::new();
-        for (i, definition) in json
-            .array_field("experiences")
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-        {
-            let at = pointer("/experiences", &super::js::number_to_string(i as f64));
-            let first = diagnostics.len();
-            let mut experience =
-                Experience::from_json(definition, &at, &targeting, &mut diagnostics);
-            if !experience.id.is_empty() && experiences.iter().any(|e| e.id == experience.id) {
-                diagnostics.push(Diagnostic {
-                    subject: String::new(),
-                    severity: Severity::Error,
-                    code: "duplicate_id",
-                    pointer: pointer(&at, "id"),
-                    message: "another experience has this id; this one is disabled".into(),
-                });
-                experience.disabled = Some("duplicate id".into());
-            }
-            let subject = experience.id.clone();
-            name_subject(&mut diagnostics[first..], &subject);
-            experiences.push(experience);
-        }
-
-        let mut policy = Policy::default();
-        if let Some(days) = json
-            .field("policy")
-            .and_then(|p| p.num_field("survey_quiet_days"))
-            .filter(|d| *d >= 0.0)
-        {
-            policy.survey_quiet = Millis(days as u64 * 86_400_000);
-        }
-        if let Some(days) = json
-            .field("policy")
-            .and_then(|p| p.num_field("tour_quiet_days"))
-            .filter(|d| *d >= 0.0)
-        {
-            policy.tour_quiet = Millis(days as u64 * 86_400_000);
-        }
+        let (experiences, policy) = experiences(json, &targeting, &mut diagnostics);
         (
             RuleSet {
                 saved_groups,
@@ -128,6 +87,93 @@ impl RuleSet {
             diagnostics,
         )
     }
+
+    /// Compiles what the browser SDK acts on: saved groups, experiences and the policy,
+    /// leaving features out (the SDK has no feature-flag API, and GrowthBook's feature model
+    /// would be a quarter of its wasm). The diagnostics are those [`RuleSet::compile`] gives
+    /// for these parts.
+    pub fn compile_experiences(
+        json: &Value,
+        platform: &'static dyn Platform,
+    ) -> (RuleSet, Vec<Diagnostic>) {
+        let mut diagnostics = Vec::new();
+        if !matches!(json, Value::Object(_)) {
+            diagnostics.push(not_an_object());
+            return (RuleSet::default(), diagnostics);
+        }
+        let saved_groups = saved_groups(json);
+        let targeting = Targeting {
+            platform,
+            saved_groups: &saved_groups,
+        };
+        let (experiences, policy) = experiences(json, &targeting, &mut diagnostics);
+        (
+            RuleSet {
+                experiences,
+                policy,
+                saved_groups,
+                features: Features::new(),
+            },
+            diagnostics,
+        )
+    }
+
+    /// The content experience with this id, if there is one.
+    #[must_use]
+    pub fn experience(&self, id: &str) -> Option<&Experience> {
+        self.experiences.iter().find(|e| e.id == id)
+    }
+}
+
+fn saved_groups(json: &Value) -> SavedGroups {
+    json.field("savedGroups")
+        .map(SavedGroup::all_from_json)
+        .unwrap_or_default()
+}
+
+fn experiences(
+    json: &Value,
+    targeting: &Targeting<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Vec<Experience>, Policy) {
+    let mut experiences: Vec<Experience> = Vec::new();
+    for (i, definition) in json
+        .array_field("experiences")
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let at = pointer("/experiences", &super::js::number_to_string(i as f64));
+        let first = diagnostics.len();
+        let mut experience = Experience::from_json(definition, &at, targeting, diagnostics);
+        if !experience.id.is_empty() && experiences.iter().any(|e| e.id == experience.id) {
+            diagnostics.push(Diagnostic {
+                subject: String::new(),
+                severity: Severity::Error,
+                code: "duplicate_id",
+                pointer: pointer(&at, "id"),
+                message: "another experience has this id; this one is disabled".into(),
+            });
+            experience.disabled = Some("duplicate id".into());
+        }
+        let subject = experience.id.clone();
+        name_subject(&mut diagnostics[first..], &subject);
+        experiences.push(experience);
+    }
+    let mut policy = Policy::default();
+    let days = |name: &str| {
+        json.field("policy")
+            .and_then(|p| p.num_field(name))
+            .filter(|d| *d >= 0.0)
+            .map(|d| Millis(d as u64 * 86_400_000))
+    };
+    if let Some(quiet) = days("survey_quiet_days") {
+        policy.survey_quiet = quiet;
+    }
+    if let Some(quiet) = days("tour_quiet_days") {
+        policy.tour_quiet = quiet;
+    }
+    (experiences, policy)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! - [`js`]: JavaScript's value semantics, which the condition language is defined by.
 //! - [`version`]: comparable version strings for `$vgt` and friends.
 //! - [`pattern`]: the regex trait (`$regex`), so that each build brings its own engine.
+//! - [`content`]: what content experiences change on the page, and on-page experiments.
 //! - [`arbitration`]: which tour, survey or content change shows now, and why the others do not.
 //! - [`bucket`]: GrowthBook-compatible hashing, bucket ranges, namespaces.
 //! - [`experiment`]: experiments and their assignment, sticky buckets.
@@ -21,6 +22,7 @@ pub mod arbitration;
 pub mod bucket;
 pub mod condition;
 pub mod config;
+pub mod content;
 pub mod experiment;
 pub mod exposure;
 pub mod feature;

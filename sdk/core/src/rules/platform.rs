@@ -23,7 +23,9 @@ pub trait Platform {
 }
 
 /// A platform without a regex engine: every pattern is reported as unavailable, and its
-/// condition does not match.
+/// condition does not match. It lower-cases ASCII only: it serves conditions that compare
+/// nothing (`Condition::always`), and a full Unicode lower-casing here would link Rust's
+/// case tables (14 KB) into the browser build, which takes its lower-casing from the browser.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoPatterns;
 
@@ -33,7 +35,7 @@ impl Platform for NoPatterns {
     }
 
     fn lowercase(&self, text: &str) -> String {
-        text.to_lowercase()
+        text.to_ascii_lowercase()
     }
 }
 
