@@ -107,6 +107,81 @@ pub struct Change {
     pub action: Action,
 }
 
+/// What a change does, with its placeholders filled: what the browser shell applies.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rendered {
+    /// Replace the text.
+    Text(String),
+    /// Set an attribute.
+    Attribute(String, String),
+    /// Add a class.
+    AddClass(String),
+    /// Remove a class.
+    RemoveClass(String),
+    /// Hide.
+    Hide,
+    /// Show.
+    Show,
+    /// Insert a banner.
+    Banner(Box<BannerText>),
+    /// Show this layout variant and hide the rest of its group.
+    Variant(String),
+}
+
+/// A banner with its placeholders filled.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BannerText {
+    /// Heading (none if empty).
+    pub title: String,
+    /// Body.
+    pub text: String,
+    /// Call-to-action label (no call to action if empty).
+    pub cta_label: String,
+    /// Call-to-action link.
+    pub cta_url: Option<String>,
+    /// Whether it has a close button.
+    pub dismissible: bool,
+    /// Where it goes.
+    pub position: Position,
+}
+
+impl Change {
+    /// The change for a user with these attributes. `None` when a filled-in link turns out
+    /// unsafe (a trait holding `javascript:…`): that change is skipped.
+    #[must_use]
+    pub fn render(&self, attributes: &Value) -> Option<Rendered> {
+        Some(match &self.action {
+            Action::Text(t) => Rendered::Text(t.render(attributes)),
+            Action::Attribute(name, value) => {
+                let value = value.render(attributes);
+                if url_attribute(name) && !safe_url(&value) {
+                    return None;
+                }
+                Rendered::Attribute(name.clone(), value)
+            }
+            Action::AddClass(c) => Rendered::AddClass(c.clone()),
+            Action::RemoveClass(c) => Rendered::RemoveClass(c.clone()),
+            Action::Hide => Rendered::Hide,
+            Action::Show => Rendered::Show,
+            Action::Variant(name) => Rendered::Variant(name.clone()),
+            Action::Banner(b) => {
+                let cta_url = match &b.cta_url {
+                    Some(url) => Some(url.render(attributes)).filter(|u| safe_url(u))?.into(),
+                    None => None,
+                };
+                Rendered::Banner(Box::new(BannerText {
+                    title: b.title.render(attributes),
+                    text: b.text.render(attributes),
+                    cta_label: b.cta_label.render(attributes),
+                    cta_url,
+                    dismissible: b.dismissible,
+                    position: b.position,
+                }))
+            }
+        })
+    }
+}
+
 /// The attribute that marks layout variants.
 pub const VARIANT_ATTRIBUTE: &str = "data-waymark-variant";
 
@@ -571,6 +646,33 @@ mod tests {
             .render(&attributes);
         // The shell sets it with textContent, so it shows literally.
         assert_eq!(rendered, "Hi <img src=x onerror=alert(1)>");
+    }
+
+    #[test]
+    fn a_trait_that_makes_a_link_unsafe_skips_the_change() {
+        let (content, problems) = read(
+            r#"{"changes": [{"selector": "a", "attribute": "href", "value": "{{user.site}}"},
+                            {"selector": "b", "attribute": "title", "value": "{{user.site}}"}]}"#,
+        );
+        assert_eq!(problems, []);
+        let evil = json(r#"{"user": {"site": "javascript:alert(1)"}}"#);
+        let fine = json(r#"{"user": {"site": "https://ada.example"}}"#);
+        assert_eq!(content.changes[0].render(&evil), None);
+        assert_eq!(
+            content.changes[0].render(&fine),
+            Some(Rendered::Attribute(
+                "href".into(),
+                "https://ada.example".into()
+            ))
+        );
+        assert_eq!(
+            content.changes[1].render(&evil),
+            Some(Rendered::Attribute(
+                "title".into(),
+                "javascript:alert(1)".into()
+            )),
+            "only URL attributes are checked"
+        );
     }
 
     #[test]

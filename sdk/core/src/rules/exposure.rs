@@ -40,7 +40,12 @@ impl Exposures {
         if !assignment.in_experiment {
             return false;
         }
-        let key = key(experiment, assignment);
+        self.first_key(key(experiment, assignment))
+    }
+
+    /// True the first time `key` is seen (and remembers it); false afterwards. For callers
+    /// that name their exposures themselves, such as on-page experiments.
+    pub fn first_key(&mut self, key: String) -> bool {
         if self.sent.contains(&key) {
             return false;
         }
