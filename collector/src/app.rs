@@ -18,6 +18,7 @@ use tower_http::trace::TraceLayer;
 use waymark_core::Millis;
 
 use crate::config::{IpStorage, Limits};
+use crate::experiments;
 use crate::ingest::ingest;
 use crate::limits::RateLimits;
 use crate::publishing;
@@ -76,7 +77,8 @@ pub fn system_clock() -> Millis {
 ///   /v1/admin/config`, `GET /v1/admin/config/versions`, `POST /v1/admin/config/rollback`
 ///   (admin key): publishing ([`crate::publishing`]).
 /// - `GET /v1/reports/events` (admin key): events and people per day and per event name
-///   ([`crate::reports`]).
+///   ([`crate::reports`]); `GET /v1/reports/experiments/{id}` (admin key): an experiment's
+///   variants against its control ([`crate::experiments`]).
 /// - `GET /healthz`: liveness; `GET /readyz`: storage answers; `GET /metrics`: Prometheus.
 /// - `/sdk/…`: the SDK files, content-hashed ones cached for a year, the loader for five
 ///   minutes; readable from any origin, since customer pages load them cross-origin.
@@ -105,6 +107,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/config/versions", get(publishing::versions))
         .route("/v1/admin/config/rollback", post(publishing::rollback))
         .route("/v1/reports/events", get(crate::reports::events))
+        .route("/v1/reports/experiments/{id}", get(experiments::report))
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))

@@ -29,6 +29,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use waymark_core::protocol::IDENTIFY;
 
+use crate::experiments::{ExperimentCounts, ExperimentQuery, FirstExposures, EXPOSURE};
 use crate::reports::{utc_day, Counts, EventCounts, ReportRange};
 use crate::store::{
     answer, corrected_timestamp, json, EventStore, IncomingBatch, Outcome, ProjectStats,
@@ -400,6 +401,16 @@ impl Number {
                 .map_err(|_| StoreError::ClickHouse(format!("expected a count, got {text:?}"))),
         }
     }
+
+    fn signed(&self) -> Result<i64, StoreError> {
+        match self {
+            Number::Int(n) => i64::try_from(*n)
+                .map_err(|_| StoreError::ClickHouse(format!("expected an Int64, got {n}"))),
+            Number::Text(text) => text
+                .parse()
+                .map_err(|_| StoreError::ClickHouse(format!("expected an Int64, got {text:?}"))),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -474,6 +485,138 @@ async fn event_counts(
     })
 }
 
+/// The experiment's counts, in the SQL of ClickHouse 18.16: no common table expressions, so
+/// the exposures subquery is written out where it is used, and joins are `USING` with the
+/// conditions in `WHERE`. Properties are read with `visitParamExtract*`, which finds a key
+/// anywhere in the object; the SDK's exposure properties are flat.
+async fn experiment_counts(
+    client: &Client,
+    project: &str,
+    query: &ExperimentQuery,
+) -> Result<ExperimentCounts, StoreError> {
+    let project = quote(project);
+    let days = query
+        .range
+        .as_ref()
+        .map(|range| {
+            format!(
+                " AND day >= {} AND day <= {}",
+                quote(&range.from.to_string()),
+                quote(&range.to.to_string())
+            )
+        })
+        .unwrap_or_default();
+    let linked = format!(
+        "SELECT anonymous_id, min(user_id) AS linked FROM identities FINAL
+         WHERE project = {project} GROUP BY anonymous_id"
+    );
+    let exposure_where = format!(
+        "project = {project} AND name = {exposure}{days}
+         AND visitParamExtractString(properties, 'experiment') = {experiment}",
+        exposure = quote(EXPOSURE),
+        experiment = quote(&query.experiment),
+    );
+    // Every exposure: its person, time and variant.
+    let exposures = format!(
+        "SELECT {PERSON_SQL} AS person, timestamp, variant
+         FROM (
+             SELECT user_id, anonymous_id, timestamp,
+                    visitParamExtractString(properties, 'variant') AS variant
+             FROM events FINAL WHERE {exposure_where}
+         ) ANY LEFT JOIN ({linked}) USING anonymous_id
+         WHERE variant != ''"
+    );
+    // Per person: the first exposure's time and how many variants they saw.
+    let people = format!(
+        "SELECT person, min(timestamp) AS first_seen, uniqExact(variant) AS variant_count
+         FROM ({exposures}) GROUP BY person"
+    );
+    // Per person: the first exposure's variant (the smallest key at that millisecond).
+    let firsts = format!(
+        "SELECT person, min(variant) AS first_variant, any(first_seen) AS first_ts,
+                any(variant_count) AS variants
+         FROM ({exposures}) ALL INNER JOIN ({people}) USING person
+         WHERE timestamp = first_seen
+         GROUP BY person"
+    );
+    let goal = match &query.goal {
+        Some(goal) => format!("name = {}", quote(goal)),
+        None => "0".to_owned(),
+    };
+    // Per person: the last goal event.
+    let goals = format!(
+        "SELECT person, max(timestamp) AS last_goal, 1 AS has_goal
+         FROM (
+             SELECT {PERSON_SQL} AS person, timestamp
+             FROM (
+                 SELECT user_id, anonymous_id, timestamp FROM events FINAL
+                 WHERE project = {project} AND {goal}{days}
+             ) ANY LEFT JOIN ({linked}) USING anonymous_id
+         )
+         GROUP BY person"
+    );
+    #[derive(Deserialize)]
+    struct FirstRow {
+        label: String,
+        exposures: Number,
+        conversions: Number,
+        mixed: Number,
+    }
+    let rows: Vec<FirstRow> = client
+        .rows(format!(
+            "SELECT first_variant AS label, count() AS exposures,
+                    sum(has_goal = 1 AND last_goal >= first_ts) AS conversions,
+                    sum(variants > 1) AS mixed
+             FROM ({firsts}) ANY LEFT JOIN ({goals}) USING person
+             GROUP BY label ORDER BY label"
+        ))
+        .await?;
+    let firsts = rows
+        .into_iter()
+        .map(|row| {
+            Ok(FirstExposures {
+                key: row.label,
+                exposures: row.exposures.value()?,
+                conversions: row.conversions.value()?,
+                mixed: row.mixed.value()?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+
+    #[derive(Deserialize)]
+    struct SeenRow {
+        label: String,
+        min_index: Number,
+        indexed: Number,
+    }
+    let rows: Vec<SeenRow> = client
+        .rows(format!(
+            "SELECT variant AS label, minIf(variant_index, has_index) AS min_index,
+                    max(has_index) AS indexed
+             FROM (
+                 SELECT visitParamExtractString(properties, 'variant') AS variant,
+                        visitParamExtractInt(properties, 'variant_index') AS variant_index,
+                        visitParamHas(properties, 'variant_index') AS has_index
+                 FROM events FINAL WHERE {exposure_where}
+             )
+             WHERE variant != ''
+             GROUP BY label ORDER BY label"
+        ))
+        .await?;
+    let seen = rows
+        .into_iter()
+        .map(|row| {
+            let index = if row.indexed.value()? > 0 {
+                Some(row.min_index.signed()?)
+            } else {
+                None
+            };
+            Ok((row.label, index))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(ExperimentCounts::assemble(seen, firsts))
+}
+
 impl EventStore for ClickHouseStore {
     fn insert(&self, batch: IncomingBatch) -> StoreFuture<'_, Vec<Outcome>> {
         Box::pin(self.writer.submit(batch))
@@ -507,6 +650,14 @@ impl EventStore for ClickHouseStore {
 
     fn event_counts(&self, project: String, range: ReportRange) -> StoreFuture<'_, EventCounts> {
         Box::pin(async move { event_counts(&self.client, &project, &range).await })
+    }
+
+    fn experiment_counts(
+        &self,
+        project: String,
+        query: ExperimentQuery,
+    ) -> StoreFuture<'_, ExperimentCounts> {
+        Box::pin(async move { experiment_counts(&self.client, &project, &query).await })
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {

@@ -92,6 +92,14 @@ pub enum IngestError {
     /// No such config version.
     #[error("there is no config version {0}")]
     NoSuchVersion(i64),
+    /// The experiment is neither in the active config nor named by any exposure.
+    #[error(
+        "there is no experiment {0:?}: the active config does not have it and no exposure names it"
+    )]
+    UnknownExperiment(String),
+    /// The experiment has no configured goal to count, and the request named none.
+    #[error("experiment {0:?} has no configured goal (it is not in the active config, or lists no goals): name the goal event with ?goal=NAME")]
+    GoalRequired(String),
     /// The registry (projects, keys, configs) failed.
     #[error("the registry is unavailable")]
     Registry(#[source] crate::registry::RegistryError),
@@ -184,6 +192,8 @@ impl IngestError {
             E::AdminKeyRequired => (StatusCode::FORBIDDEN, "admin_key_required", false),
             E::InvalidConfig(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_config", false),
             E::NoSuchVersion(_) => (StatusCode::NOT_FOUND, "no_such_version", false),
+            E::UnknownExperiment(_) => (StatusCode::NOT_FOUND, "unknown_experiment", false),
+            E::GoalRequired(_) => (StatusCode::BAD_REQUEST, "goal_required", false),
             E::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request", false),
             E::Registry(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,

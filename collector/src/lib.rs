@@ -12,7 +12,9 @@
 //!   whether a client should retry.
 //! - [`publishing`]: publishing configs (validated by `waymark-core`), versions, rollback, and
 //!   serving the active config to the SDK.
-//! - [`reports`]: reports computed from stored events (`GET /v1/reports/…`).
+//! - [`reports`]: reports computed from stored events (`GET /v1/reports/…`);
+//!   [`experiments`]: the experiment report, variants against the control; [`stats`]: the
+//!   statistics it uses, pure functions of counts.
 //! - [`store`]: the [`EventStore`] trait and its SQLite implementation, the default;
 //!   [`clickhouse`]: the implementation for ClickHouse, shared by any number of replicas.
 //! - [`telemetry`]: Prometheus metrics.
@@ -25,12 +27,14 @@ pub mod app;
 pub mod clickhouse;
 pub mod config;
 pub mod error;
+pub mod experiments;
 pub mod ingest;
 pub mod limits;
 pub mod projects;
 pub mod publishing;
 pub mod registry;
 pub mod reports;
+pub mod stats;
 pub mod store;
 pub mod telemetry;
 

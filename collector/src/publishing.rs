@@ -42,7 +42,8 @@ pub(crate) fn admin(state: &AppState, headers: &HeaderMap) -> Result<KeyInfo, In
     }
 }
 
-async fn blocking<T: Send + 'static>(
+/// Runs registry work off the async runtime.
+pub(crate) async fn blocking<T: Send + 'static>(
     registry: &Registry,
     work: impl FnOnce(&Registry) -> Result<T, RegistryError> + Send + 'static,
 ) -> Result<T, IngestError> {

@@ -22,6 +22,7 @@ use serde::Serialize;
 use waymark_core::protocol::IDENTIFY;
 use waymark_core::{Event, Millis};
 
+use crate::experiments::{ExperimentCounts, ExperimentQuery, FirstExposures, EXPOSURE};
 use crate::reports::{Counts, EventCounts, ReportRange};
 
 /// A boxed future, so that the trait can be used as `dyn EventStore`.
@@ -101,6 +102,14 @@ pub trait EventStore: Send + Sync + 'static {
     /// Counts a project's events and people over a range of days, for
     /// [`crate::reports`]. Duplicates never count.
     fn event_counts(&self, project: String, range: ReportRange) -> StoreFuture<'_, EventCounts>;
+
+    /// Counts an experiment's exposed and converted people per variant, for
+    /// [`crate::experiments`] (whose docs define both). Duplicates never count.
+    fn experiment_counts(
+        &self,
+        project: String,
+        query: ExperimentQuery,
+    ) -> StoreFuture<'_, ExperimentCounts>;
 
     /// Succeeds when storage answers queries.
     fn ping(&self) -> StoreFuture<'_, ()>;
@@ -582,6 +591,84 @@ fn event_counts(
     })
 }
 
+/// An experiment's exposures: events named [`EXPOSURE`] in the range whose `experiment`
+/// property is `?2` and whose `variant` property is a non-empty string. Parameters: `?1` the
+/// project, `?2` the experiment, `?3`..`?4` the range in ms, `?5` the exposure event name.
+const EXPOSURES_WHERE_SQL: &str = "e.project = ?1 AND e.name = ?5
+    AND e.timestamp >= ?3 AND e.timestamp < ?4
+    AND json_type(e.properties, '$.experiment') = 'text'
+    AND json_extract(e.properties, '$.experiment') = ?2
+    AND json_type(e.properties, '$.variant') = 'text'
+    AND json_extract(e.properties, '$.variant') <> ''";
+
+fn experiment_counts(
+    connection: &mut Connection,
+    project: &str,
+    query: &ExperimentQuery,
+) -> Result<ExperimentCounts, StoreError> {
+    let (start, end) = query
+        .range
+        .as_ref()
+        .map_or((i64::MIN, i64::MAX), |r| (r.start_ms(), r.end_ms()));
+    // Per person: the first exposure's time and variant (the smallest key among exposures at
+    // that millisecond) and how many variants they saw; per person, the last goal event. A
+    // person converted if that last goal is at or after the first exposure.
+    let firsts_sql = format!(
+        "WITH linked AS (
+            SELECT anonymous_id, MIN(user_id) AS user_id FROM identities
+            WHERE project = ?1 GROUP BY anonymous_id),
+         exposures AS (
+            SELECT {PERSON_SQL} AS person, e.timestamp AS ts,
+                   json_extract(e.properties, '$.variant') AS variant
+            FROM events e LEFT JOIN linked l ON l.anonymous_id = e.anonymous_id
+            WHERE {EXPOSURES_WHERE_SQL}),
+         people AS (
+            SELECT person, MIN(ts) AS first_ts, COUNT(DISTINCT variant) AS variants
+            FROM exposures GROUP BY person),
+         firsts AS (
+            SELECT p.person, p.first_ts, p.variants, MIN(x.variant) AS variant
+            FROM people p JOIN exposures x ON x.person = p.person AND x.ts = p.first_ts
+            GROUP BY p.person),
+         goals AS (
+            SELECT {PERSON_SQL} AS person, MAX(e.timestamp) AS last_goal
+            FROM events e LEFT JOIN linked l ON l.anonymous_id = e.anonymous_id
+            WHERE e.project = ?1 AND e.name = ?6 AND e.timestamp >= ?3 AND e.timestamp < ?4
+            GROUP BY person)
+         SELECT f.variant, COUNT(*),
+                SUM(g.last_goal IS NOT NULL AND g.last_goal >= f.first_ts),
+                SUM(f.variants > 1)
+         FROM firsts f LEFT JOIN goals g ON g.person = f.person
+         GROUP BY f.variant ORDER BY f.variant"
+    );
+    let parameters = params![project, query.experiment, start, end, EXPOSURE, query.goal];
+    let firsts = connection
+        .prepare_cached(&firsts_sql)?
+        .query_map(parameters, |row| {
+            Ok(FirstExposures {
+                key: row.get(0)?,
+                exposures: row.get::<_, i64>(1)? as u64,
+                conversions: row.get::<_, i64>(2)? as u64,
+                mixed: row.get::<_, i64>(3)? as u64,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let seen_sql = format!(
+        "SELECT json_extract(e.properties, '$.variant') AS variant,
+                MIN(CASE WHEN json_type(e.properties, '$.variant_index') = 'integer'
+                         THEN json_extract(e.properties, '$.variant_index') END)
+         FROM events e WHERE {EXPOSURES_WHERE_SQL}
+         GROUP BY variant ORDER BY variant"
+    );
+    let seen = connection
+        .prepare_cached(&seen_sql)?
+        .query_map(
+            params![project, query.experiment, start, end, EXPOSURE],
+            |row| Ok((row.get::<_, String>(0)?, row.get::<_, Option<i64>>(1)?)),
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ExperimentCounts::assemble(seen, firsts))
+}
+
 impl EventStore for SqliteStore {
     fn insert(&self, batch: IncomingBatch) -> StoreFuture<'_, Vec<Outcome>> {
         Box::pin(self.writer.submit(batch))
@@ -593,6 +680,14 @@ impl EventStore for SqliteStore {
 
     fn event_counts(&self, project: String, range: ReportRange) -> StoreFuture<'_, EventCounts> {
         self.blocking(move |connection| event_counts(connection, &project, &range))
+    }
+
+    fn experiment_counts(
+        &self,
+        project: String,
+        query: ExperimentQuery,
+    ) -> StoreFuture<'_, ExperimentCounts> {
+        self.blocking(move |connection| experiment_counts(connection, &project, &query))
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {

@@ -1,5 +1,6 @@
 //! Two collector replicas on one real ClickHouse server: overlapping and retried batches sent
-//! to both are stored once, and the event report matches the SQLite backend's on the same data.
+//! to both are stored once, and the event and experiment reports match the SQLite backend's
+//! on the same data.
 //!
 //! Needs Debian's `clickhouse-server` (`/usr/sbin/clickhouse-server`, or the path in
 //! `WAYMARK_CLICKHOUSE_SERVER`); `scripts/test` installs it. The test starts its own server on
@@ -230,6 +231,31 @@ async fn report(client: &reqwest::Client, collector: &Collector, query: &str) ->
     serde_json::from_str(&response.text().await.unwrap()).unwrap()
 }
 
+async fn experiment_report(client: &reqwest::Client, collector: &Collector, path: &str) -> Value {
+    let response = client
+        .get(format!("{}/v1/reports/experiments/{path}", collector.url))
+        .bearer_auth(&collector.admin_key)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(status, 200, "{path}: {body}");
+    body
+}
+
+async fn publish(client: &reqwest::Client, collector: &Collector, config: &str) {
+    let response = client
+        .put(format!("{}/v1/admin/config", collector.url))
+        .bearer_auth(&collector.admin_key)
+        .header("content-type", "application/json")
+        .body(config.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+}
+
 async fn clickhouse_count(client: &reqwest::Client, url: &str, sql: &str) -> u64 {
     let text = client
         .post(url)
@@ -304,16 +330,22 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
     }
 
     // Whether the replicas raced or not, make sure copies exist: write a second copy of some
-    // stored rows, as a replica that lost the race would have.
-    client
-        .post(&clickhouse.url)
-        .query(&[("database", "waymark")])
-        .body("INSERT INTO events SELECT * FROM events WHERE name = 'invoice_created'")
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap();
+    // stored rows, as a replica that lost the race would have. Background merges are
+    // stopped meanwhile: one could otherwise merge the copies away before they are counted.
+    for sql in [
+        "SYSTEM STOP MERGES events",
+        "INSERT INTO events SELECT * FROM events WHERE name = 'invoice_created'",
+    ] {
+        client
+            .post(&clickhouse.url)
+            .query(&[("database", "waymark")])
+            .body(sql)
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+    }
 
     // Stored once: after deduplication, each id once and all of them.
     let unique = clickhouse_count(
@@ -339,16 +371,38 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
         "the copies are there before merging"
     );
     assert_eq!((unique, twice), (all.len() as u64, 0));
-    // Merged on disk too, not only at read time.
     client
         .post(&clickhouse.url)
         .query(&[("database", "waymark")])
-        .body("OPTIMIZE TABLE events FINAL")
+        .body("SYSTEM START MERGES events")
         .send()
         .await
+        .unwrap()
+        .error_for_status()
         .unwrap();
-    let merged = clickhouse_count(&client, &clickhouse.url, "SELECT count() FROM events").await;
-    assert_eq!(merged, all.len() as u64);
+    // Merged on disk too, not only at read time. OPTIMIZE quietly does nothing while a
+    // background merge holds the parts (which happens after many small inserts), so it is
+    // asked again until the rows are merged, within a deadline.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        client
+            .post(&clickhouse.url)
+            .query(&[("database", "waymark")])
+            .body("OPTIMIZE TABLE events FINAL")
+            .send()
+            .await
+            .unwrap();
+        let merged = clickhouse_count(&client, &clickhouse.url, "SELECT count() FROM events").await;
+        if merged == all.len() as u64 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "after OPTIMIZE, {merged} rows are left; expected {}",
+            all.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     // The same report from either replica and from SQLite, with the figures counted by hand:
     // 6 browsers are 5 people (two signed in as u1).
@@ -400,6 +454,79 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
             report(&client, &sqlite, &exports).await
         );
     }
+
+    // The experiment report: the shared experiment's events (anchored on yesterday's
+    // midnight, so that one goal falls on today), sent to both replicas and to SQLite, and a
+    // second copy of every exposure row, as a replica that lost a race would have written.
+    let experiment = common::experiment_seed::experiment_events((today - DAY) as i64);
+    for collector in [&a, &b, &sqlite] {
+        publish(&client, collector, common::experiment_seed::PRICING_CONFIG).await;
+    }
+    let body = batch(&experiment, now);
+    futures_util::future::join_all(
+        [&a, &b, &sqlite].map(|collector| post(&client, &collector.url, body.clone())),
+    )
+    .await;
+    client
+        .post(&clickhouse.url)
+        .query(&[("database", "waymark")])
+        .body("INSERT INTO events SELECT * FROM events WHERE name = '$exposure'")
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+    let paths = [
+        "pricing-test".to_owned(),
+        "pricing-test?goal=plan_selected".to_owned(),
+        format!("pricing-test?from={}&to={}", day(2), day(2)),
+        format!("pricing-test?from={}", day(1)),
+        "hero-copy?goal=signup_completed".to_owned(),
+    ];
+    for path in &paths {
+        let from_sqlite = experiment_report(&client, &sqlite, path).await;
+        for replica in [&a, &b] {
+            assert_eq!(
+                experiment_report(&client, replica, path).await,
+                from_sqlite,
+                "{path}"
+            );
+        }
+    }
+    // The figures themselves are checked in tests/experiments.rs; here, that they are not
+    // trivially equal: (exposures, conversions) per variant, counted by hand.
+    let per_variant = |report: &Value| -> Vec<(u64, u64)> {
+        report["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["exposures"].as_u64().unwrap(),
+                    v["conversions"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let mut counted = Vec::new();
+    for path in &paths {
+        counted.push(per_variant(&experiment_report(&client, &a, path).await));
+    }
+    assert_eq!(
+        counted,
+        [
+            vec![(3, 1), (5, 3)],
+            vec![(3, 0), (5, 1)],
+            vec![(3, 1), (5, 2)],
+            vec![(0, 0), (0, 0)],
+            vec![(1, 1), (2, 1)],
+        ]
+    );
+    assert_eq!(
+        experiment_report(&client, &b, "pricing-test").await["mixed_exposures"],
+        2
+    );
+
     // ClickHouse gone: batches are refused as retryable, and the replica is not ready.
     drop(clickhouse);
     let response = client

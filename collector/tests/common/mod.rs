@@ -15,6 +15,8 @@ use waymark_collector::registry::Registry;
 use waymark_collector::{app, AppState, SqliteStore};
 use waymark_core::Millis;
 
+pub mod experiment_seed;
+
 pub const KEY: &str = "pk_test_demo";
 /// The fixture's `sent_at`; the collector's clock reads 3 s later.
 pub const RECEIVED_AT: Millis = Millis(1_767_225_605_000);

@@ -21,6 +21,11 @@ pub const PAGEVIEW: &str = "$pageview";
 /// The event that links an anonymous id to a user id, with the user's traits.
 pub const IDENTIFY: &str = "$identify";
 
+/// The event the SDK records once per person and on-page experiment, when the experiment's
+/// change first reaches the page: properties `experiment` (the experience id), `variant`
+/// (the variant's key) and `variant_index`.
+pub const EXPOSURE: &str = "$exposure";
+
 /// Limits every event must meet, checked by the SDK before queueing and by the collector
 /// again on arrival.
 pub mod limits {
