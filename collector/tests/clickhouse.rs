@@ -256,17 +256,24 @@ async fn publish(client: &reqwest::Client, collector: &Collector, config: &str) 
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 }
 
-async fn clickhouse_count(client: &reqwest::Client, url: &str, sql: &str) -> u64 {
-    let text = client
+/// Runs a statement on ClickHouse and returns its answer, failing the test (with
+/// ClickHouse's message) if it is refused.
+async fn clickhouse_exec(client: &reqwest::Client, url: &str, sql: &str) -> String {
+    let response = client
         .post(url)
         .query(&[("database", "waymark")])
         .body(sql.to_owned())
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert!(status.is_success(), "{sql}: {status} {text}");
+    text
+}
+
+async fn clickhouse_count(client: &reqwest::Client, url: &str, sql: &str) -> u64 {
+    let text = clickhouse_exec(client, url, sql).await;
     text.trim()
         .parse()
         .unwrap_or_else(|_| panic!("{sql}: {text}"))
@@ -332,20 +339,13 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
     // Whether the replicas raced or not, make sure copies exist: write a second copy of some
     // stored rows, as a replica that lost the race would have. Background merges are
     // stopped meanwhile: one could otherwise merge the copies away before they are counted.
-    for sql in [
-        "SYSTEM STOP MERGES events",
+    clickhouse_exec(&client, &clickhouse.url, "SYSTEM STOP MERGES events").await;
+    clickhouse_exec(
+        &client,
+        &clickhouse.url,
         "INSERT INTO events SELECT * FROM events WHERE name = 'invoice_created'",
-    ] {
-        client
-            .post(&clickhouse.url)
-            .query(&[("database", "waymark")])
-            .body(sql)
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap();
-    }
+    )
+    .await;
 
     // Stored once: after deduplication, each id once and all of them.
     let unique = clickhouse_count(
@@ -371,15 +371,7 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
         "the copies are there before merging"
     );
     assert_eq!((unique, twice), (all.len() as u64, 0));
-    client
-        .post(&clickhouse.url)
-        .query(&[("database", "waymark")])
-        .body("SYSTEM START MERGES events")
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap();
+    clickhouse_exec(&client, &clickhouse.url, "SYSTEM START MERGES events").await;
     // Merged on disk too, not only at read time. OPTIMIZE quietly does nothing while a
     // background merge holds the parts (which happens after many small inserts), so it is
     // asked again until the rows are merged, within a deadline.
@@ -467,15 +459,12 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
         [&a, &b, &sqlite].map(|collector| post(&client, &collector.url, body.clone())),
     )
     .await;
-    client
-        .post(&clickhouse.url)
-        .query(&[("database", "waymark")])
-        .body("INSERT INTO events SELECT * FROM events WHERE name = '$exposure'")
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap();
+    clickhouse_exec(
+        &client,
+        &clickhouse.url,
+        "INSERT INTO events SELECT * FROM events WHERE name = '$exposure'",
+    )
+    .await;
     let paths = [
         "pricing-test".to_owned(),
         "pricing-test?goal=plan_selected".to_owned(),

@@ -40,52 +40,25 @@ fn name_subject(diagnostics: &mut [Diagnostic], subject: &str) {
     }
 }
 
-fn not_an_object() -> Diagnostic {
-    Diagnostic {
-        subject: String::new(),
-        severity: Severity::Error,
-        code: "config_not_object",
-        pointer: String::new(),
-        message: "a configuration must be a JSON object".into(),
-    }
-}
-
 impl RuleSet {
     /// Compiles a configuration's rules.
     pub fn compile(json: &Value, platform: &'static dyn Platform) -> (RuleSet, Vec<Diagnostic>) {
-        let mut diagnostics = Vec::new();
-        if !matches!(json, Value::Object(_)) {
-            diagnostics.push(not_an_object());
-            return (RuleSet::default(), diagnostics);
-        }
-        let saved_groups = saved_groups(json);
-        let targeting = Targeting {
-            platform,
-            saved_groups: &saved_groups,
-        };
-        let mut features = Features::new();
-        for (id, definition) in json.object_field("features").into_iter().flatten() {
-            let first = diagnostics.len();
-            let feature = Feature::from_json(
-                definition,
-                id,
-                &pointer("/features", id),
-                &targeting,
-                &mut diagnostics,
-            );
-            name_subject(&mut diagnostics[first..], id);
-            features.insert(id.clone(), feature);
-        }
-        let (experiences, policy) = experiences(json, &targeting, &mut diagnostics);
-        (
-            RuleSet {
-                saved_groups,
-                features,
-                experiences,
-                policy,
-            },
-            diagnostics,
-        )
+        build(json, platform, |json, targeting, diagnostics| {
+            let mut features = Features::new();
+            for (id, definition) in json.object_field("features").into_iter().flatten() {
+                let first = diagnostics.len();
+                let feature = Feature::from_json(
+                    definition,
+                    id,
+                    &pointer("/features", id),
+                    targeting,
+                    diagnostics,
+                );
+                name_subject(&mut diagnostics[first..], id);
+                features.insert(id.clone(), feature);
+            }
+            features
+        })
     }
 
     /// Compiles what the browser SDK acts on: saved groups, experiences and the policy,
@@ -96,26 +69,7 @@ impl RuleSet {
         json: &Value,
         platform: &'static dyn Platform,
     ) -> (RuleSet, Vec<Diagnostic>) {
-        let mut diagnostics = Vec::new();
-        if !matches!(json, Value::Object(_)) {
-            diagnostics.push(not_an_object());
-            return (RuleSet::default(), diagnostics);
-        }
-        let saved_groups = saved_groups(json);
-        let targeting = Targeting {
-            platform,
-            saved_groups: &saved_groups,
-        };
-        let (experiences, policy) = experiences(json, &targeting, &mut diagnostics);
-        (
-            RuleSet {
-                experiences,
-                policy,
-                saved_groups,
-                features: Features::new(),
-            },
-            diagnostics,
-        )
+        build(json, platform, |_, _, _| Features::new())
     }
 
     /// The content experience with this id, if there is one.
@@ -123,6 +77,42 @@ impl RuleSet {
     pub fn experience(&self, id: &str) -> Option<&Experience> {
         self.experiences.iter().find(|e| e.id == id)
     }
+}
+
+/// Compiles a configuration, its features by `features` (a closure, so that a build that
+/// leaves them out links none of their code).
+fn build(
+    json: &Value,
+    platform: &'static dyn Platform,
+    features: impl FnOnce(&Value, &Targeting<'_>, &mut Vec<Diagnostic>) -> Features,
+) -> (RuleSet, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    if !matches!(json, Value::Object(_)) {
+        diagnostics.push(Diagnostic {
+            subject: String::new(),
+            severity: Severity::Error,
+            code: "config_not_object",
+            pointer: String::new(),
+            message: "a configuration must be a JSON object".into(),
+        });
+        return (RuleSet::default(), diagnostics);
+    }
+    let saved_groups = saved_groups(json);
+    let targeting = Targeting {
+        platform,
+        saved_groups: &saved_groups,
+    };
+    let features = features(json, &targeting, &mut diagnostics);
+    let (experiences, policy) = experiences(json, &targeting, &mut diagnostics);
+    (
+        RuleSet {
+            saved_groups,
+            features,
+            experiences,
+            policy,
+        },
+        diagnostics,
+    )
 }
 
 fn saved_groups(json: &Value) -> SavedGroups {
