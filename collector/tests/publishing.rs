@@ -11,7 +11,9 @@ use waymark_collector::registry::KeyKind;
 
 const VALID: &str = r#"{
     "features": {"new-checkout": {"defaultValue": false, "rules": [{"id": "pro", "condition": {"plan": "pro"}, "force": true}]}},
-    "experiences": [{"id": "nps", "kind": "survey", "trigger": {"page_view": ["/invoices*"]}, "audience": {"behavior.sessions.count": {"$gte": 3}}}]
+    "experiences": [{"id": "nps", "kind": "survey", "trigger": {"page_view": ["/invoices*"]}, "audience": {"behavior.sessions.count": {"$gte": 3}},
+        "survey": {"questions": [{"id": "score", "type": "nps", "text": "How likely are you to recommend Ledgerly?",
+                                  "labels": {"low": "Not likely", "high": "Very likely"}}]}}]
 }"#;
 
 async fn admin_call(
@@ -93,8 +95,9 @@ async fn an_invalid_config_is_refused_with_every_diagnostic_and_the_previous_one
     let admin = h.registry.rotate("demo", KeyKind::Admin).unwrap();
     admin_call(&h, "PUT", "/v1/admin/config", Some(&admin), VALID).await;
     let broken = r#"{"experiences": [
-        {"id": "nps", "kind": "survey", "trigger": {"page_view": true}, "audience": {"plan": {"$bogus": 1}}},
-        {"id": "tour", "kind": "tour", "trigger": {"nope": 1}}
+        {"id": "nps", "kind": "survey", "trigger": {"page_view": true}, "audience": {"plan": {"$bogus": 1}},
+         "survey": {"questions": [{"id": "why", "type": "text", "text": "Why?"}]}},
+        {"id": "tour", "kind": "tour", "trigger": {"nope": 1}, "tour": {"steps": [{"id": "hello", "title": "Hello"}]}}
     ]}"#;
     let (status, body) = admin_call(&h, "PUT", "/v1/admin/config", Some(&admin), broken).await;
     assert_eq!(

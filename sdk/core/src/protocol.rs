@@ -26,6 +26,43 @@ pub const IDENTIFY: &str = "$identify";
 /// (the variant's key) and `variant_index`.
 pub const EXPOSURE: &str = "$exposure";
 
+/// The events a survey records. Every one carries `survey` (the experience id), `response`
+/// (an id made when the survey is shown, shared by every event of that showing) and
+/// `locale` (the translation shown).
+pub mod survey {
+    /// The survey was shown.
+    pub const SHOWN: &str = "$survey_shown";
+    /// A question was answered, sent as soon as the answer is given: `question` (its id),
+    /// `question_type` (`nps`, `ces`, `csat`, `single`, `multiple`, `text`), `value` (a
+    /// number for the rating types, a choice id, a list of choice ids, or text) and, for the
+    /// rating types, `scale`: `{"min", "max", "direction"}`, where direction `ascending`
+    /// means the highest number is the best answer and `descending` the lowest.
+    pub const ANSWERED: &str = "$survey_answered";
+    /// The last question was answered.
+    pub const COMPLETED: &str = "$survey_completed";
+    /// The survey was closed before it was completed: `question` is the id of the question
+    /// on screen.
+    pub const DISMISSED: &str = "$survey_dismissed";
+}
+
+/// The events a tour records. Every one carries `tour` (the experience id).
+pub mod tour {
+    /// The tour began.
+    pub const STARTED: &str = "$tour_started";
+    /// A step was shown: `step` (its index from 0), `step_id`, `strategy` (the locator
+    /// strategy that found the target, or `none` for a step without one).
+    pub const STEP_VIEWED: &str = "$step_viewed";
+    /// A step was completed: `step`, `step_id`, `via` (`button`, `click`, `event`, `route`).
+    pub const STEP_COMPLETED: &str = "$step_completed";
+    /// A step's target did not appear in time: `step`, `step_id`, `waited_ms`, `fallback`.
+    pub const STEP_TARGET_MISSING: &str = "$step_target_missing";
+    /// The last step was completed.
+    pub const COMPLETED: &str = "$tour_completed";
+    /// The tour ended early: `step`, `step_id`, `reason` (`close`, `escape`, `skip`,
+    /// `target_missing`).
+    pub const DISMISSED: &str = "$tour_dismissed";
+}
+
 /// Limits every event must meet, checked by the SDK before queueing and by the collector
 /// again on arrival.
 pub mod limits {

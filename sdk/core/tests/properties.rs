@@ -110,6 +110,30 @@ fn spec() -> impl Strategy<Value = Spec> {
         })
 }
 
+/// A survey of one NPS question, in English.
+fn one_question_survey() -> waymark_core::rules::survey::Survey {
+    let json: Value = serde_json::from_str(
+        r#"{"survey": {"questions": [{"id": "score", "type": "nps", "text": "How likely?",
+            "labels": {"low": "Not likely", "high": "Very likely"}}]}}"#,
+    )
+    .unwrap();
+    let mut diagnostics = Vec::new();
+    let survey = waymark_core::rules::survey::Survey::from_json(&json, "s", "", &mut diagnostics);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    survey
+}
+
+/// A tour of one centred step, in English.
+fn one_step_tour() -> waymark_core::rules::tour::Tour {
+    let json: Value =
+        serde_json::from_str(r#"{"tour": {"steps": [{"id": "hello", "title": "Hello"}]}}"#)
+            .unwrap();
+    let mut diagnostics = Vec::new();
+    let tour = waymark_core::rules::tour::Tour::from_json(&json, "t", "", &mut diagnostics);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    tour
+}
+
 /// One simulated day: page views, whether an event fires, and how the user treats what shows
 /// (complete it or dismiss it).
 fn day() -> impl Strategy<Value = (u8, bool, bool, bool)> {
@@ -139,6 +163,8 @@ proptest! {
                 quiet_after_complete: Millis(0),
                 disabled: None,
                 content: Default::default(),
+                survey: if s.kind == Kind::Survey { one_question_survey() } else { Default::default() },
+                tour: if s.kind == Kind::Tour { one_step_tour() } else { Default::default() },
             })
             .collect();
         let policy = Policy::default();
@@ -178,6 +204,7 @@ proptest! {
                         profile: &profile,
                         session_started,
                         on_screen: on_screen.map(|i| experiences[i].id.as_str()),
+                        locale: None,
                     };
                     let decision = decide(&experiences, &situation, &policy);
                     if let Some(id) = &decision.show {

@@ -20,6 +20,8 @@ use super::condition::Condition;
 use super::content::Content;
 use super::json::Fields;
 use super::profile::{ExperienceHistory, Profile};
+use super::survey::{Layout, Survey};
+use super::tour::Tour;
 use super::{pointer, Diagnostic, Severity, Targeting};
 use crate::time::Millis;
 use crate::value::Value;
@@ -143,6 +145,10 @@ pub struct Experience {
     pub disabled: Option<String>,
     /// What a content experience changes on the page (empty for tours and surveys).
     pub content: Content,
+    /// What a survey asks (empty for tours and content).
+    pub survey: Survey,
+    /// A tour's steps (empty for surveys and content).
+    pub tour: Tour,
 }
 
 /// Limits across experiences.
@@ -198,6 +204,8 @@ pub struct Situation<'a> {
     /// The tour or survey on screen now. Only one shows at a time, so at most one modal is
     /// ever on screen.
     pub on_screen: Option<&'a str>,
+    /// The user's locale (`fr-CA`), for choosing a translation; `None` when unknown.
+    pub locale: Option<&'a str>,
 }
 
 /// Why an experience does or does not show.
@@ -229,6 +237,8 @@ pub enum Verdict {
     },
     /// A survey was already shown in this session.
     SurveyThisSession,
+    /// Not translated into the user's locale, its language or the default locale.
+    NoTranslation,
     /// This experience is already on screen.
     AlreadyOnScreen,
     /// Another tour or survey is on screen.
@@ -405,11 +415,17 @@ fn verdict(
             if this_session {
                 return Verdict::SurveyThisSession;
             }
+            if experience.survey.locale_for(situation.locale).is_none() {
+                return Verdict::NoTranslation;
+            }
         }
         Kind::Tour => {
             let last = latest(experiences, situation.profile, Kind::Tour, |h| h.last_seen);
             if let Some(v) = quiet(QuietReason::Tours, last, policy.tour_quiet) {
                 return v;
+            }
+            if experience.tour.locale_for(situation.locale).is_none() {
+                return Verdict::NoTranslation;
             }
         }
         Kind::Content => {}
@@ -523,6 +539,16 @@ impl Experience {
         } else {
             Content::default()
         };
+        let survey = if kind == Kind::Survey {
+            Survey::from_json(json, &id, at, diagnostics)
+        } else {
+            Survey::default()
+        };
+        let tour = if kind == Kind::Tour {
+            Tour::from_json(json, &id, at, diagnostics)
+        } else {
+            Tour::default()
+        };
         let audience = match json.field("audience") {
             Some(condition) => {
                 targeting.condition(condition, &pointer(at, "audience"), diagnostics)
@@ -578,10 +604,14 @@ impl Experience {
                 }
                 why
             }),
+            modal: json
+                .bool_field("modal")
+                .unwrap_or(survey.layout == Layout::Modal),
             content,
+            survey,
+            tour,
             id,
             kind,
-            modal: json.bool_field("modal").unwrap_or(false),
             priority: json.num_field("priority").map_or(0, |p| p as i32),
             triggers,
             audience,
@@ -661,8 +691,27 @@ mod tests {
 
     const NOW: Millis = Millis(1_767_225_600_000);
 
+    /// Minimal definitions, which these fixtures' surveys and tours get unless they have
+    /// one: this module tests targeting, and `survey.rs` and `tour.rs` test definitions.
+    const ONE_QUESTION: &str = r#"{"questions": [{"id": "score", "type": "nps", "text": "How likely?",
+        "labels": {"low": "Not likely", "high": "Very likely"}}]}"#;
+    const ONE_STEP: &str = r#"{"steps": [{"id": "hello", "title": "Hello"}]}"#;
+
     fn experiences(json: &str) -> (Vec<Experience>, Vec<Diagnostic>) {
-        let json: Value = serde_json::from_str(json).unwrap();
+        let mut json: Value = serde_json::from_str(json).unwrap();
+        if let Value::Array(items) = &mut json {
+            for item in items {
+                if let Value::Object(map) = item {
+                    for (kind, definition) in [("survey", ONE_QUESTION), ("tour", ONE_STEP)] {
+                        if map.get("kind") == Some(&Value::String(kind.into()))
+                            && !map.contains_key(kind)
+                        {
+                            map.insert(kind.into(), serde_json::from_str(definition).unwrap());
+                        }
+                    }
+                }
+            }
+        }
         let groups = SavedGroups::new();
         let targeting = Targeting {
             platform: &Regress,
@@ -701,6 +750,7 @@ mod tests {
             profile,
             session_started: NOW,
             on_screen: None,
+            locale: None,
         }
     }
 
@@ -820,6 +870,36 @@ mod tests {
             decide(&list, &later, &Policy::default()).show.as_deref(),
             Some("csat")
         );
+    }
+
+    #[test]
+    fn a_survey_or_tour_not_translated_for_the_user_is_skipped() {
+        let (list, diagnostics) = experiences(
+            r#"[{"id": "nps-fr", "kind": "survey", "trigger": {"page_view": true},
+                 "survey": {"default_locale": "en", "questions": [{"id": "score", "type": "nps",
+                   "text": {"fr": "Recommanderiez-vous Ledgerly ?"},
+                   "labels": {"low": {"fr": "Pas du tout"}, "high": {"fr": "Certainement"}}}]}},
+                {"id": "tour-de", "kind": "tour", "trigger": {"page_view": true},
+                 "tour": {"default_locale": "de", "steps": [{"id": "hello", "title": "Hallo"}]}}]"#,
+        );
+        // Only French is complete, so English (the default) is not offered: a warning.
+        assert!(diagnostics.iter().all(|d| d.severity == Severity::Warning));
+        let profile = Profile::new(NOW);
+        let attributes = attrs("{}");
+        let verdict = |locale, id| {
+            let mut situation = situation(&profile, &attributes, Signal::PageView);
+            situation.locale = locale;
+            decide(&list, &situation, &Policy::default())
+                .explain(id)
+                .cloned()
+        };
+        assert_eq!(verdict(Some("fr-CA"), "nps-fr"), Some(Verdict::Show));
+        assert_eq!(verdict(Some("de"), "nps-fr"), Some(Verdict::NoTranslation));
+        assert_eq!(verdict(None, "nps-fr"), Some(Verdict::NoTranslation));
+        // A tour in German only is offered to everyone: German is its default locale.
+        // A tour needs every text in its default locale (tour.rs), so a German-only tour
+        // falls back to German rather than being skipped.
+        assert_eq!(verdict(Some("en-GB"), "tour-de"), Some(Verdict::Show));
     }
 
     #[test]

@@ -177,9 +177,9 @@ mod tests {
             r#"{
                 "features": {"checkout": {"defaultValue": 1, "rules": [{"id": "r1", "condition": {"plan": {"$nope": 1}}, "force": 2}]}},
                 "experiences": [
-                    {"id": "nps", "kind": "survey", "trigger": {"page_view": true}, "audience": {"country": {"$in": "US"}}},
-                    {"id": "nps", "kind": "survey", "trigger": {"page_view": true}},
-                    {"id": "tour", "kind": "tour", "trigger": {"event": "signup"}}
+                    {"id": "nps", "kind": "survey", "trigger": {"page_view": true}, "audience": {"country": {"$in": "US"}}, "survey": {"questions": [{"id": "why", "type": "text", "text": "Why?"}]}},
+                    {"id": "nps", "kind": "survey", "trigger": {"page_view": true}, "survey": {"questions": [{"id": "why", "type": "text", "text": "Why?"}]}},
+                    {"id": "tour", "kind": "tour", "trigger": {"event": "signup"}, "tour": {"steps": [{"id": "hello", "title": "Hello"}]}}
                 ],
                 "policy": {"survey_quiet_days": 7}
             }"#,

@@ -7,8 +7,15 @@
 //! - [`condition`]: compiling and evaluating conditions.
 //! - [`js`]: JavaScript's value semantics, which the condition language is defined by.
 //! - [`version`]: comparable version strings for `$vgt` and friends.
-//! - [`pattern`]: the regex trait (`$regex`), so that each build brings its own engine.
+//! - [`platform`]: what conditions need from the platform (regular expressions for `$regex`,
+//!   lower-casing), so that each build brings its own engine.
 //! - [`content`]: what content experiences change on the page, and on-page experiments.
+//! - [`survey`]: what a survey asks, and the run a renderer drives through it.
+//! - [`tour`]: a tour's steps, and a user's progress through them across pages.
+//! - [`markdown`]: the safe markdown subset of tour step bodies.
+//! - [`placement`]: where a tour step goes beside its target.
+//! - [`locale`]: translated text, and which translation a user gets.
+//! - [`theme`]: a tour's or survey's theme as checked CSS custom properties.
 //! - [`arbitration`]: which tour, survey or content change shows now, and why the others do not.
 //! - [`bucket`]: GrowthBook-compatible hashing, bucket ranges, namespaces.
 //! - [`experiment`]: experiments and their assignment, sticky buckets.
@@ -28,8 +35,14 @@ pub mod exposure;
 pub mod feature;
 pub mod js;
 pub mod json;
+pub mod locale;
+pub mod markdown;
+pub mod placement;
 pub mod platform;
 pub mod profile;
+pub mod survey;
+pub mod theme;
+pub mod tour;
 pub mod version;
 
 pub use condition::{Condition, SavedGroup, SavedGroups};
