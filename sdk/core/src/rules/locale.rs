@@ -121,6 +121,63 @@ pub fn complete_locales<'a>(texts: impl IntoIterator<Item = &'a Localized>) -> V
     complete
 }
 
+/// An experience's texts, each with its JSON pointer, gathered as its reader meets them: for
+/// the locales the experience can be offered in.
+#[derive(Debug, Default)]
+pub struct Texts(Vec<(String, Localized)>);
+
+impl Texts {
+    /// Adds a text read at `at`.
+    pub fn add(&mut self, at: String, text: &Localized) {
+        self.0.push((at, text.clone()));
+    }
+
+    /// Whether no text was read.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The locales every text has ([`complete_locales`]). Each locale that some texts have
+    /// but not all is not offered, and is an `incomplete_locale` warning (once, at the first
+    /// text lacking it) against `subject`; `what` names the experience in the message
+    /// (`survey`, `tour`).
+    pub fn offered(
+        &self,
+        what: &str,
+        subject: &str,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<String> {
+        let complete = complete_locales(self.0.iter().map(|(_, t)| t));
+        let mut warned: Vec<&str> = Vec::new();
+        for tag in self.0.iter().flat_map(|(_, text)| text.locales()) {
+            if complete.iter().any(|l| l.eq_ignore_ascii_case(tag))
+                || warned.iter().any(|l| l.eq_ignore_ascii_case(tag))
+            {
+                continue;
+            }
+            warned.push(tag);
+            let Some((lacking, _)) = self.0.iter().find(|(_, t)| t.get(tag).is_none()) else {
+                continue;
+            };
+            let mut message = String::from("this text has no \"");
+            message.push_str(tag);
+            message.push_str("\" translation, so the ");
+            message.push_str(what);
+            message.push_str(" is not offered in ");
+            message.push_str(tag);
+            diagnostics.push(Diagnostic {
+                severity: Severity::Warning,
+                code: "incomplete_locale",
+                subject: subject.to_owned(),
+                pointer: lacking.clone(),
+                message,
+            });
+        }
+        complete
+    }
+}
+
 /// The locale a user gets from `available`: their exact locale, else its language, else
 /// `default`; `None` when none of them is available. Matching ignores ASCII case and treats
 /// `_` as `-` (`pt_BR` is `pt-BR`).

@@ -116,7 +116,7 @@
 use super::bucket;
 use super::js;
 use super::json::Fields;
-use super::locale::{self, Localized};
+use super::locale::{self, Localized, Texts};
 use super::theme::Theme;
 use super::{pointer, Diagnostic, Severity};
 use crate::value::{Properties, Value};
@@ -1208,7 +1208,7 @@ struct Reader<'d> {
     default_locale: String,
     diagnostics: &'d mut Vec<Diagnostic>,
     /// Every text read, with where it is: for the locales the survey is complete in.
-    texts: Vec<(String, Localized)>,
+    texts: Texts,
 }
 
 impl Reader<'_> {
@@ -1253,7 +1253,7 @@ impl Reader<'_> {
             &at,
             self.diagnostics,
         )?;
-        self.texts.push((at, text.clone()));
+        self.texts.add(at, &text);
         Some(text)
     }
 
@@ -1758,33 +1758,7 @@ impl Reader<'_> {
 
     /// Works out the locales every text has, warning about each locale some text lacks.
     fn locales(&mut self, at: &str) -> Vec<String> {
-        let complete = locale::complete_locales(self.texts.iter().map(|(_, t)| t));
-        let mut warned: Vec<&str> = Vec::new();
-        for (_, text) in &self.texts {
-            for tag in text.locales() {
-                if complete.iter().any(|l| l.eq_ignore_ascii_case(tag))
-                    || warned.iter().any(|l| l.eq_ignore_ascii_case(tag))
-                {
-                    continue;
-                }
-                warned.push(tag);
-                let Some((lacking, _)) = self.texts.iter().find(|(_, t)| t.get(tag).is_none())
-                else {
-                    continue;
-                };
-                let mut message = String::from("this text has no \"");
-                message.push_str(tag);
-                message.push_str("\" translation, so the survey is not offered in ");
-                message.push_str(tag);
-                self.diagnostics.push(Diagnostic {
-                    severity: Severity::Warning,
-                    code: "incomplete_locale",
-                    subject: self.subject.to_owned(),
-                    pointer: lacking.clone(),
-                    message,
-                });
-            }
-        }
+        let complete = self.texts.offered("survey", self.subject, self.diagnostics);
         if self.texts.is_empty() {
             // No question was read: that error has been reported already.
         } else if complete.is_empty() {
@@ -1822,7 +1796,7 @@ impl Survey {
             subject: id,
             default_locale: String::from("en"),
             diagnostics,
-            texts: Vec::new(),
+            texts: Texts::default(),
         };
         let definition = match json.field("survey") {
             Some(definition @ Value::Object(_)) => definition,

@@ -110,7 +110,7 @@ use super::arbitration::UrlPattern;
 use super::bucket::fnv1a32;
 use super::content::safe_url;
 use super::json::Fields;
-use super::locale::{self, Localized};
+use super::locale::{self, Localized, Texts};
 use super::markdown::Document;
 use super::placement::{Align, Placement};
 use super::theme::Theme;
@@ -1032,7 +1032,7 @@ struct Reader<'d> {
     default_locale: String,
     diagnostics: &'d mut Vec<Diagnostic>,
     /// Every text read, with its pointer, for the locale checks at the end.
-    texts: Vec<(String, Localized)>,
+    texts: Texts,
 }
 
 impl Reader<'_> {
@@ -1070,7 +1070,7 @@ impl Reader<'_> {
             message.push_str(&self.default_locale);
             self.error("missing_default_translation", at.clone(), &message);
         }
-        self.texts.push((at, text.clone()));
+        self.texts.add(at, &text);
         Some(text)
     }
 
@@ -1585,7 +1585,7 @@ impl Tour {
             subject: id.to_owned(),
             default_locale: String::new(),
             diagnostics,
-            texts: Vec::new(),
+            texts: Texts::default(),
         };
         let json = match json.field("tour") {
             Some(json @ Value::Object(_)) => json,
@@ -1720,34 +1720,11 @@ impl Tour {
         }
         tour.steps = read.into_iter().map(|(step, _, _)| step).collect();
 
-        tour.locales = locale::complete_locales(reader.texts.iter().map(|(_, t)| t));
+        tour.locales = reader
+            .texts
+            .offered("tour", &reader.subject, reader.diagnostics);
         if reader.texts.is_empty() {
             tour.locales = vec![tour.default_locale.clone()];
-        }
-        // Locales some texts have but not all: not offered, and said so once each.
-        let mut seen: Vec<String> = Vec::new();
-        for (_, text) in &reader.texts {
-            for l in text.locales() {
-                if !seen.iter().any(|s| s.eq_ignore_ascii_case(l)) {
-                    seen.push(l.to_owned());
-                }
-            }
-        }
-        for l in seen {
-            if tour.locales.iter().any(|c| c.eq_ignore_ascii_case(&l)) {
-                continue;
-            }
-            let lacking = reader
-                .texts
-                .iter()
-                .find(|(_, t)| t.get(&l).is_none())
-                .map(|(at, _)| at.clone())
-                .unwrap_or_else(|| at.clone());
-            let mut message = String::from("this text has no ");
-            message.push_str(&l);
-            message.push_str(" translation, so the tour is not offered in ");
-            message.push_str(&l);
-            reader.warn("incomplete_locale", lacking, &message);
         }
         // Built-in words shown in English to users of another language.
         used.push(Label::Close);
