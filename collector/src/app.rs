@@ -24,6 +24,7 @@ use crate::limits::RateLimits;
 use crate::publishing;
 use crate::registry::Registry;
 use crate::store::EventStore;
+use crate::surveys;
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -78,7 +79,9 @@ pub fn system_clock() -> Millis {
 ///   (admin key): publishing ([`crate::publishing`]).
 /// - `GET /v1/reports/events` (admin key): events and people per day and per event name
 ///   ([`crate::reports`]); `GET /v1/reports/experiments/{id}` (admin key): an experiment's
-///   variants against its control ([`crate::experiments`]).
+///   variants against its control ([`crate::experiments`]); `GET /v1/reports/surveys/{id}`
+///   (admin key): a survey's responses, scores, trend, breakdown and open text
+///   ([`crate::surveys`]).
 /// - `GET /healthz`: liveness; `GET /readyz`: storage answers; `GET /metrics`: Prometheus.
 /// - `/sdk/…`: the SDK files, content-hashed ones cached for a year, the loader for five
 ///   minutes; readable from any origin, since customer pages load them cross-origin.
@@ -108,6 +111,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/config/rollback", post(publishing::rollback))
         .route("/v1/reports/events", get(crate::reports::events))
         .route("/v1/reports/experiments/{id}", get(experiments::report))
+        .route("/v1/reports/surveys/{id}", get(surveys::report))
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))

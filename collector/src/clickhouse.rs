@@ -35,6 +35,10 @@ use crate::store::{
     answer, corrected_timestamp, json, EventStore, IncomingBatch, Outcome, ProjectStats,
     StoreError, StoreFuture, WriterJobs, WriterQueue,
 };
+use crate::surveys::{
+    AnswerTally, GroupTally, SeenQuestion, SurveyCounts, SurveyDay, SurveyQuery, SurveyTotals,
+    TextAnswer, ANSWERED, COMPLETED, DISMISSED, MAX_SCALE_SPAN, SHOWN,
+};
 
 /// Where the ClickHouse server is and who to be there.
 #[derive(Clone, Debug)]
@@ -617,6 +621,485 @@ async fn experiment_counts(
     Ok(ExperimentCounts::assemble(seen, firsts))
 }
 
+/// A whole JSON number of at most 18 digits, which fits an Int64 (a ClickHouse regex).
+const WHOLE_RE: &str = r"'^-?[0-9]{1,18}$'";
+
+/// The JSON strings in an array's text, still escaped (a ClickHouse regex: a quote, then
+/// characters other than quotes and backslashes or escaped pairs, then a quote).
+const STRINGS_RE: &str = r#"'"((?:[^"\\\\]|\\\\.)*)"'"#;
+
+/// The subqueries every survey query is built from, in ClickHouse 18.16's SQL (see
+/// [`experiment_counts`]): the rules are [`crate::surveys`]'s, and the SQLite store's
+/// common table expressions of the same names are the reference.
+struct SurveySql {
+    /// The survey's events in the range, with their person, and the response and question
+    /// ids they carry (`''` when missing or not a string).
+    survey: String,
+    /// Every answer, its value read for its type, and whether it is valid; ratings with their
+    /// scale size and position on the ascending scale.
+    checked: String,
+    /// Of each response's valid answers to a question, the last.
+    counted: String,
+    /// The smallest user each anonymous id was linked to, for the person rule.
+    linked: String,
+}
+
+impl SurveySql {
+    fn new(project: &str, query: &SurveyQuery) -> SurveySql {
+        let project = quote(project);
+        let linked = format!(
+            "SELECT anonymous_id, min(user_id) AS linked FROM identities FINAL
+             WHERE project = {project} GROUP BY anonymous_id"
+        );
+        let survey = format!(
+            "SELECT id, name, timestamp, day, {PERSON_SQL} AS person, properties,
+                    visitParamExtractString(properties, 'response') AS response,
+                    visitParamExtractString(properties, 'question') AS question
+             FROM (
+                 SELECT id, name, timestamp, day, user_id, anonymous_id, properties
+                 FROM events FINAL
+                 WHERE project = {project} AND name IN ({shown}, {answered}, {completed}, {dismissed})
+                   AND day >= {from} AND day <= {to}
+                   AND visitParamExtractString(properties, 'survey') = {survey}
+             ) ANY LEFT JOIN ({linked}) USING anonymous_id",
+            shown = quote(SHOWN),
+            answered = quote(ANSWERED),
+            completed = quote(COMPLETED),
+            dismissed = quote(DISMISSED),
+            from = quote(&query.range.from.to_string()),
+            to = quote(&query.range.to.to_string()),
+            survey = quote(&query.survey),
+        );
+        // `visitParamExtractRaw` gives a value's JSON text: a string starts with a quote, a
+        // list with a bracket. A list of choices is valid when it is exactly its strings,
+        // joined (the stored JSON is compact), and none is empty; each is unescaped by
+        // reading it back as a one-key object.
+        let checked = format!(
+            "SELECT id, timestamp, day, person, response, question, question_type, text,
+                    has_locale, locale, choices, valid, points, position
+             FROM (
+                 SELECT id, timestamp, day, person, response, question,
+                        visitParamExtractString(properties, 'question_type') AS question_type,
+                        visitParamExtractRaw(properties, 'value') AS raw,
+                        visitParamExtractString(properties, 'value') AS text,
+                        startsWith(visitParamExtractRaw(properties, 'locale'), '\"') AS has_locale,
+                        visitParamExtractString(properties, 'locale') AS locale,
+                        visitParamExtractRaw(properties, 'scale') AS scale,
+                        visitParamExtractRaw(scale, 'min') AS raw_low,
+                        visitParamExtractRaw(scale, 'max') AS raw_high,
+                        visitParamExtractString(scale, 'direction') AS direction,
+                        match(raw, {WHOLE_RE}) AND match(raw_low, {WHOLE_RE})
+                            AND match(raw_high, {WHOLE_RE}) AS whole,
+                        toInt64OrZero(raw) AS number,
+                        toInt64OrZero(raw_low) AS low,
+                        toInt64OrZero(raw_high) AS high,
+                        extractAll(raw, {STRINGS_RE}) AS escaped,
+                        arrayMap(x -> visitParamExtractString(concat('{{\"c\":\"', x, '\"}}'), 'c'),
+                                 escaped) AS choices,
+                        startsWith(raw, '[')
+                            AND concat('[', arrayStringConcat(arrayMap(x -> concat('\"', x, '\"'),
+                                                                       escaped), ','), ']') = raw
+                            AND arrayAll(x -> x != '', escaped) AS choice_list,
+                        question_type IN ('nps', 'ces', 'csat') AS rating,
+                        response != '' AND question != '' AND multiIf(
+                            rating,
+                                whole AND low < high AND high - low <= {MAX_SCALE_SPAN}
+                                AND number >= low AND number <= high
+                                AND direction IN ('ascending', 'descending')
+                                AND (question_type != 'nps' OR (low = 0 AND high = 10))
+                                AND (question_type != 'csat' OR high - low = 4),
+                            question_type = 'single', startsWith(raw, '\"') AND text != '',
+                            question_type = 'multiple', choice_list,
+                            question_type = 'text', startsWith(raw, '\"'),
+                            0) AS valid,
+                        if(rating, high - low + 1, 0) AS points,
+                        if(rating, if(direction = 'descending', high - number + 1,
+                                      number - low + 1), 0) AS position
+                 FROM ({survey}) WHERE name = {answered}
+             )",
+            answered = quote(ANSWERED),
+        );
+        let counted = format!(
+            "SELECT * FROM ({checked}) WHERE valid
+             ORDER BY timestamp DESC, id DESC LIMIT 1 BY response, question"
+        );
+        SurveySql {
+            survey,
+            checked,
+            counted,
+            linked,
+        }
+    }
+}
+
+/// A survey's counts, in the SQL of ClickHouse 18.16, from the subqueries of [`SurveySql`].
+async fn survey_counts(
+    client: &Client,
+    project: &str,
+    query: &SurveyQuery,
+) -> Result<SurveyCounts, StoreError> {
+    let SurveySql {
+        survey,
+        checked,
+        counted,
+        linked,
+    } = SurveySql::new(project, query);
+    let (shown, completed, dismissed) = (quote(SHOWN), quote(COMPLETED), quote(DISMISSED));
+    // Dismissals of responses that were not completed.
+    let dismissals = format!(
+        "SELECT response, question, timestamp, id FROM ({survey})
+         WHERE name = {dismissed} AND response != ''
+           AND response NOT IN (SELECT response FROM ({survey}) WHERE name = {completed})"
+    );
+
+    #[derive(Deserialize)]
+    struct TotalsRow {
+        events: Number,
+        shown: Number,
+        completed: Number,
+        dismissed: Number,
+        responses: Number,
+        people: Number,
+        valid_answers: Number,
+        ignored_answers: Number,
+    }
+    let rows: Vec<TotalsRow> = client
+        .rows(format!(
+            "SELECT (SELECT count() FROM ({survey})) AS events,
+                    (SELECT uniqExact(response) FROM ({survey})
+                     WHERE name = {shown} AND response != '') AS shown,
+                    (SELECT uniqExact(response) FROM ({survey})
+                     WHERE name = {completed} AND response != '') AS completed,
+                    (SELECT uniqExact(response) FROM ({dismissals})) AS dismissed,
+                    (SELECT uniqExact(response) FROM ({checked}) WHERE valid) AS responses,
+                    (SELECT uniqExact(person) FROM ({checked}) WHERE valid) AS people,
+                    (SELECT count() FROM ({checked}) WHERE valid) AS valid_answers,
+                    (SELECT count() FROM ({checked}) WHERE NOT valid) AS ignored_answers"
+        ))
+        .await?;
+    let totals = match rows.first() {
+        Some(row) => SurveyTotals {
+            events: row.events.value()?,
+            shown: row.shown.value()?,
+            completed: row.completed.value()?,
+            dismissed: row.dismissed.value()?,
+            responses: row.responses.value()?,
+            people: row.people.value()?,
+            valid_answers: row.valid_answers.value()?,
+            ignored_answers: row.ignored_answers.value()?,
+        },
+        None => SurveyTotals::default(),
+    };
+
+    // Per day: responses by the day of their first shown event, and of their first valid
+    // answer.
+    #[derive(Deserialize)]
+    struct DayRow {
+        label: String,
+        shown: Number,
+        responses: Number,
+    }
+    let rows: Vec<DayRow> = client
+        .rows(format!(
+            "SELECT label, sum(kind = 1) AS shown, sum(kind = 2) AS responses
+             FROM (
+                 SELECT toString(min(day)) AS label, 1 AS kind FROM ({survey})
+                 WHERE name = {shown} AND response != '' GROUP BY response
+                 UNION ALL
+                 SELECT toString(min(day)) AS label, 2 AS kind FROM ({checked})
+                 WHERE valid GROUP BY response
+             )
+             GROUP BY label ORDER BY label"
+        ))
+        .await?;
+    let days = rows
+        .into_iter()
+        .map(|row| {
+            Ok(SurveyDay {
+                day: row.label,
+                shown: row.shown.value()?,
+                responses: row.responses.value()?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+
+    // Each dismissed response on the question of its last dismissal.
+    #[derive(Deserialize)]
+    struct DismissedRow {
+        question: String,
+        dismissed: Number,
+    }
+    let rows: Vec<DismissedRow> = client
+        .rows(format!(
+            "SELECT question, count() AS dismissed FROM (
+                 SELECT response, question FROM ({dismissals})
+                 ORDER BY timestamp DESC, id DESC LIMIT 1 BY response
+             )
+             GROUP BY question ORDER BY question"
+        ))
+        .await?;
+    let dismissed_at = rows
+        .into_iter()
+        .map(|row| {
+            let question = (!row.question.is_empty()).then_some(row.question);
+            Ok((question, row.dismissed.value()?))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+
+    // Each question id and type with valid answers, and its first valid answer.
+    #[derive(Deserialize)]
+    struct SeenRow {
+        question: String,
+        question_type: String,
+        timestamp: Number,
+        id: String,
+    }
+    let rows: Vec<SeenRow> = client
+        .rows(format!(
+            "SELECT question, question_type, timestamp, id FROM ({checked}) WHERE valid
+             ORDER BY timestamp, id LIMIT 1 BY question, question_type"
+        ))
+        .await?;
+    let seen = rows
+        .into_iter()
+        .map(|row| {
+            Ok(SeenQuestion {
+                question: row.question,
+                question_type: row.question_type,
+                first_timestamp: row.timestamp.signed()?,
+                first_id: row.id,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+
+    // Counted answers: one question row each, and a choice row per choice chosen.
+    #[derive(Deserialize)]
+    struct TallyRow {
+        label: String,
+        question: String,
+        question_type: String,
+        points: Number,
+        position: Number,
+        answers: Number,
+        non_empty: Number,
+    }
+    let rows: Vec<TallyRow> = client
+        .rows(format!(
+            "SELECT toString(day) AS label, question, question_type, points, position,
+                    count() AS answers, sum(question_type = 'text' AND text != '') AS non_empty
+             FROM ({counted})
+             GROUP BY label, question, question_type, points, position"
+        ))
+        .await?;
+    let mut tallies = rows
+        .into_iter()
+        .map(|row| {
+            Ok(AnswerTally {
+                day: row.label,
+                question: row.question,
+                question_type: row.question_type,
+                points: row.points.value()?,
+                position: row.position.value()?,
+                choice: None,
+                answers: row.answers.value()?,
+                non_empty: row.non_empty.value()?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    #[derive(Deserialize)]
+    struct ChoiceRow {
+        label: String,
+        question: String,
+        question_type: String,
+        choice: String,
+        answers: Number,
+    }
+    let mut rows: Vec<ChoiceRow> = client
+        .rows(format!(
+            "SELECT toString(day) AS label, question, question_type, text AS choice,
+                    count() AS answers
+             FROM ({counted}) WHERE question_type = 'single'
+             GROUP BY label, question, question_type, choice"
+        ))
+        .await?;
+    // A choice listed twice in one answer is chosen once.
+    rows.extend(
+        client
+            .rows::<ChoiceRow>(format!(
+                "SELECT toString(day) AS label, question, question_type, choice,
+                        uniqExact(response) AS answers
+                 FROM ({counted}) ARRAY JOIN choices AS choice
+                 WHERE question_type = 'multiple'
+                 GROUP BY label, question, question_type, choice"
+            ))
+            .await?,
+    );
+    for row in rows {
+        tallies.push(AnswerTally {
+            day: row.label,
+            question: row.question,
+            question_type: row.question_type,
+            points: 0,
+            position: 0,
+            choice: Some(row.choice),
+            answers: row.answers.value()?,
+            non_empty: 0,
+        });
+    }
+
+    // The breakdown: each counted answer's person, their most recent identify carrying
+    // traits (any time), and the trait's value: a string unescaped, other JSON as its text,
+    // missing or null as no value. `visitParamExtract*` finds the key anywhere in the
+    // traits, so a trait nested in an object of the same name would be read too; the SDK's
+    // traits are flat.
+    let (groups, group_tallies) = match &query.by {
+        None => (Vec::new(), Vec::new()),
+        Some(by) => {
+            let traits = format!(
+                "SELECT person, has_group, trait FROM (
+                     SELECT {PERSON_SQL} AS person, timestamp, id,
+                            visitParamExtractRaw(t, {by}) AS raw_trait,
+                            raw_trait != '' AND raw_trait != 'null' AS has_group,
+                            if(startsWith(raw_trait, '\"'), visitParamExtractString(t, {by}),
+                               raw_trait) AS trait
+                     FROM (
+                         SELECT user_id, anonymous_id, timestamp, id, assumeNotNull(traits) AS t
+                         FROM events FINAL
+                         WHERE project = {project} AND name = {identify} AND isNotNull(traits)
+                     ) ANY LEFT JOIN ({linked}) USING anonymous_id
+                     ORDER BY timestamp DESC, id DESC LIMIT 1 BY person
+                 )",
+                by = quote(by),
+                project = quote(project),
+                identify = quote(IDENTIFY),
+            );
+            let grouped = format!(
+                "SELECT response, question, question_type, points, position,
+                        has_group, if(has_group, trait, '') AS label
+                 FROM ({counted}) ANY LEFT JOIN ({traits}) USING person"
+            );
+            #[derive(Deserialize)]
+            struct GroupRow {
+                has_group: Number,
+                label: String,
+                responses: Number,
+            }
+            let rows: Vec<GroupRow> = client
+                .rows(format!(
+                    "SELECT has_group, label, uniqExact(response) AS responses
+                     FROM ({grouped}) GROUP BY has_group, label"
+                ))
+                .await?;
+            let groups = rows
+                .into_iter()
+                .map(|row| {
+                    let group = (row.has_group.value()? > 0).then_some(row.label);
+                    Ok((group, row.responses.value()?))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            #[derive(Deserialize)]
+            struct GroupTallyRow {
+                has_group: Number,
+                label: String,
+                question: String,
+                question_type: String,
+                points: Number,
+                position: Number,
+                answers: Number,
+            }
+            let rows: Vec<GroupTallyRow> = client
+                .rows(format!(
+                    "SELECT has_group, label, question, question_type, points, position,
+                            count() AS answers
+                     FROM ({grouped})
+                     GROUP BY has_group, label, question, question_type, points, position"
+                ))
+                .await?;
+            let group_tallies = rows
+                .into_iter()
+                .map(|row| {
+                    Ok(GroupTally {
+                        group: (row.has_group.value()? > 0).then_some(row.label),
+                        question: row.question,
+                        question_type: row.question_type,
+                        points: row.points.value()?,
+                        position: row.position.value()?,
+                        answers: row.answers.value()?,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            (groups, group_tallies)
+        }
+    };
+
+    // The page of open text: counted text answers that are not empty, newest first, after
+    // the cursor.
+    let question = query
+        .text
+        .question
+        .as_deref()
+        .map(|q| format!(" AND question = {}", quote(q)))
+        .unwrap_or_default();
+    let after = query
+        .text
+        .after
+        .as_ref()
+        .map(|c| {
+            format!(
+                " AND (timestamp < {ts} OR (timestamp = {ts} AND id < {id}))",
+                ts = c.timestamp,
+                id = quote(&c.id)
+            )
+        })
+        .unwrap_or_default();
+    #[derive(Deserialize)]
+    struct TextRow {
+        response: String,
+        question: String,
+        text: String,
+        has_locale: Number,
+        locale: String,
+        timestamp: Number,
+        id: String,
+        person: String,
+    }
+    let rows: Vec<TextRow> = client
+        .rows(format!(
+            "SELECT response, question, text, has_locale, locale, timestamp, id, person
+             FROM ({counted})
+             WHERE question_type = 'text' AND text != ''{question}{after}
+             ORDER BY timestamp DESC, id DESC LIMIT {limit}",
+            limit = u64::from(query.text.limit) + 1
+        ))
+        .await?;
+    let texts = rows
+        .into_iter()
+        .map(|row| {
+            Ok(TextAnswer {
+                response: row.response,
+                question: row.question,
+                value: row.text,
+                locale: (row.has_locale.value()? > 0).then_some(row.locale),
+                timestamp: row.timestamp.signed()?,
+                id: row.id,
+                person: row.person,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+
+    Ok(SurveyCounts {
+        totals,
+        days,
+        dismissed_at,
+        seen,
+        tallies,
+        groups,
+        group_tallies,
+        texts,
+    }
+    .sorted())
+}
+
 impl EventStore for ClickHouseStore {
     fn insert(&self, batch: IncomingBatch) -> StoreFuture<'_, Vec<Outcome>> {
         Box::pin(self.writer.submit(batch))
@@ -658,6 +1141,10 @@ impl EventStore for ClickHouseStore {
         query: ExperimentQuery,
     ) -> StoreFuture<'_, ExperimentCounts> {
         Box::pin(async move { experiment_counts(&self.client, &project, &query).await })
+    }
+
+    fn survey_counts(&self, project: String, query: SurveyQuery) -> StoreFuture<'_, SurveyCounts> {
+        Box::pin(async move { survey_counts(&self.client, &project, &query).await })
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {

@@ -100,6 +100,17 @@ pub enum IngestError {
     /// The experiment has no configured goal to count, and the request named none.
     #[error("experiment {0:?} has no configured goal (it is not in the active config, or lists no goals): name the goal event with ?goal=NAME")]
     GoalRequired(String),
+    /// The survey is neither in the active config nor named by any survey event in the range.
+    #[error(
+        "there is no survey {0:?}: the active config does not have it and no survey event in the range names it"
+    )]
+    UnknownSurvey(String),
+    /// A report's `?by=` does not name an attribute that can be read (the message says why).
+    #[error("{0}")]
+    InvalidAttribute(String),
+    /// A paging cursor that no page gave out.
+    #[error("the cursor {0:?} is not one a previous page gave; start again without ?cursor=")]
+    InvalidCursor(String),
     /// The registry (projects, keys, configs) failed.
     #[error("the registry is unavailable")]
     Registry(#[source] crate::registry::RegistryError),
@@ -194,6 +205,9 @@ impl IngestError {
             E::NoSuchVersion(_) => (StatusCode::NOT_FOUND, "no_such_version", false),
             E::UnknownExperiment(_) => (StatusCode::NOT_FOUND, "unknown_experiment", false),
             E::GoalRequired(_) => (StatusCode::BAD_REQUEST, "goal_required", false),
+            E::UnknownSurvey(_) => (StatusCode::NOT_FOUND, "unknown_survey", false),
+            E::InvalidAttribute(_) => (StatusCode::BAD_REQUEST, "invalid_attribute", false),
+            E::InvalidCursor(_) => (StatusCode::BAD_REQUEST, "invalid_cursor", false),
             E::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request", false),
             E::Registry(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,

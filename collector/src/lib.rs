@@ -13,12 +13,13 @@
 //! - [`publishing`]: publishing configs (validated by `waymark-core`), versions, rollback, and
 //!   serving the active config to the SDK.
 //! - [`reports`]: reports computed from stored events (`GET /v1/reports/…`);
-//!   [`experiments`]: the experiment report, variants against the control; [`stats`]: the
-//!   statistics it uses, pure functions of counts.
+//!   [`experiments`]: the experiment report, variants against the control; [`surveys`]: the
+//!   survey report, NPS, CES and CSAT with trend, breakdown and open text; [`stats`]: the
+//!   statistics they use, pure functions of counts.
 //! - [`store`]: the [`EventStore`] trait and its SQLite implementation, the default;
 //!   [`clickhouse`]: the implementation for ClickHouse, shared by any number of replicas.
 //! - [`telemetry`]: Prometheus metrics.
-//! - [`app`]: the router, which ties these to URLs and serves the static files.
+//! - [`mod@app`]: the router, which ties these to URLs and serves the static files.
 //!
 //! Start reading at [`app::app`]: it lists every route.
 #![deny(missing_docs)]
@@ -36,6 +37,7 @@ pub mod registry;
 pub mod reports;
 pub mod stats;
 pub mod store;
+pub mod surveys;
 pub mod telemetry;
 
 pub use app::{app, AppState};

@@ -1,4 +1,4 @@
-//! Statistics for experiment reports: pure functions from counts to figures.
+//! Statistics for experiment and survey reports: pure functions from counts to figures.
 //!
 //! Nothing here reads a store, a clock or a request; every function takes counts and answers
 //! a figure, or `None` where the figure is undefined (no exposures, a control that never
@@ -13,6 +13,8 @@
 //!   control's, with uniform priors, computed exactly.
 //! - [`chi_square_goodness_of_fit`]: the sample-ratio-mismatch check of exposures against
 //!   the configured weights.
+//! - [`net_promoter_score`]: NPS with its normal-approximation interval.
+//! - [`mean_position`]: the mean answer of a rating scale's distribution.
 
 use statrs::function::beta::checked_ln_beta;
 use statrs::function::erf::erfc;
@@ -214,6 +216,60 @@ pub fn chi_square_goodness_of_fit(observed: &[u64], weights: &[f64]) -> Option<C
     })
 }
 
+/// A Net Promoter Score: `100 (p_P - p_D)`, on -100..100.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NetPromoterScore {
+    /// The score.
+    pub score: f64,
+    /// Its interval, clamped to [-100, 100].
+    pub interval: Interval,
+}
+
+/// The Net Promoter Score of `promoters` (9–10), `passives` (7–8) and `detractors` (0–6),
+/// with its normal-approximation interval for the quantile `z`. `None` without answers.
+///
+/// Each answer scores `X` = 1 (promoter), 0 (passive) or -1 (detractor); NPS is `100 E[X]`.
+/// `Var X = E[X²] - E[X]² = p_P + p_D - (p_P - p_D)²`, so the standard error of the score is
+/// `100 √((p_P + p_D - (p_P - p_D)²) / n)`, and the interval is the score ± `z` of them,
+/// clamped to [-100, 100]. With every answer in one group the variance is 0 and the interval
+/// is the score itself.
+#[must_use]
+pub fn net_promoter_score(
+    promoters: u64,
+    passives: u64,
+    detractors: u64,
+    z: f64,
+) -> Option<NetPromoterScore> {
+    let n = promoters
+        .checked_add(passives)?
+        .checked_add(detractors)
+        .filter(|n| *n > 0)? as f64;
+    let (p_p, p_d) = (promoters as f64 / n, detractors as f64 / n);
+    let score = 100.0 * (p_p - p_d);
+    let variance = (p_p + p_d - (p_p - p_d) * (p_p - p_d)).max(0.0);
+    let half = 100.0 * z * (variance / n).sqrt();
+    Some(NetPromoterScore {
+        score,
+        interval: Interval {
+            low: (score - half).clamp(-100.0, 100.0),
+            high: (score + half).clamp(-100.0, 100.0),
+        },
+    })
+}
+
+/// The mean answer of a rating distribution, where `distribution[i]` counts the answers
+/// `i + 1` (so the mean is on 1..=`distribution.len()`). `None` without answers.
+#[must_use]
+pub fn mean_position(distribution: &[u64]) -> Option<f64> {
+    let n: u64 = distribution.iter().sum();
+    let total: f64 = distribution
+        .iter()
+        .enumerate()
+        .map(|(i, count)| (i + 1) as f64 * *count as f64)
+        .sum();
+    (n > 0).then(|| total / n as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,5 +469,39 @@ mod tests {
             (t.statistic, t.degrees_of_freedom, t.p_value),
             (f64::INFINITY, 1, 0.0)
         );
+    }
+
+    // NPS, 10 answers: 5 promoters, 3 passives, 2 detractors.
+    //   p_P = 0.5, p_D = 0.2; NPS = 100 (0.5 - 0.2) = 30.
+    //   Var X = 0.5 + 0.2 - 0.3² = 0.61; se = 100 √(0.61 / 10) = 24.6981781…;
+    //   half = 1.959963984540054 · 24.6981781… = 48.4075…: [-18.4075, 78.4075].
+    //   mpmath (tests/fixtures/stats_reference.py): half 48.40753950185256.
+    // 9 promoters, 1 passive: NPS 90, Var = 0.9 - 0.81 = 0.09, half = 100 z √0.009 = 18.5939;
+    // 90 + 18.59 is above 100: clamped.
+    #[test]
+    fn the_nps_interval_uses_the_variance_of_a_three_valued_score() {
+        let nps = net_promoter_score(5, 3, 2, Z_95).unwrap();
+        close(nps.score, 30.0, 1e-12);
+        close(nps.interval.low, -18.407_539_501_852_56, 1e-10);
+        close(nps.interval.high, 78.407_539_501_852_57, 1e-10);
+        let high = net_promoter_score(9, 1, 0, Z_95).unwrap();
+        close(high.score, 90.0, 1e-12);
+        close(high.interval.low, 71.406_149_030_863_15, 1e-10);
+        assert_eq!(high.interval.high, 100.0);
+        // All in one group: no variance.
+        let all = net_promoter_score(0, 0, 3, Z_95).unwrap();
+        assert_eq!(
+            (all.score, all.interval.low, all.interval.high),
+            (-100.0, -100.0, -100.0)
+        );
+        assert_eq!(net_promoter_score(0, 0, 0, Z_95), None);
+    }
+
+    #[test]
+    fn the_mean_position_counts_from_one() {
+        // 1·1 + 2·0 + 3·2 = 7 over 3 answers.
+        close(mean_position(&[1, 0, 2]).unwrap(), 7.0 / 3.0, 1e-15);
+        assert_eq!(mean_position(&[0, 0, 0]), None);
+        assert_eq!(mean_position(&[]), None);
     }
 }

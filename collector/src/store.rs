@@ -24,6 +24,10 @@ use waymark_core::{Event, Millis};
 
 use crate::experiments::{ExperimentCounts, ExperimentQuery, FirstExposures, EXPOSURE};
 use crate::reports::{Counts, EventCounts, ReportRange};
+use crate::surveys::{
+    AnswerTally, GroupTally, SeenQuestion, SurveyCounts, SurveyDay, SurveyQuery, SurveyTotals,
+    TextAnswer, ANSWERED, COMPLETED, DISMISSED, MAX_SCALE_SPAN, SHOWN,
+};
 
 /// A boxed future, so that the trait can be used as `dyn EventStore`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -110,6 +114,10 @@ pub trait EventStore: Send + Sync + 'static {
         project: String,
         query: ExperimentQuery,
     ) -> StoreFuture<'_, ExperimentCounts>;
+
+    /// Counts a survey's responses, answers, dismissals and open text, for
+    /// [`crate::surveys`] (whose docs define them). Duplicates never count.
+    fn survey_counts(&self, project: String, query: SurveyQuery) -> StoreFuture<'_, SurveyCounts>;
 
     /// Succeeds when storage answers queries.
     fn ping(&self) -> StoreFuture<'_, ()>;
@@ -669,6 +677,357 @@ fn experiment_counts(
     Ok(ExperimentCounts::assemble(seen, firsts))
 }
 
+/// The common table expressions of every survey query. Parameters: `?1` the project, `?2`
+/// the survey id, `?3`..`?4` the range in ms, `?5`..`?8` the names of the shown, answered,
+/// completed and dismissed events.
+///
+/// - `survey`: the survey's events in the range, with their person, day, and the response
+///   and question ids they carry (`''` when missing or not a string).
+/// - `checked`: every answer, its value read for its type, and whether it is valid (the
+///   rules of [`crate::surveys`]); ratings get their scale size (`points`) and their
+///   position on the scale made ascending (1 = worst).
+/// - `counted`: of each response's valid answers to a question, the last (timestamp, then
+///   event id).
+fn survey_sql() -> String {
+    format!(
+        "WITH linked AS (
+            SELECT anonymous_id, MIN(user_id) AS user_id FROM identities
+            WHERE project = ?1 GROUP BY anonymous_id),
+         survey AS (
+            SELECT e.id, e.name, e.timestamp, date(e.timestamp / 1000, 'unixepoch') AS day,
+                   {PERSON_SQL} AS person, e.properties AS p,
+                   iif(json_type(e.properties, '$.response') = 'text',
+                       e.properties ->> '$.response', '') AS response,
+                   iif(json_type(e.properties, '$.question') = 'text',
+                       e.properties ->> '$.question', '') AS question
+            FROM events e LEFT JOIN linked l ON l.anonymous_id = e.anonymous_id
+            WHERE e.project = ?1 AND e.name IN (?5, ?6, ?7, ?8)
+              AND e.timestamp >= ?3 AND e.timestamp < ?4
+              AND json_type(e.properties, '$.survey') = 'text'
+              AND e.properties ->> '$.survey' = ?2),
+         answers AS (
+            SELECT id, timestamp, day, person, response, question,
+                   iif(json_type(p, '$.question_type') = 'text',
+                       p ->> '$.question_type', '') AS question_type,
+                   json_type(p, '$.value') AS value_type,
+                   p ->> '$.value' AS value,
+                   p -> '$.value' AS value_json,
+                   iif(json_type(p, '$.locale') = 'text', p ->> '$.locale', NULL) AS locale,
+                   -- A rating's value and scale bounds must all be whole numbers.
+                   json_type(p, '$.value') = 'integer'
+                       AND json_type(p, '$.scale.min') = 'integer'
+                       AND json_type(p, '$.scale.max') = 'integer' AS whole,
+                   p ->> '$.scale.min' AS low,
+                   p ->> '$.scale.max' AS high,
+                   iif(json_type(p, '$.scale.direction') = 'text',
+                       p ->> '$.scale.direction', '') AS direction
+            FROM survey WHERE name = ?6),
+         checked AS (
+            SELECT *,
+                   response <> '' AND question <> '' AND COALESCE(CASE
+                       WHEN question_type IN ('nps', 'ces', 'csat') THEN
+                           whole AND low < high AND high - low <= {MAX_SCALE_SPAN}
+                           AND value BETWEEN low AND high
+                           AND direction IN ('ascending', 'descending')
+                           AND (question_type <> 'nps' OR (low = 0 AND high = 10))
+                           AND (question_type <> 'csat' OR high - low = 4)
+                       WHEN question_type = 'single' THEN value_type = 'text' AND value <> ''
+                       WHEN question_type = 'multiple' THEN value_type = 'array'
+                           AND NOT EXISTS (SELECT 1 FROM json_each(value_json) c
+                                           WHERE c.type <> 'text' OR c.value = '')
+                       WHEN question_type = 'text' THEN value_type = 'text'
+                       ELSE 0 END, 0) AS valid,
+                   iif(question_type IN ('nps', 'ces', 'csat'), high - low + 1, 0) AS points,
+                   iif(question_type IN ('nps', 'ces', 'csat'),
+                       iif(direction = 'descending', high - value + 1, value - low + 1),
+                       0) AS position
+            FROM answers),
+         counted AS (
+            SELECT * FROM (
+                SELECT *, ROW_NUMBER() OVER (PARTITION BY response, question
+                                             ORDER BY timestamp DESC, id DESC) AS rank
+                FROM checked WHERE valid)
+            WHERE rank = 1)
+        "
+    )
+}
+
+fn survey_counts(
+    connection: &mut Connection,
+    project: &str,
+    query: &SurveyQuery,
+) -> Result<SurveyCounts, StoreError> {
+    let cte = survey_sql();
+    let (start, end) = (query.range.start_ms(), query.range.end_ms());
+    let base = params![
+        project,
+        query.survey,
+        start,
+        end,
+        SHOWN,
+        ANSWERED,
+        COMPLETED,
+        DISMISSED
+    ];
+    let count = |row: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<u64> {
+        Ok(row.get::<_, Option<i64>>(i)?.unwrap_or(0).max(0) as u64)
+    };
+
+    // The totals, one row. A dismissed response is one without a completion.
+    let totals = connection
+        .prepare_cached(&format!(
+            "{cte}
+             SELECT (SELECT COUNT(*) FROM survey),
+                    (SELECT COUNT(DISTINCT response) FROM survey
+                     WHERE name = ?5 AND response <> ''),
+                    (SELECT COUNT(DISTINCT response) FROM survey
+                     WHERE name = ?7 AND response <> ''),
+                    (SELECT COUNT(DISTINCT response) FROM survey
+                     WHERE name = ?8 AND response <> ''
+                       AND response NOT IN (SELECT response FROM survey WHERE name = ?7)),
+                    (SELECT COUNT(DISTINCT response) FROM checked WHERE valid),
+                    (SELECT COUNT(DISTINCT person) FROM checked WHERE valid),
+                    (SELECT COUNT(*) FROM checked WHERE valid),
+                    (SELECT COUNT(*) FROM checked WHERE NOT valid)"
+        ))?
+        .query_row(base, |row| {
+            Ok(SurveyTotals {
+                events: count(row, 0)?,
+                shown: count(row, 1)?,
+                completed: count(row, 2)?,
+                dismissed: count(row, 3)?,
+                responses: count(row, 4)?,
+                people: count(row, 5)?,
+                valid_answers: count(row, 6)?,
+                ignored_answers: count(row, 7)?,
+            })
+        })?;
+
+    // Per day: responses by the day of their first shown event, and of their first valid
+    // answer.
+    let days = connection
+        .prepare_cached(&format!(
+            "{cte}
+             SELECT day, SUM(kind = 'shown'), SUM(kind = 'answered') FROM (
+                 SELECT MIN(day) AS day, 'shown' AS kind FROM survey
+                 WHERE name = ?5 AND response <> '' GROUP BY response
+                 UNION ALL
+                 SELECT MIN(day), 'answered' FROM checked WHERE valid GROUP BY response)
+             GROUP BY day ORDER BY day"
+        ))?
+        .query_map(base, |row| {
+            Ok(SurveyDay {
+                day: row.get(0)?,
+                shown: count(row, 1)?,
+                responses: count(row, 2)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+
+    // Dismissed responses (not completed), each on the question of its last dismissal.
+    let dismissed_at = connection
+        .prepare_cached(&format!(
+            "{cte}
+             SELECT NULLIF(question, ''), COUNT(*) FROM (
+                 SELECT question, ROW_NUMBER() OVER (PARTITION BY response
+                                                     ORDER BY timestamp DESC, id DESC) AS rank
+                 FROM survey
+                 WHERE name = ?8 AND response <> ''
+                   AND response NOT IN (SELECT response FROM survey WHERE name = ?7))
+             WHERE rank = 1 GROUP BY 1"
+        ))?
+        .query_map(base, |row| Ok((row.get(0)?, count(row, 1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+
+    // Each question id and type with valid answers, and its first valid answer.
+    let seen = connection
+        .prepare_cached(&format!(
+            "{cte}
+             SELECT question, question_type, timestamp, id FROM (
+                 SELECT question, question_type, timestamp, id,
+                        ROW_NUMBER() OVER (PARTITION BY question, question_type
+                                           ORDER BY timestamp, id) AS rank
+                 FROM checked WHERE valid)
+             WHERE rank = 1"
+        ))?
+        .query_map(base, |row| {
+            Ok(SeenQuestion {
+                question: row.get(0)?,
+                question_type: row.get(1)?,
+                first_timestamp: row.get(2)?,
+                first_id: row.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+
+    // Counted answers: one question row each, and a choice row per choice chosen.
+    let mut tallies = connection
+        .prepare_cached(&format!(
+            "{cte}
+             SELECT day, question, question_type, points, position, COUNT(*),
+                    SUM(question_type = 'text' AND value <> '')
+             FROM counted GROUP BY 1, 2, 3, 4, 5"
+        ))?
+        .query_map(base, |row| {
+            Ok(AnswerTally {
+                day: row.get(0)?,
+                question: row.get(1)?,
+                question_type: row.get(2)?,
+                points: count(row, 3)?,
+                position: count(row, 4)?,
+                choice: None,
+                answers: count(row, 5)?,
+                non_empty: count(row, 6)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let choices = connection
+        .prepare_cached(&format!(
+            "{cte}
+             SELECT day, question, question_type, value, COUNT(*) FROM counted
+             WHERE question_type = 'single' GROUP BY 1, 2, 3, 4
+             UNION ALL
+             -- A choice listed twice in one answer is chosen once.
+             SELECT day, question, question_type, c.value, COUNT(DISTINCT response)
+             FROM counted, json_each(counted.value_json) c
+             WHERE question_type = 'multiple' GROUP BY 1, 2, 3, 4"
+        ))?
+        .query_map(base, |row| {
+            Ok(AnswerTally {
+                day: row.get(0)?,
+                question: row.get(1)?,
+                question_type: row.get(2)?,
+                points: 0,
+                position: 0,
+                choice: Some(row.get(3)?),
+                answers: count(row, 4)?,
+                non_empty: 0,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    tallies.extend(choices);
+
+    // The breakdown: each counted answer's person, their most recent identify carrying
+    // traits (any time), and the trait's value: a string as it is, other JSON as its text,
+    // missing or null as NULL. `?9` the identify event's name, `?10` the trait's JSON path.
+    let (groups, group_tallies) = match &query.by {
+        None => (Vec::new(), Vec::new()),
+        Some(by) => {
+            let grouped = format!(
+                "{cte},
+                 traits AS (
+                    SELECT person, t FROM (
+                        SELECT {PERSON_SQL} AS person, e.traits AS t,
+                               ROW_NUMBER() OVER (PARTITION BY {PERSON_SQL}
+                                                  ORDER BY e.timestamp DESC, e.id DESC) AS rank
+                        FROM events e LEFT JOIN linked l ON l.anonymous_id = e.anonymous_id
+                        WHERE e.project = ?1 AND e.name = ?9 AND e.traits IS NOT NULL)
+                    WHERE rank = 1),
+                 grouped AS (
+                    SELECT c.*, CASE json_type(t.t, ?10)
+                                    WHEN 'text' THEN t.t ->> ?10
+                                    WHEN 'null' THEN NULL
+                                    ELSE t.t -> ?10 END AS grp
+                    FROM counted c LEFT JOIN traits t ON t.person = c.person)"
+            );
+            let path = format!("$.\"{by}\"");
+            let with_by = params![
+                project,
+                query.survey,
+                start,
+                end,
+                SHOWN,
+                ANSWERED,
+                COMPLETED,
+                DISMISSED,
+                IDENTIFY,
+                path
+            ];
+            let groups = connection
+                .prepare_cached(&format!(
+                    "{grouped} SELECT grp, COUNT(DISTINCT response) FROM grouped GROUP BY grp"
+                ))?
+                .query_map(with_by, |row| Ok((row.get(0)?, count(row, 1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let group_tallies = connection
+                .prepare_cached(&format!(
+                    "{grouped}
+                     SELECT grp, question, question_type, points, position, COUNT(*)
+                     FROM grouped GROUP BY 1, 2, 3, 4, 5"
+                ))?
+                .query_map(with_by, |row| {
+                    Ok(GroupTally {
+                        group: row.get(0)?,
+                        question: row.get(1)?,
+                        question_type: row.get(2)?,
+                        points: count(row, 3)?,
+                        position: count(row, 4)?,
+                        answers: count(row, 5)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            (groups, group_tallies)
+        }
+    };
+
+    // The page of open text: counted text answers that are not empty, newest first, after
+    // the cursor. `?9` the question (or NULL), `?10`..`?11` the cursor (or NULL), `?12` the
+    // page size plus one.
+    let (after_ts, after_id) = match &query.text.after {
+        Some(cursor) => (Some(cursor.timestamp), Some(cursor.id.clone())),
+        None => (None, None),
+    };
+    let texts = connection
+        .prepare_cached(&format!(
+            "{cte}
+             SELECT response, question, value, locale, timestamp, id, person FROM counted
+             WHERE question_type = 'text' AND value <> ''
+               AND (?9 IS NULL OR question = ?9)
+               AND (?10 IS NULL OR timestamp < ?10 OR (timestamp = ?10 AND id < ?11))
+             ORDER BY timestamp DESC, id DESC LIMIT ?12"
+        ))?
+        .query_map(
+            params![
+                project,
+                query.survey,
+                start,
+                end,
+                SHOWN,
+                ANSWERED,
+                COMPLETED,
+                DISMISSED,
+                query.text.question,
+                after_ts,
+                after_id,
+                i64::from(query.text.limit) + 1
+            ],
+            |row| {
+                Ok(TextAnswer {
+                    response: row.get(0)?,
+                    question: row.get(1)?,
+                    value: row.get(2)?,
+                    locale: row.get(3)?,
+                    timestamp: row.get(4)?,
+                    id: row.get(5)?,
+                    person: row.get(6)?,
+                })
+            },
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+
+    Ok(SurveyCounts {
+        totals,
+        days,
+        dismissed_at,
+        seen,
+        tallies,
+        groups,
+        group_tallies,
+        texts,
+    }
+    .sorted())
+}
+
 impl EventStore for SqliteStore {
     fn insert(&self, batch: IncomingBatch) -> StoreFuture<'_, Vec<Outcome>> {
         Box::pin(self.writer.submit(batch))
@@ -688,6 +1047,10 @@ impl EventStore for SqliteStore {
         query: ExperimentQuery,
     ) -> StoreFuture<'_, ExperimentCounts> {
         self.blocking(move |connection| experiment_counts(connection, &project, &query))
+    }
+
+    fn survey_counts(&self, project: String, query: SurveyQuery) -> StoreFuture<'_, SurveyCounts> {
+        self.blocking(move |connection| survey_counts(connection, &project, &query))
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {

@@ -55,46 +55,6 @@ async fn report(h: &Harness, path: &str, key: Option<&str>) -> (StatusCode, Valu
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-/// Asserts that `got` is `expected`, numbers within 1e-9, everything else exactly.
-#[track_caller]
-fn assert_figures(got: &Value, expected: &Value) {
-    fn walk(got: &Value, expected: &Value, at: &str) -> Result<(), String> {
-        match (got, expected) {
-            (Value::Number(g), Value::Number(e)) => {
-                let (g, e) = (g.as_f64().unwrap(), e.as_f64().unwrap());
-                if (g - e).abs() <= 1e-9 {
-                    Ok(())
-                } else {
-                    Err(format!("{at}: got {g}, expected {e}"))
-                }
-            }
-            (Value::Object(g), Value::Object(e)) => {
-                let (mut gk, mut ek): (Vec<_>, Vec<_>) = (g.keys().collect(), e.keys().collect());
-                gk.sort();
-                ek.sort();
-                if gk != ek {
-                    return Err(format!("{at}: keys {gk:?}, expected {ek:?}"));
-                }
-                for (key, value) in e {
-                    walk(&g[key], value, &format!("{at}/{key}"))?;
-                }
-                Ok(())
-            }
-            (Value::Array(g), Value::Array(e)) if g.len() == e.len() => {
-                for (i, (g, e)) in g.iter().zip(e).enumerate() {
-                    walk(g, e, &format!("{at}/{i}"))?;
-                }
-                Ok(())
-            }
-            (g, e) if g == e => Ok(()),
-            (g, e) => Err(format!("{at}: got {g}, expected {e}")),
-        }
-    }
-    if let Err(problem) = walk(got, expected, "") {
-        panic!("{problem}\nin {got:#}");
-    }
-}
-
 #[tokio::test]
 async fn only_the_admin_key_reads_experiment_reports() {
     let (h, _) = seeded().await;
@@ -122,7 +82,7 @@ async fn the_report_counts_first_exposures_and_later_goals_per_variant() {
     // annual-first: b4 (goal at the same ms), b5 (mixed), b6 = u6 (goal on another browser
     // after identify), b8 (other goal only), b9 (mixed, tie): 3 of 5.
     // SRM: 3 / 5 at 1:1, χ² = 2 · 1² / 4 = 0.5, p = erfc(0.5) = 0.4795001221869535.
-    assert_figures(
+    assert_json_close(
         &body,
         &json!({
             "project": "demo",
@@ -171,7 +131,7 @@ async fn another_goal_and_a_day_range_change_what_converts() {
     let (status, body) = report(&h, "pricing-test?goal=plan_selected", Some(&admin)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["goal"], "plan_selected");
-    assert_figures(
+    assert_json_close(
         &body["variants"][1],
         &json!({
             "key": "annual-first", "index": 1, "weight": 0.5,
@@ -200,8 +160,8 @@ async fn another_goal_and_a_day_range_change_what_converts() {
         (&body["from"], &body["to"], &body["exposures"]),
         (&json!("2025-12-31"), &json!("2025-12-31"), &json!(8))
     );
-    assert_figures(&body["variants"][1]["conversions"], &json!(2));
-    assert_figures(
+    assert_json_close(&body["variants"][1]["conversions"], &json!(2));
+    assert_json_close(
         &body["variants"][1]["chance_to_beat_control"],
         &json!(23.0 / 42.0),
     );
@@ -233,7 +193,7 @@ async fn an_experiment_missing_from_the_config_is_read_from_its_exposures_given_
     // Ordered by variant_index, not by key: "original" (0) is the control.
     let (status, body) = report(&h, "hero-copy?goal=signup_completed", Some(&admin)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_figures(
+    assert_json_close(
         &body,
         &json!({
             "project": "demo",

@@ -16,6 +16,7 @@ use waymark_collector::{app, AppState, SqliteStore};
 use waymark_core::Millis;
 
 pub mod experiment_seed;
+pub mod survey_seed;
 
 pub const KEY: &str = "pk_test_demo";
 /// The fixture's `sent_at`; the collector's clock reads 3 s later.
@@ -193,5 +194,46 @@ pub fn spawn_collector(db: &Path, project: &str, extra: &[&str]) -> Spawned {
                 admin_key,
             };
         }
+    }
+}
+
+/// Asserts that `got` is `expected`, numbers within 1e-9, everything else exactly; the
+/// panic names the first difference by its path.
+#[track_caller]
+pub fn assert_json_close(got: &Value, expected: &Value) {
+    fn walk(got: &Value, expected: &Value, at: &str) -> Result<(), String> {
+        match (got, expected) {
+            (Value::Number(g), Value::Number(e)) => {
+                let (g, e) = (g.as_f64().unwrap(), e.as_f64().unwrap());
+                if (g - e).abs() <= 1e-9 {
+                    Ok(())
+                } else {
+                    Err(format!("{at}: got {g}, expected {e}"))
+                }
+            }
+            (Value::Object(g), Value::Object(e)) => {
+                let (mut gk, mut ek): (Vec<_>, Vec<_>) = (g.keys().collect(), e.keys().collect());
+                gk.sort();
+                ek.sort();
+                if gk != ek {
+                    return Err(format!("{at}: keys {gk:?}, expected {ek:?}"));
+                }
+                for (key, value) in e {
+                    walk(&g[key], value, &format!("{at}/{key}"))?;
+                }
+                Ok(())
+            }
+            (Value::Array(g), Value::Array(e)) if g.len() == e.len() => {
+                for (i, (g, e)) in g.iter().zip(e).enumerate() {
+                    walk(g, e, &format!("{at}/{i}"))?;
+                }
+                Ok(())
+            }
+            (g, e) if g == e => Ok(()),
+            (g, e) => Err(format!("{at}: got {g}, expected {e}")),
+        }
+    }
+    if let Err(problem) = walk(got, expected, "") {
+        panic!("{problem}\nin {got:#}");
     }
 }
