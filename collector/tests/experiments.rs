@@ -5,54 +5,21 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use common::experiment_seed::{experiment_events, PRICING_CONFIG};
 use common::*;
 use serde_json::{json, Value};
-use waymark_collector::registry::KeyKind;
 
 /// Midnight UTC starting 2026-01-01; the harness's clock reads 5 s later, and the batch is
 /// sent at that time, so stored timestamps are exactly the events' `ts`.
 const MIDNIGHT: i64 = 1_767_225_600_000;
 
-fn batch(events: &[Value]) -> Value {
-    json!({"key": KEY, "sent_at": RECEIVED_AT.0, "events": events})
-}
-
 async fn seeded() -> (Harness, String) {
-    let h = harness();
-    let admin = h.registry.rotate("demo", KeyKind::Admin).unwrap();
-    let request = Request::put("/v1/admin/config")
-        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(PRICING_CONFIG))
-        .unwrap();
-    let (status, _, body) = h.send(request).await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-    let events = experiment_events(MIDNIGHT);
-    let (status, answer) = h.post(&batch(&events)).await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
-    assert!(
-        answer["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "ok"),
-        "{answer}"
-    );
-    // Sent again: duplicates never count.
-    assert_eq!(h.post(&batch(&events)).await.0, StatusCode::OK);
-    (h, admin)
+    common::seeded(PRICING_CONFIG, &experiment_events(MIDNIGHT)).await
 }
 
 async fn report(h: &Harness, path: &str, key: Option<&str>) -> (StatusCode, Value) {
-    let mut request = Request::get(format!("/v1/reports/experiments/{path}"));
-    if let Some(key) = key {
-        request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
-    }
-    let (status, _, body) = h.send(request.body(Body::empty()).unwrap()).await;
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    get_json(h, &format!("/v1/reports/experiments/{path}"), key).await
 }
 
 #[tokio::test]

@@ -5,12 +5,10 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use common::survey_seed::{survey_events, SURVEY, SURVEY_CONFIG, UNCONFIGURED};
 use common::*;
 use serde_json::{json, Value};
-use waymark_collector::registry::KeyKind;
 
 /// Midnight UTC starting 2026-01-01, "today" for the harness's clock; the batch is sent at
 /// the clock's time, so stored timestamps are exactly the events' `ts`. Day A of the seed
@@ -27,43 +25,12 @@ fn browser(n: u32) -> String {
     format!("019b7a3c-2a01-7000-8000-0000000000{n:02x}")
 }
 
-fn batch(events: &[Value]) -> Value {
-    json!({"key": KEY, "sent_at": RECEIVED_AT.0, "events": events})
-}
-
 async fn seeded() -> (Harness, String) {
-    let h = harness();
-    let admin = h.registry.rotate("demo", KeyKind::Admin).unwrap();
-    let request = Request::put("/v1/admin/config")
-        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(SURVEY_CONFIG))
-        .unwrap();
-    let (status, _, body) = h.send(request).await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-    let events = survey_events(MIDNIGHT);
-    let (status, answer) = h.post(&batch(&events)).await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
-    assert!(
-        answer["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["status"] == "ok"),
-        "{answer}"
-    );
-    // Sent again: duplicates never count.
-    assert_eq!(h.post(&batch(&events)).await.0, StatusCode::OK);
-    (h, admin)
+    common::seeded(SURVEY_CONFIG, &survey_events(MIDNIGHT)).await
 }
 
 async fn report(h: &Harness, path: &str, key: Option<&str>) -> (StatusCode, Value) {
-    let mut request = Request::get(format!("/v1/reports/surveys/{path}"));
-    if let Some(key) = key {
-        request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
-    }
-    let (status, _, body) = h.send(request.body(Body::empty()).unwrap()).await;
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    get_json(h, &format!("/v1/reports/surveys/{path}"), key).await
 }
 
 async fn ok(h: &Harness, admin: &str, path: &str) -> Value {

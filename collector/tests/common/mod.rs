@@ -11,7 +11,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 use waymark_collector::config::{IpStorage, Limits};
 use waymark_collector::limits::RateLimits;
-use waymark_collector::registry::Registry;
+use waymark_collector::registry::{KeyKind, Registry};
 use waymark_collector::{app, AppState, SqliteStore};
 use waymark_core::Millis;
 
@@ -236,4 +236,42 @@ pub fn assert_json_close(got: &Value, expected: &Value) {
     if let Err(problem) = walk(got, expected, "") {
         panic!("{problem}\nin {got:#}");
     }
+}
+
+/// A harness with `config` published (admin key) and `events` stored, sent twice so that a
+/// report shows duplicates never count. Returns it with the admin key.
+pub async fn seeded(config: &str, events: &[Value]) -> (Harness, String) {
+    let h = harness();
+    let admin = h.registry.rotate("demo", KeyKind::Admin).unwrap();
+    let request = Request::put("/v1/admin/config")
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(config.to_owned()))
+        .unwrap();
+    let (status, _, body) = h.send(request).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let batch = serde_json::json!({"key": KEY, "sent_at": RECEIVED_AT.0, "events": events});
+    let (status, answer) = h.post(&batch).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(
+        answer["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "ok"),
+        "{answer}"
+    );
+    assert_eq!(h.post(&batch).await.0, StatusCode::OK);
+    (h, admin)
+}
+
+/// `GET uri` with `key` as the bearer token, if any: the status and the JSON body (`null`
+/// when it is not JSON).
+pub async fn get_json(h: &Harness, uri: &str, key: Option<&str>) -> (StatusCode, Value) {
+    let mut request = Request::get(uri);
+    if let Some(key) = key {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
+    }
+    let (status, _, body) = h.send(request.body(Body::empty()).unwrap()).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
