@@ -54,6 +54,16 @@ pub struct Config {
     #[arg(long = "project", env = "WAYMARK_PROJECTS", value_delimiter = ',')]
     pub projects: Vec<String>,
 
+    /// Publishes a project's config from a JSON file at start-up, as `PROJECT=FILE`, unless
+    /// that file is the active version already; a config with errors stops the start with
+    /// every diagnostic. Repeat for more; in the environment, separate them with commas.
+    #[arg(
+        long = "publish-config",
+        env = "WAYMARK_PUBLISH_CONFIG",
+        value_delimiter = ','
+    )]
+    pub publish_configs: Vec<String>,
+
     /// Folder served at `/sdk/`: the built loader, module and wasm (`npm/dist/sdk`).
     #[arg(long, env = "WAYMARK_SDK_DIR", default_value = "npm/dist/sdk")]
     pub sdk_dir: PathBuf,

@@ -1,6 +1,7 @@
 //! The collector's command line.
 //!
-//! - `waymark-collector [--listen …] [--db …] [--project NAME=pk_…]`: serve.
+//! - `waymark-collector [--listen …] [--db …] [--project NAME=pk_…] [--publish-config
+//!   NAME=FILE]`: serve.
 //! - `waymark-collector project create NAME [--public-key pk_…]`: make a project; prints its
 //!   keys once.
 //! - `waymark-collector project list`: projects and their key ids (never the keys).
@@ -17,6 +18,7 @@ use tracing_subscriber::EnvFilter;
 use waymark_collector::app::system_clock;
 use waymark_collector::config::Storage;
 use waymark_collector::limits::{Rate, RateLimits};
+use waymark_collector::publishing::{self, FilePublished};
 use waymark_collector::registry::{KeyKind, Registry, REFRESH_EVERY};
 use waymark_collector::{
     app, AppState, ClickHouseStore, Config, EventStore, Projects, SqliteStore,
@@ -134,6 +136,31 @@ async fn main() -> anyhow::Result<()> {
                 "waymark-collector created project {}; its admin key, shown once: {}",
                 made.project, made.admin_key
             );
+        }
+    }
+    for entry in &config.publish_configs {
+        let (project, path) = entry
+            .split_once('=')
+            .with_context(|| format!("--publish-config {entry}: expected PROJECT=FILE"))?;
+        match publishing::publish_file(&registry, project, std::path::Path::new(path))? {
+            FilePublished::Unchanged(version) => {
+                tracing::info!(
+                    project,
+                    version,
+                    "the config file is the active version already"
+                );
+            }
+            FilePublished::Published(version, warnings) => {
+                tracing::info!(
+                    project,
+                    version = version.version,
+                    file = path,
+                    "config published from its file"
+                );
+                for w in warnings {
+                    tracing::warn!(project, pointer = %w.pointer, code = w.code, "{}", w.message);
+                }
+            }
         }
     }
     let store: Arc<dyn EventStore> = match config.storage {

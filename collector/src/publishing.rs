@@ -9,6 +9,9 @@
 //!   as a new version, so the history keeps every change.
 //! - `GET /v1/config?key=pk_…`: the active config in a [`ConfigEnvelope`] shape, with a
 //!   strong `ETag` per version; `If-None-Match` gets 304.
+//! - `--publish-config PROJECT=FILE` at start-up ([`publish_file`]): the same checks, for
+//!   configs kept in files (the demo's, or a deployment's under version control); a file
+//!   whose JSON is the active version's publishes nothing.
 //!
 //! [`ConfigEnvelope`]: waymark_core::ConfigEnvelope
 
@@ -80,25 +83,142 @@ pub async fn publish(
         .map_err(|_| IngestError::BodyTooLarge { limit })?;
     let config: Value =
         serde_json::from_slice(&bytes).map_err(|e| IngestError::MalformedJson(e.to_string()))?;
-    let (_, diagnostics) = RuleSet::compile(&config, &Regress);
-    let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics
-        .into_iter()
-        .partition(|d| d.severity == Severity::Error);
-    if !errors.is_empty() {
-        let mut all: Vec<DiagnosticBody> = errors.into_iter().map(Into::into).collect();
-        all.extend(warnings.into_iter().map(Into::into));
-        return Err(IngestError::InvalidConfig(all));
-    }
-    let canonical = config.to_json_string();
+    let Checked {
+        canonical,
+        warnings,
+    } = check(&config).map_err(IngestError::InvalidConfig)?;
     let version = blocking(&state.registry, move |r| {
         r.publish(&admin.project, &canonical, &admin.key_id, None)
     })
     .await?;
     tracing::info!(version = version.version, key_id = %version.key_id, "config published");
-    Ok(Json(Published {
-        version,
-        warnings: warnings.into_iter().map(Into::into).collect(),
-    }))
+    Ok(Json(Published { version, warnings }))
+}
+
+/// A config that may be published: its canonical JSON text and its warnings.
+#[derive(Debug)]
+pub struct Checked {
+    /// The config as stored and served.
+    pub canonical: String,
+    /// Places where it works, but probably not as meant.
+    pub warnings: Vec<DiagnosticBody>,
+}
+
+/// Compiles `config` as the SDK will; a config with errors is refused with every diagnostic,
+/// errors first.
+pub fn check(config: &Value) -> Result<Checked, Vec<DiagnosticBody>> {
+    let (_, diagnostics) = RuleSet::compile(config, &Regress);
+    let (errors, warnings): (Vec<_>, Vec<_>) = diagnostics
+        .into_iter()
+        .partition(|d| d.severity == Severity::Error);
+    let warnings: Vec<DiagnosticBody> = warnings.into_iter().map(Into::into).collect();
+    if !errors.is_empty() {
+        let mut all: Vec<DiagnosticBody> = errors.into_iter().map(Into::into).collect();
+        all.extend(warnings);
+        return Err(all);
+    }
+    Ok(Checked {
+        canonical: config.to_json_string(),
+        warnings,
+    })
+}
+
+/// The key id recorded for versions published by `--publish-config`.
+pub const STARTUP_KEY_ID: &str = "startup";
+
+/// What [`publish_file`] did.
+#[derive(Debug)]
+pub enum FilePublished {
+    /// The file is the active version already.
+    Unchanged(i64),
+    /// It is published as this version, with these warnings.
+    Published(ConfigVersion, Vec<DiagnosticBody>),
+}
+
+/// Why [`publish_file`] published nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishFileError {
+    /// The file could not be read.
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not JSON.
+    #[error("the config file {path} is not JSON: {message}")]
+    Json {
+        /// The file.
+        path: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// The config has errors.
+    #[error("the config file {path} has errors:{}", list(.diagnostics))]
+    Invalid {
+        /// The file.
+        path: String,
+        /// Every diagnostic, errors first.
+        diagnostics: Vec<DiagnosticBody>,
+    },
+    /// No such project.
+    #[error("there is no project {0}: register it with --project or `project create`")]
+    UnknownProject(String),
+    /// The database failed.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+}
+
+fn list(diagnostics: &[DiagnosticBody]) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        out.push_str("\n  ");
+        out.push_str(d.severity);
+        out.push_str(" at ");
+        out.push_str(&d.pointer);
+        out.push_str(" (");
+        out.push_str(d.code);
+        out.push_str("): ");
+        out.push_str(&d.message);
+    }
+    out
+}
+
+/// Publishes the config in the file at `path` for `project`, checked as `PUT
+/// /v1/admin/config` checks it, unless it is the active version already (compared as JSON
+/// values, so neither formatting nor the order of object keys counts).
+pub fn publish_file(
+    registry: &Registry,
+    project: &str,
+    path: &std::path::Path,
+) -> Result<FilePublished, PublishFileError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| PublishFileError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    let config: Value = serde_json::from_str(&text).map_err(|e| PublishFileError::Json {
+        path: shown.clone(),
+        message: e.to_string(),
+    })?;
+    let Checked {
+        canonical,
+        warnings,
+    } = check(&config).map_err(|diagnostics| PublishFileError::Invalid {
+        path: shown,
+        diagnostics,
+    })?;
+    if !registry.list()?.iter().any(|p| p.name == project) {
+        return Err(PublishFileError::UnknownProject(project.to_owned()));
+    }
+    if let Some((version, _, body)) = registry.active_config(project)? {
+        if serde_json::from_str::<Value>(&body).is_ok_and(|active| active == config) {
+            return Ok(FilePublished::Unchanged(version));
+        }
+    }
+    let version = registry.publish(project, &canonical, STARTUP_KEY_ID, None)?;
+    Ok(FilePublished::Published(version, warnings))
 }
 
 /// Handles `GET /v1/admin/config/versions`.

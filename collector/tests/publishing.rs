@@ -221,3 +221,84 @@ async fn publishing_needs_the_admin_key() {
         (StatusCode::BAD_REQUEST, Some("malformed_json"))
     );
 }
+
+#[tokio::test]
+async fn a_config_file_is_published_at_start_up_once_and_served() {
+    use waymark_collector::publishing::{publish_file, FilePublished, STARTUP_KEY_ID};
+    let h = harness();
+    let file = h.db.with_file_name("waymark.json");
+    std::fs::write(&file, VALID).unwrap();
+    let FilePublished::Published(version, warnings) =
+        publish_file(&h.registry, "demo", &file).unwrap()
+    else {
+        panic!("the first start publishes the file")
+    };
+    assert_eq!(
+        (version.version, version.key_id.as_str(), warnings.len()),
+        (1, STARTUP_KEY_ID, 0)
+    );
+    // The same config, formatted otherwise: nothing new is published.
+    let reformatted =
+        serde_json::to_string_pretty(&serde_json::from_str::<Value>(VALID).unwrap()).unwrap();
+    std::fs::write(&file, reformatted).unwrap();
+    assert!(matches!(
+        publish_file(&h.registry, "demo", &file).unwrap(),
+        FilePublished::Unchanged(1)
+    ));
+    let (status, etag, body) = served(&h, None).await;
+    assert_eq!((status, etag.as_deref()), (StatusCode::OK, Some("\"v1\"")));
+    assert_eq!(
+        body["config"],
+        serde_json::from_str::<Value>(VALID).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_config_file_that_cannot_be_published_says_why_and_publishes_nothing() {
+    use waymark_collector::publishing::{publish_file, PublishFileError};
+    let h = harness();
+    let file = h.db.with_file_name("waymark.json");
+    let missing = publish_file(&h.registry, "demo", &file).unwrap_err();
+    assert!(
+        matches!(missing, PublishFileError::Read { .. }),
+        "{missing}"
+    );
+    assert!(missing.to_string().contains("waymark.json"), "{missing}");
+
+    std::fs::write(&file, "{\"experiences\": [").unwrap();
+    let not_json = publish_file(&h.registry, "demo", &file).unwrap_err();
+    assert!(
+        matches!(not_json, PublishFileError::Json { .. }),
+        "{not_json}"
+    );
+
+    std::fs::write(&file, r#"{"experiences": [{"id": "nps", "kind": "survey", "trigger": {"page_view": true}, "survey": {"questions": []}}]}"#).unwrap();
+    let invalid = publish_file(&h.registry, "demo", &file).unwrap_err();
+    let PublishFileError::Invalid { diagnostics, .. } = &invalid else {
+        panic!("{invalid}")
+    };
+    assert_eq!(diagnostics[0].pointer, "/experiences/0/survey/questions");
+    assert!(
+        invalid
+            .to_string()
+            .contains("/experiences/0/survey/questions"),
+        "{invalid}"
+    );
+
+    std::fs::write(&file, VALID).unwrap();
+    let unknown = publish_file(&h.registry, "nobody", &file).unwrap_err();
+    assert!(
+        matches!(unknown, PublishFileError::UnknownProject(_)),
+        "{unknown}"
+    );
+    assert_eq!(
+        served(&h, None).await.0,
+        StatusCode::OK,
+        "the config endpoint answers"
+    );
+    assert_eq!(
+        served(&h, None).await.2["version"],
+        json!(0),
+        "nothing was published"
+    );
+}
