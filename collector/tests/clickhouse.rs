@@ -221,33 +221,10 @@ async fn post(client: &reqwest::Client, collector: &str, body: String) -> Value 
     answer
 }
 
-async fn report(client: &reqwest::Client, collector: &Collector, query: &str) -> Value {
+/// `GET /v1/reports/{path}` with the admin key; the body, which must come with a 200.
+async fn report(client: &reqwest::Client, collector: &Collector, path: &str) -> Value {
     let response = client
-        .get(format!("{}/v1/reports/events?{query}", collector.url))
-        .bearer_auth(&collector.admin_key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    serde_json::from_str(&response.text().await.unwrap()).unwrap()
-}
-
-async fn experiment_report(client: &reqwest::Client, collector: &Collector, path: &str) -> Value {
-    let response = client
-        .get(format!("{}/v1/reports/experiments/{path}", collector.url))
-        .bearer_auth(&collector.admin_key)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
-    assert_eq!(status, 200, "{path}: {body}");
-    body
-}
-
-async fn survey_report(client: &reqwest::Client, collector: &Collector, path: &str) -> Value {
-    let response = client
-        .get(format!("{}/v1/reports/surveys/{path}", collector.url))
+        .get(format!("{}/v1/reports/{path}", collector.url))
         .bearer_auth(&collector.admin_key)
         .send()
         .await
@@ -278,9 +255,9 @@ async fn all_pages(client: &reqwest::Client, collector: &Collector, path: &str) 
     let mut answers = Vec::new();
     let mut next = path.to_owned();
     for _ in 0..20 {
-        let report = survey_report(client, collector, &next).await;
-        answers.push(comparable(report.clone())["text"]["answers"].clone());
-        match report["text"]["next_cursor"].as_str() {
+        let page = report(client, collector, &format!("surveys/{next}")).await;
+        answers.push(comparable(page.clone())["text"]["answers"].clone());
+        match page["text"]["next_cursor"].as_str() {
             Some(cursor) => next = format!("{path}&cursor={cursor}"),
             None => return answers,
         }
@@ -449,7 +426,7 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
             .date()
             .to_string()
     };
-    let query = format!("from={}&to={}", day(4), day(0));
+    let query = format!("events?from={}&to={}", day(4), day(0));
     let from_sqlite = report(&client, &sqlite, &query).await;
     assert_eq!(
         from_sqlite["totals"],
@@ -517,10 +494,10 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
         "hero-copy?goal=signup_completed".to_owned(),
     ];
     for path in &paths {
-        let from_sqlite = experiment_report(&client, &sqlite, path).await;
+        let from_sqlite = report(&client, &sqlite, &format!("experiments/{path}")).await;
         for replica in [&a, &b] {
             assert_eq!(
-                experiment_report(&client, replica, path).await,
+                report(&client, replica, &format!("experiments/{path}")).await,
                 from_sqlite,
                 "{path}"
             );
@@ -543,7 +520,9 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
     };
     let mut counted = Vec::new();
     for path in &paths {
-        counted.push(per_variant(&experiment_report(&client, &a, path).await));
+        counted.push(per_variant(
+            &report(&client, &a, &format!("experiments/{path}")).await,
+        ));
     }
     assert_eq!(
         counted,
@@ -556,7 +535,7 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
         ]
     );
     assert_eq!(
-        experiment_report(&client, &b, "pricing-test").await["mixed_exposures"],
+        report(&client, &b, "experiments/pricing-test").await["mixed_exposures"],
         2
     );
 
@@ -592,10 +571,10 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
         format!("{unconfigured}?by=plan"),
     ];
     for path in &paths {
-        let from_sqlite = comparable(survey_report(&client, &sqlite, path).await);
+        let from_sqlite = comparable(report(&client, &sqlite, &format!("surveys/{path}")).await);
         for replica in [&a, &b] {
             assert_eq!(
-                comparable(survey_report(&client, replica, path).await),
+                comparable(report(&client, replica, &format!("surveys/{path}")).await),
                 from_sqlite,
                 "{path}"
             );
@@ -617,7 +596,7 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
     }
     // The figures themselves are checked in tests/surveys.rs; here, that they are not
     // trivially equal: counted by hand from the seed's table.
-    let report = survey_report(&client, &a, configured).await;
+    let figures = report(&client, &a, &format!("surveys/{configured}")).await;
     let picked: Vec<&Value> = [
         "shown",
         "responses",
@@ -629,7 +608,7 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
         "ignored_answers",
     ]
     .iter()
-    .map(|k| &report[k])
+    .map(|k| &figures[k])
     .collect();
     assert_eq!(
         picked,
@@ -638,18 +617,18 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
             .iter()
             .collect::<Vec<_>>()
     );
-    assert_eq!(report["questions"][0]["score"], json!(30.0));
+    assert_eq!(figures["questions"][0]["score"], json!(30.0));
     assert_eq!(
-        report["questions"][4]["choices"][2],
+        figures["questions"][4]["choices"][2],
         json!({"choice": "café \"beta\"", "count": 1, "pct": 25.0})
     );
     assert_eq!(
-        report["text"]["answers"][3]["value"],
+        figures["text"]["answers"][3]["value"],
         "Love the \"reports\" tab\nand the exports"
     );
     // In this project u2 was identified again (by the event population above, a day ago)
     // with plan pro, so r02 counts in pro rather than free.
-    let groups: Vec<(Value, Value)> = survey_report(&client, &b, &format!("{configured}?by=plan"))
+    let groups: Vec<(Value, Value)> = report(&client, &b, &format!("surveys/{configured}?by=plan"))
         .await["breakdown"]["groups"]
         .as_array()
         .unwrap()
@@ -665,7 +644,7 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
         ]
     );
     assert_eq!(
-        survey_report(&client, &a, unconfigured).await["unmatched_answers"],
+        report(&client, &a, &format!("surveys/{unconfigured}")).await["unmatched_answers"],
         1
     );
 
