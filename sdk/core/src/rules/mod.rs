@@ -1,49 +1,30 @@
-//! The decision engine: targeting conditions (GrowthBook's condition language), the
-//! hashing and bucketing behind experiments and sampling.
+//! The decision engine, by concern:
+//!
+//! - [`targeting`]: who an experience or feature is for: GrowthBook's condition language
+//!   ([`condition`], with JavaScript's value semantics in [`js`], comparable versions in
+//!   [`version`] and the platform's regular expressions in [`platform`]), hashing and
+//!   bucketing ([`bucket`]), experiments and sticky buckets ([`experiment`]), exposures
+//!   ([`exposure`]) and GrowthBook's feature model ([`feature`]).
+//! - [`profile`]: the on-device behaviour profile and its scores, exposed as `behavior.*`.
+//! - [`experiences`]: what shows: [`arbitration`] between every tour, survey and content
+//!   change, and the models of each: [`content`] changes and on-page experiments, [`survey`]
+//!   and [`tour`] definitions and runs, with [`placement`], the safe [`markdown`] subset,
+//!   translations ([`locale`]) and themes ([`theme`]).
+//! - [`config`]: [`RuleSet`], a project's rules compiled in one go when a config loads.
+//! - [`json`]: lenient reading of configuration JSON.
 //!
 //! Everything here is pure: attributes and time come in as values, and decisions come out.
-//!
-//! - [`config`]: [`RuleSet`], a project's rules compiled in one go when a config loads.
-//! - [`condition`]: compiling and evaluating conditions.
-//! - [`js`]: JavaScript's value semantics, which the condition language is defined by.
-//! - [`version`]: comparable version strings for `$vgt` and friends.
-//! - [`platform`]: what conditions need from the platform (regular expressions for `$regex`,
-//!   lower-casing), so that each build brings its own engine.
-//! - [`content`]: what content experiences change on the page, and on-page experiments.
-//! - [`survey`]: what a survey asks, and the run a renderer drives through it.
-//! - [`tour`]: a tour's steps, and a user's progress through them across pages.
-//! - [`markdown`]: the safe markdown subset of tour step bodies.
-//! - [`placement`]: where a tour step goes beside its target.
-//! - [`locale`]: translated text, and which translation a user gets.
-//! - [`theme`]: a tour's or survey's theme as checked CSS custom properties.
-//! - [`arbitration`]: which tour, survey or content change shows now, and why the others do not.
-//! - [`bucket`]: GrowthBook-compatible hashing, bucket ranges, namespaces.
-//! - [`experiment`]: experiments and their assignment, sticky buckets.
-//! - [`exposure`]: one exposure event per user, experiment and variation.
-//! - [`feature`]: GrowthBook's feature model (force rules, rollouts, experiment rules,
-//!   prerequisites) and the [`Evaluator`] that runs features and experiments for one user.
-//! - [`json`]: lenient reading of configuration JSON.
-//! - [`profile`]: the on-device behaviour profile and its scores, exposed as `behavior.*`.
 
-pub mod arbitration;
-pub mod bucket;
-pub mod condition;
 pub mod config;
-pub mod content;
-pub mod experiment;
-pub mod exposure;
-pub mod feature;
-pub mod js;
+pub mod experiences;
 pub mod json;
-pub mod locale;
-pub mod markdown;
-pub mod placement;
-pub mod platform;
 pub mod profile;
-pub mod survey;
-pub mod theme;
-pub mod tour;
-pub mod version;
+pub mod targeting;
+
+// The concerns' modules by their own names too (`rules::condition`, `rules::survey`), so
+// that a reader who knows the module need not know its folder.
+pub use experiences::{arbitration, content, locale, markdown, placement, survey, theme, tour};
+pub use targeting::{bucket, condition, experiment, exposure, feature, js, platform, version};
 
 pub use condition::{Condition, SavedGroup, SavedGroups};
 pub use config::RuleSet;

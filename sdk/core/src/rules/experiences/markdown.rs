@@ -35,7 +35,7 @@
 //! carries its bold and italic flags, a link holds runs), so neither nested nor unclosed
 //! markers can make it slow or deep.
 
-use super::content::safe_url;
+use crate::rules::content::safe_url;
 
 /// A parsed text: its blocks, and the links refused as unsafe.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -9,7 +9,7 @@
 //! locales it is complete in (every text has that translation), so a user is never shown a
 //! mix of languages; when none of the three fits, the experience is skipped for that user.
 
-use super::{pointer, Diagnostic, Severity};
+use crate::rules::{pointer, Diagnostic, Severity};
 use crate::value::Value;
 
 /// One text in one or more locales.

@@ -16,10 +16,10 @@
 
 use crate::map::Map;
 
-use super::js;
-use super::platform::{Pattern, Platform};
-use super::version::{compare_with_padded, padded_version};
-use super::{pointer, Diagnostic, Severity};
+use crate::rules::js;
+use crate::rules::platform::{Pattern, Platform};
+use crate::rules::version::{compare_with_padded, padded_version};
+use crate::rules::{pointer, Diagnostic, Severity};
 use crate::value::Value;
 
 /// Saved groups: reusable audiences a condition refers to by id.
@@ -912,7 +912,7 @@ impl Condition {
     pub fn always() -> Condition {
         Condition {
             root: Node::All(Vec::new()),
-            platform: &super::platform::NoPatterns,
+            platform: &crate::rules::platform::NoPatterns,
             parts: Vec::new(),
             at: String::new(),
         }

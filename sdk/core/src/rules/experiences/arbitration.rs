@@ -15,14 +15,14 @@
 //! - sampling is a hash of user and experience, so a user is in or out for good, not anew
 //!   on every page view.
 
-use super::bucket;
-use super::condition::Condition;
-use super::content::Content;
-use super::json::Fields;
-use super::profile::{ExperienceHistory, Profile};
-use super::survey::{Layout, Survey};
-use super::tour::Tour;
-use super::{pointer, Diagnostic, Severity, Targeting};
+use crate::rules::bucket;
+use crate::rules::condition::Condition;
+use crate::rules::content::Content;
+use crate::rules::json::Fields;
+use crate::rules::profile::{ExperienceHistory, Profile};
+use crate::rules::survey::{Layout, Survey};
+use crate::rules::tour::Tour;
+use crate::rules::{pointer, Diagnostic, Severity, Targeting};
 use crate::time::Millis;
 use crate::value::Value;
 
@@ -632,7 +632,7 @@ fn read_triggers(json: &Value, at: &str, diagnostics: &mut Vec<Diagnostic>) -> V
                 (
                     pointer(
                         &pointer(at, "triggers"),
-                        &super::js::number_to_string(i as f64),
+                        &crate::rules::js::number_to_string(i as f64),
                     ),
                     t,
                 )

@@ -22,13 +22,13 @@
 //! it is missing or empty. Links are checked twice, when the configuration loads and after
 //! placeholders are filled: `javascript:`, `data:` and `vbscript:` URLs are refused.
 //!
-//! An experiment assigns each user a variant with GrowthBook's hashing ([`super::bucket`],
+//! An experiment assigns each user a variant with GrowthBook's hashing ([`crate::rules::bucket`],
 //! version 2, seeded with the experiment key), so a user keeps their variant on every
 //! device that knows their id. The first variant is the control.
 
-use super::bucket;
-use super::json::Fields;
-use super::{js, pointer, Diagnostic, Severity};
+use crate::rules::bucket;
+use crate::rules::json::Fields;
+use crate::rules::{js, pointer, Diagnostic, Severity};
 use crate::value::Value;
 
 /// Where a banner goes, relative to the element its selector finds.

@@ -1,16 +1,16 @@
 //! Experiments: who is in, and which variation they see, exactly as GrowthBook assigns them.
 //!
 //! An [`Experiment`] is parsed once from JSON (conditions compiled, ranges checked) and run
-//! many times by an [`Evaluator`](super::feature::Evaluator). The assignment order is
+//! many times by an [`Evaluator`](crate::rules::feature::Evaluator). The assignment order is
 //! GrowthBook's: query-string and forced variations first (for QA), then inactive, missing
 //! hash attribute, sticky bucket, filters or namespace, condition, prerequisites, and finally
 //! the hash bucket; coverage, forced variations and QA mode are applied last.
 
 use crate::map::Map;
 
-use super::condition::Condition;
-use super::json::{self, Fields};
-use super::{Diagnostic, Severity, Targeting};
+use crate::rules::condition::Condition;
+use crate::rules::json::{self, Fields};
+use crate::rules::{Diagnostic, Severity, Targeting};
 use crate::value::{Properties, Value};
 
 /// Per-variation metadata.
@@ -243,7 +243,9 @@ pub fn sticky_experiment_key(experiment: &str, bucket_version: u32) -> String {
     let mut key = String::with_capacity(experiment.len() + 4);
     key.push_str(experiment);
     key.push_str("__");
-    key.push_str(&super::js::number_to_string(f64::from(bucket_version)));
+    key.push_str(&crate::rules::js::number_to_string(f64::from(
+        bucket_version,
+    )));
     key
 }
 
@@ -269,14 +271,14 @@ impl Experiment {
                 subject: String::new(),
                 severity: Severity::Error,
                 code: "experiment_without_variations",
-                pointer: super::pointer(at, "variations"),
+                pointer: crate::rules::pointer(at, "variations"),
                 message: "an experiment needs an array of variations".into(),
             });
             return None;
         };
         let condition = json
             .field("condition")
-            .map(|c| targeting.condition(c, &super::pointer(at, "condition"), diagnostics));
+            .map(|c| targeting.condition(c, &crate::rules::pointer(at, "condition"), diagnostics));
         let namespace = json.array_field("namespace").and_then(|ns| match ns {
             [Value::String(id), Value::Number(start), Value::Number(end)] => Some(Namespace {
                 id: id.clone(),
@@ -334,15 +336,17 @@ pub(super) fn prerequisites(
     let Some(items) = json.array_field("parentConditions") else {
         return Vec::new();
     };
-    let base = super::pointer(at, "parentConditions");
+    let base = crate::rules::pointer(at, "parentConditions");
     items
         .iter()
         .enumerate()
         .filter_map(|(i, item)| {
-            let here = super::pointer(&base, &super::js::number_to_string(i as f64));
+            let here = crate::rules::pointer(&base, &crate::rules::js::number_to_string(i as f64));
             let feature = item.str_field("id")?.to_owned();
             let condition = match item.field("condition") {
-                Some(c) => targeting.condition(c, &super::pointer(&here, "condition"), diagnostics),
+                Some(c) => {
+                    targeting.condition(c, &crate::rules::pointer(&here, "condition"), diagnostics)
+                }
                 None => Condition::always(),
             };
             Some(Prerequisite {

@@ -2,7 +2,7 @@
 //! `v1.2.3-rc.1+build` becomes `    1-    2-    3-rc-    1`, and a release without a
 //! pre-release tag gets a final `~`, which sorts after any tag, so `1.0.0` > `1.0.0-beta`.
 
-use super::js;
+use crate::rules::js;
 use crate::value::Value;
 
 /// Writes the padded form of a version, piece by piece, to `emit`.

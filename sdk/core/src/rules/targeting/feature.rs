@@ -8,15 +8,15 @@
 
 use crate::map::Map;
 
-use super::bucket;
-use super::condition::Condition;
-use super::experiment::{
+use crate::rules::bucket;
+use crate::rules::condition::Condition;
+use crate::rules::experiment::{
     filters, prerequisites, sticky_experiment_key, Assignment, Experiment, Filter, Prerequisite,
     StickyBuckets, StickyDoc,
 };
-use super::js;
-use super::json::{self, Fields};
-use super::{pointer, Diagnostic, Targeting};
+use crate::rules::js;
+use crate::rules::json::{self, Fields};
+use crate::rules::{pointer, Diagnostic, Targeting};
 use crate::value::{Properties, Value};
 
 /// Features by id.

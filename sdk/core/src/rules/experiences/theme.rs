@@ -12,8 +12,8 @@
 //! `}`, `\`, `url(`) can pass, so a theme cannot break out of its declaration. A value that
 //! does not pass is an `invalid_theme` warning and the default is used.
 
-use super::json::Fields;
-use super::{pointer, Diagnostic, Severity};
+use crate::rules::json::Fields;
+use crate::rules::{pointer, Diagnostic, Severity};
 use crate::value::Value;
 
 /// One themable property: its configuration key, its CSS custom property, and its kind.

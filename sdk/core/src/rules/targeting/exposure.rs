@@ -6,8 +6,8 @@
 
 use std::collections::VecDeque;
 
-use super::experiment::Assignment;
-use super::js;
+use crate::rules::experiment::Assignment;
+use crate::rules::js;
 use crate::value::Value;
 
 /// How many exposures are remembered.
