@@ -19,6 +19,16 @@ struct Case {
     encoding: Option<&'static str>,
     status: StatusCode,
     tag: &'static str,
+    /// What the message must name (the field at fault), if anything.
+    naming: Option<&'static str>,
+}
+
+impl Case {
+    /// The message must name `field`.
+    fn naming(mut self, field: &'static str) -> Case {
+        self.naming = Some(field);
+        self
+    }
 }
 
 fn json_case(
@@ -36,6 +46,7 @@ fn json_case(
         encoding: None,
         status,
         tag,
+        naming: None,
     }
 }
 
@@ -52,6 +63,7 @@ fn rejected_case(name: &'static str, edit: impl FnOnce(&mut Value), tag: &'stati
         encoding: None,
         status: StatusCode::OK,
         tag,
+        naming: None,
     }
 }
 
@@ -68,6 +80,7 @@ fn raw_case(
         encoding: None,
         status,
         tag,
+        naming: None,
     }
 }
 
@@ -232,6 +245,47 @@ fn cases(admin_key: &str) -> Vec<Case> {
             BAD,
             "invalid_batch",
         ),
+        // Times beyond what a signed 64-bit column keeps exactly: refused by type, never
+        // stored wrapped, whichever field carries them.
+        json_case(
+            "timestamp one past 2^63 - 1",
+            |b| b["events"][0]["ts"] = json!(1u64 << 63),
+            BAD,
+            "invalid_batch",
+        )
+        .naming("events[0].ts"),
+        json_case(
+            "sent_at at 2^64 - 1",
+            |b| b["sent_at"] = json!(u64::MAX),
+            BAD,
+            "invalid_batch",
+        )
+        .naming("sent_at"),
+        raw_case(
+            "timestamp beyond 64 bits",
+            fixture_text.replacen(
+                &format!("\"ts\":{}", fixture()["events"][1]["ts"]),
+                "\"ts\":18446744073709551616",
+                1,
+            ),
+            BAD,
+            "invalid_batch",
+        )
+        .naming("events[1].ts"),
+        json_case(
+            "timestamp in exponent notation",
+            |b| b["events"][0]["ts"] = json!(1.7e12),
+            BAD,
+            "invalid_batch",
+        )
+        .naming("events[0].ts"),
+        json_case(
+            "negative timestamp",
+            |b| b["events"][1]["ts"] = json!(-1),
+            BAD,
+            "invalid_batch",
+        )
+        .naming("events[1].ts"),
         json_case(
             "fractional timestamp",
             |b| b["events"][0]["ts"] = json!(1.5),
@@ -320,6 +374,7 @@ fn cases(admin_key: &str) -> Vec<Case> {
             encoding: None,
             status: MEDIA,
             tag: "unsupported_media_type",
+            naming: None,
         },
         Case {
             name: "brotli encoding",
@@ -328,6 +383,7 @@ fn cases(admin_key: &str) -> Vec<Case> {
             encoding: Some("br"),
             status: MEDIA,
             tag: "unsupported_encoding",
+            naming: None,
         },
         Case {
             name: "corrupt gzip",
@@ -336,6 +392,7 @@ fn cases(admin_key: &str) -> Vec<Case> {
             encoding: Some("gzip"),
             status: BAD,
             tag: "malformed_gzip",
+            naming: None,
         },
         Case {
             name: "gzip bomb",
@@ -344,6 +401,7 @@ fn cases(admin_key: &str) -> Vec<Case> {
             encoding: Some("gzip"),
             status: LARGE,
             tag: "compression_ratio_exceeded",
+            naming: None,
         },
         Case {
             name: "gzip of something not JSON",
@@ -352,6 +410,7 @@ fn cases(admin_key: &str) -> Vec<Case> {
             encoding: None,
             status: BAD,
             tag: "malformed_json",
+            naming: None,
         },
     ]
 }
@@ -389,11 +448,16 @@ async fn every_bad_input_gets_its_status_and_tag_and_stores_nothing() {
                     .flatten()
             })
             .unwrap_or("(no error tag)");
-        let message_ok = answer["message"].as_str().is_some_and(|m| !m.is_empty());
+        let message = answer["message"].as_str().unwrap_or("");
+        let message_ok = !message.is_empty() && case.naming.is_none_or(|f| message.contains(f));
         if status != case.status || tag != case.tag || !message_ok {
             failures.push(format!(
-                "  {}: got {status} {tag}, expected {} {}",
-                case.name, case.status, case.tag
+                "  {}: got {status} {tag} ({message:?}), expected {} {}{}",
+                case.name,
+                case.status,
+                case.tag,
+                case.naming
+                    .map_or(String::new(), |f| format!(" naming {f}"))
             ));
         }
         if h.event_count() != 0 {
@@ -471,5 +535,25 @@ async fn a_timestamp_days_in_the_future_is_stored_at_receipt() {
     assert_eq!(
         rows,
         vec![vec![rusqlite::types::Value::Integer(RECEIVED_AT.0 as i64)]]
+    );
+}
+
+#[tokio::test]
+async fn the_largest_storable_timestamp_is_accepted_and_stored_at_receipt() {
+    let h = harness();
+    let mut batch = fixture();
+    batch["events"][0]["ts"] = json!(i64::MAX);
+    batch["sent_at"] = json!(i64::MAX);
+    let (status, body) = h.post(&batch).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rows = h.rows("SELECT ts, sent_at, timestamp FROM events WHERE name = '$pageview'");
+    use rusqlite::types::Value::Integer;
+    assert_eq!(
+        rows,
+        vec![vec![
+            Integer(i64::MAX),
+            Integer(i64::MAX),
+            Integer(RECEIVED_AT.0 as i64)
+        ]]
     );
 }
