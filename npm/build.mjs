@@ -1,8 +1,11 @@
 // Assembles the SDK from the wasm-bindgen output in npm/pkg:
-//   dist/waymark.wasm, dist/index.js, dist/index.d.ts   the npm package
+//   dist/waymark.wasm, dist/index.js, dist/index.d.ts   the npm package (the runtime)
+//   dist/experiences-<hash>.mjs, .wasm                  its experiences module (on demand)
 //   dist/sdk/waymark.js                                 the script-tag loader (stable URL)
-//   dist/sdk/waymark-<hash>.mjs, waymark-<hash>.wasm    what it loads (cached forever)
-// and prints the gzipped sizes. Run by scripts/build-sdk after cargo and wasm-bindgen.
+//   dist/sdk/waymark-<hash>.mjs, waymark-<hash>.wasm    the runtime it loads (cached forever)
+//   dist/sdk/experiences-<hash>.mjs, .wasm              the experiences module (on demand)
+// and prints the gzipped sizes of both parts. Run by scripts/build-sdk after cargo and
+// wasm-bindgen.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,24 +20,47 @@ const dist = join(here, 'dist');
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(join(dist, 'sdk'), { recursive: true });
 
+const sha = (...parts) => {
+  const h = createHash('sha256');
+  for (const part of parts) h.update(part);
+  return h.digest('hex').slice(0, 10);
+};
 // wasm-opt from npm binaryen: Debian's binaryen is too old for the module's externref table.
-execFileSync(join(here, 'node_modules/.bin/wasm-opt'), ['-Oz', join(pkg, 'waymark_bg.wasm'), '-o', join(dist, 'waymark.wasm')], { stdio: 'inherit' });
+const optimize = (from, to) =>
+  execFileSync(join(here, 'node_modules/.bin/wasm-opt'), ['-Oz', join(pkg, from), '-o', to], { stdio: 'inherit' });
+const bundleOf = async (entry, define) => {
+  const out = await esbuild.build({
+    entryPoints: [join(here, 'src', entry)],
+    bundle: true,
+    format: 'esm',
+    minify: true,
+    target: 'es2020',
+    write: false,
+    legalComments: 'none',
+    define,
+  });
+  return out.outputFiles[0].contents;
+};
 
-const bundle = await esbuild.build({
-  entryPoints: [join(here, 'src/index.js')],
-  bundle: true,
-  format: 'esm',
-  minify: true,
-  target: 'es2020',
-  write: false,
-  legalComments: 'none',
-});
-const moduleCode = bundle.outputFiles[0].contents;
+// The experiences module first: the runtime's module names it.
+optimize('experiences_bg.wasm', join(dist, 'experiences.wasm'));
+const experiencesWasm = readFileSync(join(dist, 'experiences.wasm'));
+rmSync(join(dist, 'experiences.wasm'));
+const experiencesWasmName = `experiences-${sha(experiencesWasm)}.wasm`;
+const experiencesCode = await bundleOf('experiences.js', { WAYMARK_EXPERIENCES_WASM: JSON.stringify(experiencesWasmName) });
+const experiencesName = `experiences-${sha(experiencesCode)}.mjs`;
+for (const dir of [dist, join(dist, 'sdk')]) {
+  writeFileSync(join(dir, experiencesWasmName), experiencesWasm);
+  writeFileSync(join(dir, experiencesName), experiencesCode);
+}
+
+optimize('waymark_bg.wasm', join(dist, 'waymark.wasm'));
+const moduleCode = await bundleOf('index.js', { WAYMARK_EXPERIENCES: JSON.stringify(experiencesName) });
 writeFileSync(join(dist, 'index.js'), moduleCode);
 copyFileSync(join(here, 'src/index.d.ts'), join(dist, 'index.d.ts'));
 
 const wasm = readFileSync(join(dist, 'waymark.wasm'));
-const hash = createHash('sha256').update(wasm).update(moduleCode).digest('hex').slice(0, 10);
+const hash = sha(wasm, moduleCode);
 const moduleName = `waymark-${hash}.mjs`;
 const wasmName = `waymark-${hash}.wasm`;
 writeFileSync(join(dist, 'sdk', moduleName), moduleCode);
@@ -50,12 +76,17 @@ const loader = await esbuild.build({
 });
 writeFileSync(join(dist, 'sdk', 'waymark.js'), loader.outputFiles[0].contents);
 
-const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
-const sizes = {
-  'waymark.js (loader)': gz(join(dist, 'sdk/waymark.js')),
-  [moduleName]: gz(join(dist, 'sdk', moduleName)),
-  [wasmName]: gz(join(dist, 'sdk', wasmName)),
-};
-const total = Object.values(sizes).reduce((a, b) => a + b, 0);
-for (const [name, bytes] of Object.entries(sizes)) console.log(`  ${name.padEnd(32)} ${(bytes / 1024).toFixed(1).padStart(6)} KiB gzip -9`);
-console.log(`  ${'total shipped'.padEnd(32)} ${(total / 1024).toFixed(1).padStart(6)} KiB gzip -9`);
+const gz = (file) => gzipSync(readFileSync(join(dist, 'sdk', file)), { level: 9 }).length;
+const kib = (bytes) => `${(bytes / 1024).toFixed(1).padStart(6)} KiB gzip -9`;
+let total = 0;
+for (const [part, files] of [
+  ['runtime (every page)', ['waymark.js', moduleName, wasmName]],
+  ['experiences (on demand)', [experiencesName, experiencesWasmName]],
+]) {
+  const sizes = files.map(gz);
+  const sum = sizes.reduce((a, b) => a + b, 0);
+  total += sum;
+  files.forEach((file, i) => console.log(`  ${file.padEnd(32)} ${kib(sizes[i])}`));
+  console.log(`  ${part.padEnd(32)} ${kib(sum)}`);
+}
+console.log(`  ${'both'.padEnd(32)} ${kib(total)}`);

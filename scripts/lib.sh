@@ -54,6 +54,13 @@ ensure_wasm_pack() {
   fi
 }
 
+ensure_twiggy() { # twiggy, for the size test's list of what weighs most in each wasm
+  if ! command -v twiggy >/dev/null; then
+    step "installing twiggy (about a minute, once)"
+    cargo install twiggy --locked --quiet
+  fi
+}
+
 ensure_npm() { # ensure_npm DIR: install DIR's locked npm packages if missing or stale
   local dir="$ROOT/$1"
   if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use waymark_core::rules::arbitration::{
-    decide, Cap, Experience, Kind, Policy, Signal, Situation, Trigger, UrlPattern,
+    decide, Cap, Experience, Kind, Policy, Signal, Situation, Translations, Trigger, UrlPattern,
 };
 use waymark_core::rules::bucket;
 use waymark_core::rules::profile::{Moment, Outcome, Profile};
@@ -110,30 +110,6 @@ fn spec() -> impl Strategy<Value = Spec> {
         })
 }
 
-/// A survey of one NPS question, in English.
-fn one_question_survey() -> waymark_core::rules::survey::Survey {
-    let json: Value = serde_json::from_str(
-        r#"{"survey": {"questions": [{"id": "score", "type": "nps", "text": "How likely?",
-            "labels": {"low": "Not likely", "high": "Very likely"}}]}}"#,
-    )
-    .unwrap();
-    let mut diagnostics = Vec::new();
-    let survey = waymark_core::rules::survey::Survey::from_json(&json, "s", "", &mut diagnostics);
-    assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    survey
-}
-
-/// A tour of one centred step, in English.
-fn one_step_tour() -> waymark_core::rules::tour::Tour {
-    let json: Value =
-        serde_json::from_str(r#"{"tour": {"steps": [{"id": "hello", "title": "Hello"}]}}"#)
-            .unwrap();
-    let mut diagnostics = Vec::new();
-    let tour = waymark_core::rules::tour::Tour::from_json(&json, "t", "", &mut diagnostics);
-    assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    tour
-}
-
 /// One simulated day: page views, whether an event fires, and how the user treats what shows
 /// (complete it or dismiss it).
 fn day() -> impl Strategy<Value = (u8, bool, bool, bool)> {
@@ -163,8 +139,10 @@ proptest! {
                 quiet_after_complete: Millis(0),
                 disabled: None,
                 content: Default::default(),
-                survey: if s.kind == Kind::Survey { one_question_survey() } else { Default::default() },
-                tour: if s.kind == Kind::Tour { one_step_tour() } else { Default::default() },
+                translations: (s.kind != Kind::Content).then(|| Translations {
+                    default_locale: "en".into(),
+                    locales: vec!["en".into()],
+                }),
             })
             .collect();
         let policy = Policy::default();

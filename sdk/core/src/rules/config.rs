@@ -11,7 +11,7 @@
 //! the rest keep working. The collector compiles a config with the same function before it
 //! accepts it, so the diagnostics an author sees are exactly what the SDK would find.
 
-use super::arbitration::{Experience, Policy};
+use super::arbitration::{self, Experience, Kind, Policy, Translations};
 use super::feature::{Feature, Features};
 use super::json::Fields;
 use super::platform::Platform;
@@ -43,33 +43,43 @@ fn name_subject(diagnostics: &mut [Diagnostic], subject: &str) {
 impl RuleSet {
     /// Compiles a configuration's rules.
     pub fn compile(json: &Value, platform: &'static dyn Platform) -> (RuleSet, Vec<Diagnostic>) {
-        build(json, platform, |json, targeting, diagnostics| {
-            let mut features = Features::new();
-            for (id, definition) in json.object_field("features").into_iter().flatten() {
-                let first = diagnostics.len();
-                let feature = Feature::from_json(
-                    definition,
-                    id,
-                    &pointer("/features", id),
-                    targeting,
-                    diagnostics,
-                );
-                name_subject(&mut diagnostics[first..], id);
-                features.insert(id.clone(), feature);
-            }
-            features
-        })
+        let features =
+            |json: &Value, targeting: &Targeting<'_>, diagnostics: &mut Vec<Diagnostic>| {
+                let mut features = Features::new();
+                for (id, definition) in json.object_field("features").into_iter().flatten() {
+                    let first = diagnostics.len();
+                    let feature = Feature::from_json(
+                        definition,
+                        id,
+                        &pointer("/features", id),
+                        targeting,
+                        diagnostics,
+                    );
+                    name_subject(&mut diagnostics[first..], id);
+                    features.insert(id.clone(), feature);
+                }
+                features
+            };
+        build(json, platform, features, &arbitration::read_body)
     }
 
-    /// Compiles what the browser SDK acts on: saved groups, experiences and the policy,
-    /// leaving features out (the SDK has no feature-flag API, and GrowthBook's feature model
-    /// would be a quarter of its wasm). The diagnostics are those [`RuleSet::compile`] gives
-    /// for these parts.
+    /// Compiles what the browser runtime acts on: saved groups, the targeting of every
+    /// experience, content changes and the policy. It leaves out features (the SDK has no
+    /// feature-flag API, and GrowthBook's feature model would be a quarter of its wasm) and
+    /// the definitions of tours and surveys, which the experiences module reads when one
+    /// shows: the collector has checked them before publishing ([`RuleSet::compile`]), so the
+    /// runtime does not link their readers. The diagnostics are those [`RuleSet::compile`]
+    /// gives for the parts read.
     pub fn compile_experiences(
         json: &Value,
         platform: &'static dyn Platform,
     ) -> (RuleSet, Vec<Diagnostic>) {
-        build(json, platform, |_, _, _| Features::new())
+        build(
+            json,
+            platform,
+            |_, _, _| Features::new(),
+            &|_, _, _, _, _| None,
+        )
     }
 
     /// The content experience with this id, if there is one.
@@ -85,6 +95,7 @@ fn build(
     json: &Value,
     platform: &'static dyn Platform,
     features: impl FnOnce(&Value, &Targeting<'_>, &mut Vec<Diagnostic>) -> Features,
+    read_body: &impl Fn(&Value, Kind, &str, &str, &mut Vec<Diagnostic>) -> Option<Translations>,
 ) -> (RuleSet, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     if !matches!(json, Value::Object(_)) {
@@ -103,7 +114,7 @@ fn build(
         saved_groups: &saved_groups,
     };
     let features = features(json, &targeting, &mut diagnostics);
-    let (experiences, policy) = experiences(json, &targeting, &mut diagnostics);
+    let (experiences, policy) = experiences(json, &targeting, read_body, &mut diagnostics);
     (
         RuleSet {
             saved_groups,
@@ -124,6 +135,7 @@ fn saved_groups(json: &Value) -> SavedGroups {
 fn experiences(
     json: &Value,
     targeting: &Targeting<'_>,
+    read_body: &impl Fn(&Value, Kind, &str, &str, &mut Vec<Diagnostic>) -> Option<Translations>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (Vec<Experience>, Policy) {
     let mut experiences: Vec<Experience> = Vec::new();
@@ -135,7 +147,8 @@ fn experiences(
     {
         let at = pointer("/experiences", &super::js::number_to_string(i as f64));
         let first = diagnostics.len();
-        let mut experience = Experience::from_json(definition, &at, targeting, diagnostics);
+        let mut experience =
+            Experience::from_json(definition, &at, targeting, read_body, diagnostics);
         if !experience.id.is_empty() && experiences.iter().any(|e| e.id == experience.id) {
             diagnostics.push(Diagnostic {
                 subject: String::new(),

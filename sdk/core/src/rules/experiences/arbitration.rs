@@ -19,8 +19,9 @@ use crate::rules::bucket;
 use crate::rules::condition::Condition;
 use crate::rules::content::Content;
 use crate::rules::json::Fields;
+use crate::rules::locale;
 use crate::rules::profile::{ExperienceHistory, Profile};
-use crate::rules::survey::{Layout, Survey};
+use crate::rules::survey::Survey;
 use crate::rules::tour::Tour;
 use crate::rules::{pointer, Diagnostic, Severity, Targeting};
 use crate::time::Millis;
@@ -145,10 +146,57 @@ pub struct Experience {
     pub disabled: Option<String>,
     /// What a content experience changes on the page (empty for tours and surveys).
     pub content: Content,
-    /// What a survey asks (empty for tours and content).
-    pub survey: Survey,
-    /// A tour's steps (empty for surveys and content).
-    pub tour: Tour,
+    /// The locales a tour or survey offers, when its definition was read ([`read_body`]).
+    /// The browser runtime leaves tour and survey definitions unread (the experiences module
+    /// reads them, and checks the translation when it shows one), so there this is `None`.
+    pub translations: Option<Translations>,
+}
+
+/// The locales a tour or survey offers: those every one of its texts has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Translations {
+    /// The locale of plain-string texts.
+    pub default_locale: String,
+    /// The locales offered.
+    pub locales: Vec<String>,
+}
+
+impl Translations {
+    /// The locale a user with `user_locale` gets, or `None`: not for this user.
+    #[must_use]
+    pub fn choose(&self, user_locale: Option<&str>) -> Option<&str> {
+        locale::choose(&self.locales, &self.default_locale, user_locale)
+    }
+}
+
+/// Reads a tour's or survey's definition (its `tour` or `survey` object) with every check,
+/// for the locales it offers: what the collector runs before it publishes a config. The
+/// browser runtime passes a reader that returns `None` instead, so that none of this is
+/// linked into the module every page loads.
+pub fn read_body(
+    json: &Value,
+    kind: Kind,
+    id: &str,
+    at: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Translations> {
+    match kind {
+        Kind::Survey => {
+            let survey = Survey::from_json(json, id, at, diagnostics);
+            Some(Translations {
+                default_locale: survey.default_locale,
+                locales: survey.locales,
+            })
+        }
+        Kind::Tour => {
+            let tour = Tour::from_json(json, id, at, diagnostics);
+            Some(Translations {
+                default_locale: tour.default_locale,
+                locales: tour.locales,
+            })
+        }
+        Kind::Content => None,
+    }
 }
 
 /// Limits across experiences.
@@ -349,11 +397,12 @@ fn verdict(
     experiences: &[Experience],
     situation: &Situation<'_>,
     policy: &Policy,
+    check_trigger: bool,
 ) -> Verdict {
     if let Some(reason) = &experience.disabled {
         return Verdict::Disabled(reason.clone());
     }
-    if !triggered(experience, situation) {
+    if check_trigger && !triggered(experience, situation) {
         return Verdict::NotTriggered;
     }
     if let Some(at) = experience.audience.first_failure(situation.attributes) {
@@ -415,7 +464,7 @@ fn verdict(
             if this_session {
                 return Verdict::SurveyThisSession;
             }
-            if experience.survey.locale_for(situation.locale).is_none() {
+            if untranslated(experience, situation) {
                 return Verdict::NoTranslation;
             }
         }
@@ -424,7 +473,7 @@ fn verdict(
             if let Some(v) = quiet(QuietReason::Tours, last, policy.tour_quiet) {
                 return v;
             }
-            if experience.tour.locale_for(situation.locale).is_none() {
+            if untranslated(experience, situation) {
                 return Verdict::NoTranslation;
             }
         }
@@ -442,12 +491,47 @@ fn verdict(
     Verdict::Show
 }
 
+fn untranslated(experience: &Experience, situation: &Situation<'_>) -> bool {
+    experience
+        .translations
+        .as_ref()
+        .is_some_and(|t| t.choose(situation.locale).is_none())
+}
+
+/// The tours and surveys that would show if their trigger fired now: everything but the
+/// trigger holds for them (audience, sample, caps, quiet periods, the screen aside). The
+/// browser fetches the experiences module at idle once there is one, so that it is ready
+/// when the trigger fires.
+#[must_use]
+pub fn prospects<'e>(
+    experiences: &'e [Experience],
+    situation: &Situation<'_>,
+    policy: &Policy,
+) -> Vec<&'e str> {
+    experiences
+        .iter()
+        .filter(|e| e.kind != Kind::Content)
+        .filter(|e| {
+            matches!(
+                verdict(e, experiences, situation, policy, false),
+                Verdict::Show | Verdict::ScreenBusy(_) | Verdict::AlreadyOnScreen
+            )
+        })
+        .map(|e| e.id.as_str())
+        .collect()
+}
+
 /// Decides what to show now.
 #[must_use]
 pub fn decide(experiences: &[Experience], situation: &Situation<'_>, policy: &Policy) -> Decision {
     let mut verdicts: Vec<(String, Verdict)> = experiences
         .iter()
-        .map(|e| (e.id.clone(), verdict(e, experiences, situation, policy)))
+        .map(|e| {
+            (
+                e.id.clone(),
+                verdict(e, experiences, situation, policy, true),
+            )
+        })
         .collect();
     // Among eligible tours and surveys the highest priority wins; ties go to the one listed
     // first.
@@ -493,10 +577,14 @@ impl Experience {
     ///
     /// Errors become diagnostics naming the experience and the JSON pointer; an experience
     /// with an error is kept but disabled, so the rest keep working.
+    ///
+    /// A tour's or survey's own definition is read by `read_body` ([`read_body`] with every
+    /// check, or a reader that skips it in the browser runtime).
     pub fn from_json(
         json: &Value,
         at: &str,
         targeting: &Targeting<'_>,
+        read_body: &impl Fn(&Value, Kind, &str, &str, &mut Vec<Diagnostic>) -> Option<Translations>,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Experience {
         let first = diagnostics.len();
@@ -539,16 +627,7 @@ impl Experience {
         } else {
             Content::default()
         };
-        let survey = if kind == Kind::Survey {
-            Survey::from_json(json, &id, at, diagnostics)
-        } else {
-            Survey::default()
-        };
-        let tour = if kind == Kind::Tour {
-            Tour::from_json(json, &id, at, diagnostics)
-        } else {
-            Tour::default()
-        };
+        let translations = read_body(json, kind, &id, at, diagnostics);
         let audience = match json.field("audience") {
             Some(condition) => {
                 targeting.condition(condition, &pointer(at, "audience"), diagnostics)
@@ -604,12 +683,11 @@ impl Experience {
                 }
                 why
             }),
-            modal: json
-                .bool_field("modal")
-                .unwrap_or(survey.layout == Layout::Modal),
+            modal: json.bool_field("modal").unwrap_or_else(|| {
+                json.field("survey").and_then(|s| s.str_field("layout")) == Some("modal")
+            }),
             content,
-            survey,
-            tour,
+            translations,
             id,
             kind,
             priority: json.num_field("priority").map_or(0, |p| p as i32),
@@ -729,6 +807,7 @@ mod tests {
                     e,
                     &pointer("/experiences", &i.to_string()),
                     &targeting,
+                    &read_body,
                     &mut diagnostics,
                 )
             })
@@ -790,6 +869,55 @@ mod tests {
             decision.explain("export-tour"),
             Some(&Verdict::NotTriggered)
         );
+    }
+
+    #[test]
+    fn prospects_are_the_tours_and_surveys_held_back_by_nothing_but_their_trigger() {
+        let (list, _) = experiences(SURVEYS);
+        let profile = Profile::new(NOW);
+        let free = attrs(r#"{"plan": "free"}"#);
+        // On a page view: ces is not for free users, the content change is no prospect, and
+        // the export tour waits only on its event, so it is one.
+        let found = prospects(
+            &list,
+            &situation(&profile, &free, Signal::PageView),
+            &Policy::default(),
+        );
+        assert_eq!(found, ["nps", "export-tour"]);
+        let mut seen = Profile::new(NOW);
+        seen.record_experience("export-tour", false, Outcome::Seen, Moment::local(NOW, 0));
+        let found = prospects(
+            &list,
+            &situation(&seen, &free, Signal::PageView),
+            &Policy::default(),
+        );
+        assert_eq!(
+            found,
+            ["nps"],
+            "a tour capped once is no prospect once seen"
+        );
+    }
+
+    #[test]
+    fn the_browser_build_leaves_tour_and_survey_definitions_unread() {
+        let json: Value = serde_json::from_str(
+            r#"{"experiences": [{"id": "nps", "kind": "survey", "trigger": {"page_view": true},
+                "survey": {"layout": "modal", "questions": "not even a list"}}]}"#,
+        )
+        .unwrap();
+        let (browser, diagnostics) = crate::rules::RuleSet::compile_experiences(&json, &Regress);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(browser.experiences[0].translations, None);
+        assert!(
+            browser.experiences[0].modal,
+            "the layout is still read for modality"
+        );
+        let (full, diagnostics) = crate::rules::RuleSet::compile(&json, &Regress);
+        assert!(
+            !diagnostics.is_empty(),
+            "the collector's compile reads every definition"
+        );
+        assert!(full.experiences[0].disabled.is_some());
     }
 
     #[test]

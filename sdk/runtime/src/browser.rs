@@ -88,19 +88,7 @@ pub fn document_referrer() -> String {
         .unwrap_or_default()
 }
 
-/// A console warning: `[waymark] <message>`.
-pub fn warn(message: &str) {
-    web_sys::console::warn_2(&JsValue::from_str("[waymark]"), &JsValue::from_str(message));
-}
-
-/// A console warning with a detail value (a status code, an error tag).
-pub fn warn_with(message: &str, detail: &JsValue) {
-    web_sys::console::warn_3(
-        &JsValue::from_str("[waymark]"),
-        &JsValue::from_str(message),
-        detail,
-    );
-}
+pub use waymark_browser::console::{warn, warn_with};
 
 /// True when the browser sends Do-Not-Track or Global Privacy Control.
 pub fn privacy_signal() -> bool {

@@ -15,9 +15,8 @@ use waymark_core::{Millis, Properties, Session, Uuid, Value};
 
 use crate::outbox::Outbox;
 
-/// How deeply properties may nest. Deeper values are refused rather than risking the wasm
-/// stack on a pathological object.
-const MAX_DEPTH: usize = 32;
+use waymark_browser::json::json_value;
+pub use waymark_browser::json::{json, to_js, value_from_json};
 
 /// The options the loader passes to `Waymark.start`.
 #[derive(Debug, Clone)]
@@ -118,67 +117,6 @@ pub fn properties(value: &JsValue) -> Result<Properties, &'static str> {
         Some(_) => Err("properties must be a plain object"),
         None => Err("properties nest deeper than 32 levels"),
     }
-}
-
-/// Converts a value fresh from `JSON.parse` (so: null, booleans, finite numbers, strings,
-/// arrays and plain objects only). `None` if it nests deeper than [`MAX_DEPTH`].
-fn json_value(value: &JsValue, depth: usize) -> Option<Value> {
-    if depth > MAX_DEPTH {
-        return None;
-    }
-    if let Some(b) = value.as_bool() {
-        return Some(Value::Bool(b));
-    }
-    if let Some(n) = value.as_f64() {
-        return Some(Value::Number(n));
-    }
-    if let Some(s) = value.as_string() {
-        return Some(Value::String(s));
-    }
-    if let Some(array) = value.dyn_ref::<js_sys::Array>() {
-        let mut items = Vec::with_capacity(array.length() as usize);
-        for item in array.iter() {
-            items.push(json_value(&item, depth + 1)?);
-        }
-        return Some(Value::Array(items));
-    }
-    if let Some(object) = value.dyn_ref::<js_sys::Object>() {
-        let mut map = Properties::new();
-        for entry in js_sys::Object::entries(object).iter() {
-            let key = js_sys::Reflect::get_u32(&entry, 0)
-                .ok()
-                .and_then(|k| k.as_string());
-            let item = js_sys::Reflect::get_u32(&entry, 1).unwrap_or(JsValue::NULL);
-            if let Some(key) = key {
-                map.insert(key, json_value(&item, depth + 1)?);
-            }
-        }
-        return Some(Value::Object(map));
-    }
-    Some(Value::Null)
-}
-
-/// Any JSON-compatible value (a condition, attributes): `undefined` reads as `null`.
-pub fn json(value: &JsValue) -> Result<Value, &'static str> {
-    if value.is_undefined() {
-        return Ok(Value::Null);
-    }
-    let text = js_sys::JSON::stringify(value)
-        .map_err(|_| "the value could not be converted to JSON (a cycle or a BigInt?)")?;
-    let plain = js_sys::JSON::parse(&String::from(text))
-        .map_err(|_| "the value could not be converted to JSON")?;
-    json_value(&plain, 0).ok_or("the value nests deeper than 32 levels")
-}
-
-/// Parses a JSON string with `JSON.parse` into a [`Value`].
-pub fn value_from_json(json: &str) -> Option<Value> {
-    let js = js_sys::JSON::parse(json).ok()?;
-    json_value(&js, 0)
-}
-
-/// A value written by `waymark_core::encode`, as a plain JavaScript value.
-pub fn to_js(json: &str) -> JsValue {
-    js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
 }
 
 /// Reads a session stored as JSON (`Session::to_json_string`). `None` if it is missing or not one of ours.

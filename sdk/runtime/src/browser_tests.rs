@@ -1,4 +1,4 @@
-//! Tests that need a real browser: run with `wasm-pack test --headless --chrome sdk/web`.
+//! Tests that need a real browser: run with `wasm-pack test --headless --chrome sdk/runtime`.
 
 use std::cell::Cell;
 use std::rc::Rc;
