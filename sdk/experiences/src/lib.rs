@@ -19,12 +19,19 @@
 //!   `progress(id, json)` when a tour's progress changes (stored by the runtime, under the
 //!   user's consent), and `ended(id, reason)` once the experience is off the screen and
 //!   everything it added to the page is gone.
-//! - A definition this module cannot show (no translation for the locale, a broken
-//!   definition written around the collector) ends at once with `ended(id, reason)` and
-//!   nothing on screen.
+//! - A definition this module cannot show (`no_translation` for the locale, `invalid` for a
+//!   broken definition written around the collector, `elsewhere` for a tour whose current
+//!   step belongs to another page) ends at once with `ended(id, reason)`, nothing on screen.
+//! - Back, on the returned [`Showing`]: the runtime calls `event(name)` for every event
+//!   recorded while it is on screen (a step may advance on one), `navigated(url)` after each
+//!   single-page navigation (a step may advance on a route change, or belong to another
+//!   page), and `close()` to take it down at once (on `shutdown()`, `reset()` and consent
+//!   denied), which records nothing and calls `ended(id, "closed")`.
 //!
 //! # Layout
 //! - [`Host`] (in `host`): the runtime's side of the contract, as JavaScript sees it.
+//! - `survey`: surveys on screen.
+//! - `tour`: tours on screen.
 //!
 //! # Never break the host page
 //! As in the runtime: no `unwrap`, `expect`, indexing or `panic!` (denied by lint), no
@@ -47,47 +54,74 @@
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 mod host;
+mod survey;
+mod tour;
 
 pub use host::Host;
 
 use wasm_bindgen::prelude::*;
 
-/// A tour or survey on screen. `close()` takes it down at once (the runtime calls it on
-/// `shutdown()`, on consent denied and on `reset()`), leaving the page as it was.
+/// A tour or survey on screen, as the runtime holds it.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct Showing {
-    id: String,
+    inner: Inner,
+}
+
+#[derive(Debug)]
+enum Inner {
+    Survey(survey::Showing),
+    Tour(tour::Showing),
 }
 
 #[wasm_bindgen]
 impl Showing {
-    /// Takes the experience down without recording a dismissal.
+    /// An event was recorded while this is on screen.
+    pub fn event(&self, name: &str) {
+        match &self.inner {
+            Inner::Survey(_) => {}
+            Inner::Tour(tour) => tour.event(name),
+        }
+    }
+
+    /// The page navigated (History API) to `url`.
+    pub fn navigated(&self, url: &str) {
+        match &self.inner {
+            Inner::Survey(survey) => survey.navigated(url),
+            Inner::Tour(tour) => tour.navigated(url),
+        }
+    }
+
+    /// Takes it down at once, recording nothing; the page is left as it was.
     pub fn close(&self) {
-        let _ = &self.id;
+        match &self.inner {
+            Inner::Survey(survey) => survey.close(),
+            Inner::Tour(tour) => tour.close(),
+        }
     }
 }
 
 /// Shows a survey. Returns `undefined` (after `host.ended(id, reason)`) when it cannot.
 #[wasm_bindgen(js_name = showSurvey)]
 pub fn show_survey(request: JsValue, host: Host) -> Option<Showing> {
-    let id = waymark_browser::json::json(&request)
-        .ok()
-        .and_then(|r| match r {
-            waymark_core::Value::Object(map) => map.get("id").and_then(|v| match v {
-                waymark_core::Value::String(s) => Some(s.clone()),
-                _ => None,
-            }),
-            _ => None,
-        })
-        .unwrap_or_default();
-    host.ended(&id, "not_built");
-    None
+    survey::show(&request, host).map(|s| Showing {
+        inner: Inner::Survey(s),
+    })
 }
 
 /// Shows or resumes a tour. Returns `undefined` (after `host.ended(id, reason)`) when it
 /// cannot.
 #[wasm_bindgen(js_name = showTour)]
 pub fn show_tour(request: JsValue, host: Host) -> Option<Showing> {
-    show_survey(request, host)
+    tour::show(&request, host).map(|t| Showing {
+        inner: Inner::Tour(t),
+    })
+}
+
+/// The experience id of a request, or `""`.
+fn request_id(request: &JsValue) -> String {
+    js_sys::Reflect::get(request, &JsValue::from_str("id"))
+        .ok()
+        .and_then(|id| id.as_string())
+        .unwrap_or_default()
 }
