@@ -4,21 +4,21 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Query, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::middleware::{self, Next};
+use axum::extract::{Query, State};
+use axum::http::{header, Method};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 use waymark_core::Millis;
 
 use crate::config::{IpStorage, Limits};
 use crate::experiments;
+use crate::files::{self, Folder};
 use crate::ingest::ingest;
 use crate::limits::RateLimits;
 use crate::publishing;
@@ -99,8 +99,8 @@ pub fn app(state: AppState) -> Router {
         .max_age(std::time::Duration::from_secs(86_400));
 
     let sdk = Router::new()
-        .fallback_service(ServeDir::new(&state.sdk_dir))
-        .layer(middleware::from_fn(sdk_cache_headers));
+        .fallback_service(Folder::new(&state.sdk_dir))
+        .layer(middleware::from_fn(files::sdk_cache_headers));
 
     let mut router = Router::new()
         .route("/v1/batch", post(ingest))
@@ -120,8 +120,7 @@ pub fn app(state: AppState) -> Router {
         .layer(any_origin);
 
     if let Some(site) = &state.site_dir {
-        let index = ServeFile::new(site.join("index.html"));
-        router = router.fallback_service(ServeDir::new(site).fallback(index));
+        router = router.fallback_service(Folder::with_index(site));
     }
     router.layer(TraceLayer::new_for_http()).with_state(state)
 }
@@ -164,46 +163,5 @@ async fn stats(State(state): State<AppState>, Query(query): Query<StatsQuery>) -
                 .into_response()
         }
         Err(error) => crate::IngestError::StorageUnavailable(error).into_response(),
-    }
-}
-
-/// True for build outputs whose names carry a content hash (`waymark-0123abcd.wasm`): they
-/// never change, so browsers may keep them for a year.
-fn is_content_hashed(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    let Some(stem) = name.strip_prefix("waymark-") else {
-        return false;
-    };
-    let hash = stem.split('.').next().unwrap_or("");
-    hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-async fn sdk_cache_headers(request: Request, next: Next) -> Response {
-    let immutable = is_content_hashed(request.uri().path());
-    let mut response = next.run(request).await;
-    let status = response.status();
-    if status.is_success() || status == StatusCode::NOT_MODIFIED {
-        let policy = if immutable {
-            "public, max-age=31536000, immutable"
-        } else {
-            "public, max-age=300, stale-while-revalidate=86400"
-        };
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
-    }
-    response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_content_hashed;
-
-    #[test]
-    fn only_hashed_build_outputs_are_immutable() {
-        assert!(is_content_hashed("/waymark-0123abcd.wasm"));
-        assert!(is_content_hashed("/sdk/waymark-0123abcdef.mjs"));
-        assert!(!is_content_hashed("/waymark.js"));
-        assert!(!is_content_hashed("/waymark-latest.js"));
     }
 }

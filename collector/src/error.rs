@@ -117,6 +117,13 @@ pub enum IngestError {
     /// A background task failed (it panicked); nothing was stored. The log has the details.
     #[error("an internal task failed")]
     TaskFailed,
+    /// A static path names no file (under `/sdk/`, or anywhere without a site).
+    #[error("there is no file at {0}")]
+    NoSuchFile(String),
+    /// A static file exists but could not be read (the server's fault, such as running out
+    /// of file descriptors). The log has the details.
+    #[error("the file could not be read")]
+    FileUnreadable(#[source] std::io::Error),
     /// Storage failed; the batch was not stored and can be sent again.
     #[error("storage is unavailable")]
     StorageUnavailable(#[source] StoreError),
@@ -197,7 +204,10 @@ impl IngestError {
                 false,
             ),
             E::BodyUnreadable => (StatusCode::BAD_REQUEST, "body_unreadable", true),
-            E::TaskFailed => (StatusCode::SERVICE_UNAVAILABLE, "internal_error", true),
+            E::TaskFailed | E::FileUnreadable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "internal_error", true)
+            }
+            E::NoSuchFile(_) => (StatusCode::NOT_FOUND, "not_found", false),
             E::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", true),
             E::MissingAdminKey => (StatusCode::UNAUTHORIZED, "missing_admin_key", false),
             E::AdminKeyRequired => (StatusCode::FORBIDDEN, "admin_key_required", false),
@@ -226,8 +236,9 @@ impl IntoResponse for IngestError {
         let (status, error, retryable) = self.classify();
         metrics::counter!("waymark_refused_total", "reason" => error).increment(1);
         let message = if status.is_server_error() {
-            tracing::error!(error = ?self, "batch not stored");
-            "the batch was not stored; send it again later".to_owned()
+            tracing::error!(error = ?self, "request failed");
+            "the server could not complete the request; nothing was stored; try again later"
+                .to_owned()
         } else {
             tracing::debug!(%error, detail = %self, "batch refused");
             self.to_string()
@@ -236,7 +247,8 @@ impl IntoResponse for IngestError {
             IngestError::RateLimited { retry_after } => Some(*retry_after),
             IngestError::StorageUnavailable(_)
             | IngestError::Registry(_)
-            | IngestError::TaskFailed => Some(5),
+            | IngestError::TaskFailed
+            | IngestError::FileUnreadable(_) => Some(5),
             _ => None,
         };
         let diagnostics = match &self {

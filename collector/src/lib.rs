@@ -19,7 +19,9 @@
 //! - [`store`]: the [`EventStore`] trait and its SQLite implementation, the default;
 //!   [`clickhouse`]: the implementation for ClickHouse, shared by any number of replicas.
 //! - [`telemetry`]: Prometheus metrics.
-//! - [`mod@app`]: the router, which ties these to URLs and serves the static files.
+//! - [`files`]: the SDK and site folders, where a path that names no file is the client's
+//!   fault (a 404 or the site's index), never a 5xx.
+//! - [`mod@app`]: the router, which ties these to URLs.
 //!
 //! Start reading at [`app::app`]: it lists every route.
 #![deny(missing_docs)]
@@ -29,6 +31,7 @@ pub mod clickhouse;
 pub mod config;
 pub mod error;
 pub mod experiments;
+pub mod files;
 pub mod ingest;
 pub mod limits;
 pub mod projects;

@@ -220,7 +220,7 @@ impl TextCursor {
     /// Reads a cursor [`TextCursor::encode`] gave; `None` for anything else.
     #[must_use]
     pub fn decode(text: &str) -> Option<TextCursor> {
-        if text.len() % 2 != 0 || text.len() > 2 * 100 {
+        if !text.len().is_multiple_of(2) || text.len() > 2 * 100 {
             return None;
         }
         let bytes: Option<Vec<u8>> = (0..text.len())

@@ -557,3 +557,68 @@ async fn the_largest_storable_timestamp_is_accepted_and_stored_at_receipt() {
         ]]
     );
 }
+
+/// Counts the events logged at error level while it is the thread's subscriber.
+struct ErrorLines(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ErrorLines {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if *event.metadata().level() == tracing::Level::ERROR {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+/// Paths that name no file, in each way a client can make the file system refuse one: the SDK
+/// folder answers a JSON 404, the site its index, and neither logs an error.
+#[tokio::test]
+async fn static_paths_the_file_system_refuses_are_the_clients_fault() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let errors = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let _logging = tracing::subscriber::set_default(
+        tracing_subscriber::registry().with(ErrorLines(errors.clone())),
+    );
+    let h = harness();
+    let long_name = "a".repeat(300);
+    let long_path = "abcdefgh/".repeat(600);
+    let names = [
+        (
+            "a name longer than a file name may be",
+            format!("{long_name}.js"),
+        ),
+        (
+            "a path longer than a path may be",
+            format!("{long_path}x.js"),
+        ),
+        ("a path through a file", "waymark.js/inside".to_owned()),
+        ("a NUL byte", "a%00.js".to_owned()),
+        ("percent-encoded invalid UTF-8", "%FF%FE.js".to_owned()),
+        (
+            "a way out of the folder",
+            "%2e%2e/%2e%2e/etc/passwd".to_owned(),
+        ),
+        ("backslashes", "..%5c..%5cCargo.toml".to_owned()),
+        ("a folder without an index", "nested/".to_owned()),
+        ("nothing at all", "missing.js".to_owned()),
+    ];
+    let mut failures = Vec::new();
+    for (case, name) in &names {
+        let (status, _, body) = h.get(&format!("/sdk/{name}")).await;
+        let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        if status != StatusCode::NOT_FOUND || answer["error"] != "not_found" {
+            failures.push(format!("  /sdk/ with {case}: got {status} {answer}"));
+        }
+        let (status, _, body) = h.get(&format!("/{name}")).await;
+        if status != StatusCode::OK || !String::from_utf8_lossy(&body).contains("<title>Demo") {
+            failures.push(format!(
+                "  the site with {case}: got {status}, not the index"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    assert_eq!(
+        errors.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "a client's path logged an error"
+    );
+}

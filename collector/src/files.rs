@@ -1,0 +1,170 @@
+//! Static files: the SDK at `/sdk/` and the site at `/`, both through one [`Folder`].
+//!
+//! A request's path names a file the client chose, so every way the file system can refuse
+//! that name (no such file, a name too long for it, a path through a file, a NUL byte) is the
+//! client's fault: it is answered as a file that is not there (the site's index, or a JSON
+//! 404) and logged at debug level. Only a failure the client cannot cause, such as the server
+//! running out of file descriptors, is a 5xx and an error in the log.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower::Service;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::error::IngestError;
+
+/// A folder served read-only, with `index` (if any) for paths that name no file in it.
+#[derive(Clone, Debug)]
+pub struct Folder {
+    files: ServeDir,
+    index: Option<ServeFile>,
+}
+
+impl Folder {
+    /// Serves `dir`; a path that names no file in it gets a JSON 404.
+    pub fn new(dir: &Path) -> Folder {
+        Folder {
+            files: ServeDir::new(dir),
+            index: None,
+        }
+    }
+
+    /// Serves `dir`; a path that names no file in it gets `dir/index.html`, so that a
+    /// single-page app's routes survive a reload.
+    pub fn with_index(dir: &Path) -> Folder {
+        Folder {
+            files: ServeDir::new(dir),
+            index: Some(ServeFile::new(dir.join("index.html"))),
+        }
+    }
+}
+
+impl Service<Request> for Folder {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // `ServeDir` without a fallback is always ready.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let mut files = self.files.clone();
+        let index = self.index.clone();
+        Box::pin(async move {
+            let path = request.uri().path().to_owned();
+            // The index answers with the request's method and headers (conditional and range
+            // requests keep working), so those are kept before the request is handed over.
+            let retry = index.as_ref().map(|_| {
+                let mut copy = Request::new(Body::empty());
+                *copy.method_mut() = request.method().clone();
+                *copy.headers_mut() = request.headers().clone();
+                copy
+            });
+            let missing = match files.try_call(request).await {
+                Ok(response) if response.status() != StatusCode::NOT_FOUND => {
+                    return Ok(response.map(Body::new));
+                }
+                Ok(_) => None,
+                Err(error) if names_no_file(&error) => Some(error),
+                Err(error) => {
+                    return Ok(IngestError::FileUnreadable(error).into_response());
+                }
+            };
+            if let Some(error) = &missing {
+                tracing::debug!(%error, path, "the path names no file that can be opened");
+            }
+            match (index, retry) {
+                (Some(mut index), Some(retry)) => match index.try_call(retry).await {
+                    Ok(response) => Ok(response.map(Body::new)),
+                    Err(error) => Ok(IngestError::FileUnreadable(error).into_response()),
+                },
+                _ => Ok(IngestError::NoSuchFile(path).into_response()),
+            }
+        })
+    }
+}
+
+/// Whether opening a file failed because of the name asked for, which the client chose.
+fn names_no_file(error: &io::Error) -> bool {
+    use io::ErrorKind as K;
+    matches!(
+        error.kind(),
+        K::NotFound
+            | K::PermissionDenied
+            | K::NotADirectory
+            | K::IsADirectory
+            | K::InvalidFilename
+            | K::InvalidInput
+    )
+}
+
+/// True for build outputs whose names carry a content hash (`waymark-0123abcd.wasm`): they
+/// never change, so browsers may keep them for a year.
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Some(stem) = name.strip_prefix("waymark-") else {
+        return false;
+    };
+    let hash = stem.split('.').next().unwrap_or("");
+    hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Cache lifetimes of the SDK files: a year for content-hashed ones, five minutes for the
+/// loader (whose name stays the same from release to release).
+pub async fn sdk_cache_headers(request: Request, next: Next) -> Response {
+    let immutable = is_content_hashed(request.uri().path());
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        let policy = if immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "public, max-age=300, stale-while-revalidate=86400"
+        };
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_content_hashed, names_no_file};
+    use std::io;
+
+    #[test]
+    fn only_hashed_build_outputs_are_immutable() {
+        assert!(is_content_hashed("/waymark-0123abcd.wasm"));
+        assert!(is_content_hashed("/sdk/waymark-0123abcdef.mjs"));
+        assert!(!is_content_hashed("/waymark.js"));
+        assert!(!is_content_hashed("/waymark-latest.js"));
+    }
+
+    #[test]
+    fn only_failures_the_name_causes_count_as_no_such_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("file"), "x").unwrap();
+        let open = |name: &str| std::fs::File::open(dir.path().join(name)).unwrap_err();
+        assert!(names_no_file(&open("missing")));
+        assert!(names_no_file(&open(&"a".repeat(300))));
+        assert!(names_no_file(&open(&"a/".repeat(3000))));
+        assert!(names_no_file(&open("file/inside")));
+        assert!(names_no_file(&open("nul\0byte")));
+        // Running out of file descriptors, or a disk failing, is the server's fault.
+        assert!(!names_no_file(&io::Error::from_raw_os_error(24)));
+        assert!(!names_no_file(&io::Error::other("EIO")));
+    }
+}
