@@ -66,8 +66,9 @@ use serde_json::Value;
 use time::{Date, OffsetDateTime};
 
 use crate::app::AppState;
+use crate::auth::admin;
 use crate::error::IngestError;
-use crate::publishing::{admin, blocking};
+use crate::publishing::blocking;
 use crate::reports::{EventReportQuery, ReportRange};
 use crate::stats::{self, Tally, Z_95};
 

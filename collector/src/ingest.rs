@@ -20,7 +20,6 @@ use crate::config::Limits;
 
 use crate::app::AppState;
 use crate::error::IngestError;
-use crate::registry::KeyKind;
 use crate::store::{IncomingBatch, Outcome};
 
 /// The answer to a stored batch: one result per event, in the order sent.
@@ -143,11 +142,7 @@ pub async fn ingest(
     } else {
         parse_batch(&bytes, state.limits)?
     };
-    let project = match state.registry.lookup(&batch.key) {
-        Some(info) if info.kind == KeyKind::Public => info.project,
-        Some(_) => return Err(IngestError::AdminKeyInPage),
-        None => return Err(IngestError::UnknownKey),
-    };
+    let project = crate::auth::page(&state, Some(&batch.key))?.project;
     // Browsers always name the page's origin; a server-side sender has none, and its key
     // is its credential.
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {

@@ -6,6 +6,8 @@
 //!   environment variables through clap).
 //! - [`registry`]: projects and their keys, stored as digests; [`projects`] reads the
 //!   `--project NAME=KEY` settings that register known keys.
+//! - [`auth`]: which project a request speaks for: the public key pages send, the admin key
+//!   only in `Authorization`.
 //! - [`ingest`]: `POST /v1/batch`: read, parse, check, store, answer.
 //! - [`limits`]: rate limits per key and per client address.
 //! - [`error`]: [`IngestError`], the one place that decides status codes, error tags and
@@ -27,6 +29,7 @@
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod auth;
 pub mod clickhouse;
 pub mod config;
 pub mod error;

@@ -27,23 +27,9 @@ use waymark_core::rules::{RuleSet, Severity};
 use waymark_core::Value;
 
 use crate::app::AppState;
+use crate::auth::{self, admin};
 use crate::error::{DiagnosticBody, IngestError};
-use crate::registry::{ConfigVersion, KeyInfo, KeyKind, Registry, RegistryError};
-
-/// The admin key's identity, from `Authorization: Bearer sk_…`.
-pub(crate) fn admin(state: &AppState, headers: &HeaderMap) -> Result<KeyInfo, IngestError> {
-    let key = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or(IngestError::MissingAdminKey)?;
-    match state.registry.lookup(key) {
-        Some(info) if info.kind == KeyKind::Admin => Ok(info),
-        Some(_) => Err(IngestError::AdminKeyRequired),
-        None => Err(IngestError::UnknownKey),
-    }
-}
+use crate::registry::{ConfigVersion, Registry, RegistryError};
 
 /// Runs registry work off the async runtime.
 pub(crate) async fn blocking<T: Send + 'static>(
@@ -288,12 +274,9 @@ pub async fn serve(
     headers: HeaderMap,
     Query(query): Query<ConfigQuery>,
 ) -> Response {
-    let Some(info) = query
-        .key
-        .as_deref()
-        .and_then(|key| state.registry.lookup(key))
-    else {
-        return IngestError::UnknownKey.into_response();
+    let info = match auth::page(&state, query.key.as_deref()) {
+        Ok(info) => info,
+        Err(error) => return error.into_response(),
     };
     let project = info.project.clone();
     let active = match blocking(&state.registry, move |r| r.active_config(&project)).await {

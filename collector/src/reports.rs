@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
 
 use crate::app::AppState;
+use crate::auth::admin;
 use crate::error::IngestError;
-use crate::publishing::admin;
 
 /// The longest range one report may cover, in days.
 pub const MAX_DAYS: i64 = 366;

@@ -622,3 +622,114 @@ async fn static_paths_the_file_system_refuses_are_the_clients_fault() {
         "a client's path logged an error"
     );
 }
+
+/// A bad request other than a batch, and what it must get.
+struct Refusal {
+    name: &'static str,
+    uri: String,
+    /// Sent as `Authorization: Bearer …`.
+    bearer: Option<String>,
+    status: StatusCode,
+    tag: &'static str,
+    /// What the message must say, if anything.
+    saying: Option<&'static str>,
+}
+
+fn refusal(
+    name: &'static str,
+    uri: impl Into<String>,
+    bearer: Option<&str>,
+    status: StatusCode,
+    tag: &'static str,
+) -> Refusal {
+    Refusal {
+        name,
+        uri: uri.into(),
+        bearer: bearer.map(str::to_owned),
+        status,
+        tag,
+        saying: None,
+    }
+}
+
+impl Refusal {
+    fn saying(mut self, text: &'static str) -> Refusal {
+        self.saying = Some(text);
+        self
+    }
+}
+
+fn refusals(admin: &str) -> Vec<Refusal> {
+    const UNAUTHORIZED: StatusCode = StatusCode::UNAUTHORIZED;
+    vec![
+        // Keys where pages send them: the public key only; the admin key is refused, and its
+        // owner told to rotate it, on every read a page makes.
+        refusal(
+            "the admin key in the config read",
+            format!("/v1/config?key={admin}"),
+            None,
+            UNAUTHORIZED,
+            "admin_key_not_allowed",
+        )
+        .saying("rotate the admin key"),
+        refusal(
+            "an unknown key in the config read",
+            "/v1/config?key=pk_nope",
+            None,
+            UNAUTHORIZED,
+            "unknown_key",
+        ),
+        refusal(
+            "no key in the config read",
+            "/v1/config",
+            None,
+            UNAUTHORIZED,
+            "unknown_key",
+        ),
+    ]
+}
+
+/// Every refusal is the JSON `Error` of `openapi.json`, with its status and tag, and stores
+/// nothing.
+#[tokio::test]
+async fn every_bad_request_gets_its_status_and_tag_as_json() {
+    let h = harness();
+    let admin = h.registry.rotate("demo", KeyKind::Admin).unwrap();
+    let cases = refusals(&admin);
+    let mut failures = Vec::new();
+    for case in &cases {
+        let mut request = Request::get(case.uri.as_str());
+        if let Some(bearer) = &case.bearer {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {bearer}"));
+        }
+        let (status, headers, body) = h.send(request.body(Body::empty()).unwrap()).await;
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v == "application/json");
+        let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let message = answer["message"].as_str().unwrap_or("");
+        let shaped = answer["error"].is_string() && answer["retryable"].is_boolean();
+        if status != case.status
+            || answer["error"] != case.tag
+            || !json
+            || !shaped
+            || message.is_empty()
+            || case.saying.is_some_and(|text| !message.contains(text))
+        {
+            failures.push(format!(
+                "  {}: got {status} {}, expected {} {}",
+                case.name,
+                String::from_utf8_lossy(&body),
+                case.status,
+                case.tag
+            ));
+        }
+    }
+    assert_eq!(h.event_count(), 0);
+    println!(
+        "bad requests: {} cases, {} failed",
+        cases.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
