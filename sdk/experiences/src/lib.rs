@@ -32,6 +32,8 @@
 //! - [`Host`] (in `host`): the runtime's side of the contract, as JavaScript sees it.
 //! - `survey`: surveys on screen.
 //! - `tour`: tours on screen.
+//! - [`ui`]: the frame both draw in (shadow root, top layer, focus, live region), and
+//!   what it leaves behind: nothing.
 //!
 //! # Never break the host page
 //! As in the runtime: no `unwrap`, `expect`, indexing or `panic!` (denied by lint), no
@@ -55,7 +57,10 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 
 mod host;
 mod survey;
+#[cfg(test)]
+mod testing;
 mod tour;
+pub mod ui;
 
 pub use host::Host;
 
