@@ -4,13 +4,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Query, State};
-use axum::http::{header, Method};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, Method};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::json;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
@@ -73,7 +72,7 @@ pub fn system_clock() -> Millis {
 /// Builds the router.
 ///
 /// - `POST /v1/batch`: ingest a batch ([`crate::ingest`]); any origin, no credentials.
-/// - `GET /v1/stats?key=pk_…`: event counts for the key's project.
+/// - `GET /v1/stats` (admin key): all-time event counts for the key's project.
 /// - `GET /v1/config?key=pk_…`: the active config, with ETag revalidation; `PUT
 ///   /v1/admin/config`, `GET /v1/admin/config/versions`, `POST /v1/admin/config/rollback`
 ///   (admin key): publishing ([`crate::publishing`]).
@@ -143,19 +142,12 @@ async fn ready(State(state): State<AppState>) -> Response {
     }
 }
 
-#[derive(Deserialize)]
-struct StatsQuery {
-    key: Option<String>,
-}
-
-async fn stats(State(state): State<AppState>, Query(query): Query<StatsQuery>) -> Response {
-    let Some(project) = query
-        .key
-        .as_deref()
-        .and_then(|key| state.registry.lookup(key))
-        .map(|info| info.project)
-    else {
-        return crate::IngestError::UnknownKey.into_response();
+/// Event counts for the admin key's project, all time. An admin read, like the reports: the
+/// public key is in every page's source, so it must not open a project's traffic to anyone.
+async fn stats(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let project = match crate::auth::admin(&state, &headers) {
+        Ok(key) => key.project,
+        Err(error) => return error.into_response(),
     };
     match state.store.stats(project.clone()).await {
         Ok(stats) => {

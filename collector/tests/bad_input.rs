@@ -686,6 +686,36 @@ fn refusals(admin: &str) -> Vec<Refusal> {
             UNAUTHORIZED,
             "unknown_key",
         ),
+        // Admin reads: the admin key in Authorization only. The public key anyone can read
+        // from a page opens none of them, and no key is taken from a query string.
+        refusal(
+            "the public key on an admin read",
+            "/v1/stats",
+            Some(KEY),
+            StatusCode::FORBIDDEN,
+            "admin_key_required",
+        ),
+        refusal(
+            "the admin key in the query string of an admin read",
+            format!("/v1/stats?key={admin}"),
+            None,
+            UNAUTHORIZED,
+            "missing_admin_key",
+        ),
+        refusal(
+            "the public key in the query string of an admin read",
+            format!("/v1/reports/events?key={KEY}"),
+            None,
+            UNAUTHORIZED,
+            "missing_admin_key",
+        ),
+        refusal(
+            "an unknown key on an admin read",
+            "/v1/stats",
+            Some("sk_nope"),
+            UNAUTHORIZED,
+            "unknown_key",
+        ),
     ]
 }
 
