@@ -114,14 +114,27 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))
+        // After every route: it applies to the routes added before it.
+        .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn(crate::telemetry::count_requests))
         .nest("/sdk", sdk)
         .layer(any_origin);
 
-    if let Some(site) = &state.site_dir {
-        router = router.fallback_service(Folder::with_index(site));
-    }
+    router = match &state.site_dir {
+        Some(site) => router.fallback_service(Folder::with_index(site)),
+        None => router.fallback(not_found),
+    };
     router.layer(TraceLayer::new_for_http()).with_state(state)
+}
+
+/// A known route called with a method it does not answer (axum adds the `Allow` header).
+async fn method_not_allowed(method: Method) -> crate::IngestError {
+    crate::IngestError::MethodNotAllowed(method.to_string())
+}
+
+/// Any path outside the routes, when no site is served.
+async fn not_found(uri: axum::http::Uri) -> crate::IngestError {
+    crate::IngestError::NotFound(uri.path().to_owned())
 }
 
 async fn health() -> Json<serde_json::Value> {

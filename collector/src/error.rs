@@ -117,9 +117,13 @@ pub enum IngestError {
     /// A background task failed (it panicked); nothing was stored. The log has the details.
     #[error("an internal task failed")]
     TaskFailed,
-    /// A static path names no file (under `/sdk/`, or anywhere without a site).
-    #[error("there is no file at {0}")]
-    NoSuchFile(String),
+    /// Nothing is served at this path (a file not in the SDK folder, or any unknown path
+    /// when no site is served).
+    #[error("nothing is served at {0}")]
+    NotFound(String),
+    /// The route exists, but not for this method.
+    #[error("this route does not answer {0}")]
+    MethodNotAllowed(String),
     /// A static file exists but could not be read (the server's fault, such as running out
     /// of file descriptors). The log has the details.
     #[error("the file could not be read")]
@@ -207,7 +211,8 @@ impl IngestError {
             E::TaskFailed | E::FileUnreadable(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "internal_error", true)
             }
-            E::NoSuchFile(_) => (StatusCode::NOT_FOUND, "not_found", false),
+            E::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", false),
+            E::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", false),
             E::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", true),
             E::MissingAdminKey => (StatusCode::UNAUTHORIZED, "missing_admin_key", false),
             E::AdminKeyRequired => (StatusCode::FORBIDDEN, "admin_key_required", false),

@@ -57,8 +57,7 @@
 //! freedom: variants with a positive weight, less one) and `srm_flag` when its p-value is
 //! below [`SRM_ALPHA`].
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -68,6 +67,7 @@ use time::{Date, OffsetDateTime};
 use crate::app::AppState;
 use crate::auth::admin;
 use crate::error::IngestError;
+use crate::extract::{Path, Query};
 use crate::publishing::blocking;
 use crate::reports::{EventReportQuery, ReportRange};
 use crate::stats::{self, Tally, Z_95};
@@ -550,14 +550,13 @@ impl ExperimentReportQuery {
 pub async fn report(
     State(state): State<AppState>,
     headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-    query: Result<Query<ExperimentReportQuery>, QueryRejection>,
+    id: Result<Path<String>, IngestError>,
+    query: Result<Query<ExperimentReportQuery>, IngestError>,
 ) -> Result<Json<ExperimentReport>, IngestError> {
     let key = admin(&state, &headers)?;
-    let Path(experiment) =
-        id.map_err(|e| IngestError::InvalidRequest(format!("the experiment id: {e}")))?;
-    let Query(query) =
-        query.map_err(|e| IngestError::InvalidRequest(format!("the query string: {e}")))?;
+    // The key first: a caller without one learns nothing, not even what is wrong with the rest.
+    let Path(experiment) = id?;
+    let Query(query) = query?;
     let now = (state.clock)();
     let today =
         OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64).map_or(Date::MIN, |t| t.date());

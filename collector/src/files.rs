@@ -64,6 +64,7 @@ impl Service<Request> for Folder {
         let index = self.index.clone();
         Box::pin(async move {
             let path = request.uri().path().to_owned();
+            let method = request.method().to_string();
             // The index answers with the request's method and headers (conditional and range
             // requests keep working), so those are kept before the request is handed over.
             let retry = index.as_ref().map(|_| {
@@ -73,6 +74,13 @@ impl Service<Request> for Folder {
                 copy
             });
             let missing = match files.try_call(request).await {
+                Ok(response) if response.status() == StatusCode::METHOD_NOT_ALLOWED => {
+                    let mut refusal = IngestError::MethodNotAllowed(method).into_response();
+                    if let Some(allow) = response.headers().get(header::ALLOW) {
+                        refusal.headers_mut().insert(header::ALLOW, allow.clone());
+                    }
+                    return Ok(refusal);
+                }
                 Ok(response) if response.status() != StatusCode::NOT_FOUND => {
                     return Ok(response.map(Body::new));
                 }
@@ -90,7 +98,7 @@ impl Service<Request> for Folder {
                     Ok(response) => Ok(response.map(Body::new)),
                     Err(error) => Ok(IngestError::FileUnreadable(error).into_response()),
                 },
-                _ => Ok(IngestError::NoSuchFile(path).into_response()),
+                _ => Ok(IngestError::NotFound(path).into_response()),
             }
         })
     }

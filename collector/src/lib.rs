@@ -11,7 +11,8 @@
 //! - [`ingest`]: `POST /v1/batch`: read, parse, check, store, answer.
 //! - [`limits`]: rate limits per key and per client address.
 //! - [`error`]: [`IngestError`], the one place that decides status codes, error tags and
-//!   whether a client should retry.
+//!   whether a client should retry; [`extract`]: the query and path extractors, whose
+//!   refusals are `IngestError`s too.
 //! - [`publishing`]: publishing configs (validated by `waymark-core`), versions, rollback, and
 //!   serving the active config to the SDK.
 //! - [`reports`]: reports computed from stored events (`GET /v1/reports/…`);
@@ -34,6 +35,7 @@ pub mod clickhouse;
 pub mod config;
 pub mod error;
 pub mod experiments;
+pub mod extract;
 pub mod files;
 pub mod ingest;
 pub mod limits;

@@ -16,7 +16,7 @@
 //! [`ConfigEnvelope`]: waymark_core::ConfigEnvelope
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -29,6 +29,7 @@ use waymark_core::Value;
 use crate::app::AppState;
 use crate::auth::{self, admin};
 use crate::error::{DiagnosticBody, IngestError};
+use crate::extract::Query;
 use crate::registry::{ConfigVersion, Registry, RegistryError};
 
 /// Runs registry work off the async runtime.

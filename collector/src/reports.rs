@@ -11,7 +11,7 @@
 //!
 //! **Days are UTC**, of the event's skew-corrected timestamp.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,7 @@ use time::{Date, Duration, OffsetDateTime};
 use crate::app::AppState;
 use crate::auth::admin;
 use crate::error::IngestError;
+use crate::extract::Query;
 
 /// The longest range one report may cover, in days.
 pub const MAX_DAYS: i64 = 366;
@@ -215,9 +216,10 @@ fn parse_day(field: &str, text: &str) -> Result<Date, IngestError> {
 pub async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<EventReportQuery>,
+    query: Result<Query<EventReportQuery>, IngestError>,
 ) -> Result<Json<EventReport>, IngestError> {
     let key = admin(&state, &headers)?;
+    let Query(query) = query?;
     let now = (state.clock)();
     let today =
         OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64).map_or(Date::MIN, |t| t.date());

@@ -114,8 +114,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -126,6 +125,7 @@ use crate::app::AppState;
 use crate::auth::admin;
 use crate::error::IngestError;
 use crate::experiments::IntervalBody;
+use crate::extract::{Path, Query};
 use crate::publishing::blocking;
 use crate::reports::{EventReportQuery, ReportRange};
 use crate::stats::{self, Tally, Z_95};
@@ -1411,14 +1411,13 @@ impl SurveyReportQuery {
 pub async fn report(
     State(state): State<AppState>,
     headers: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-    query: Result<Query<SurveyReportQuery>, QueryRejection>,
+    id: Result<Path<String>, IngestError>,
+    query: Result<Query<SurveyReportQuery>, IngestError>,
 ) -> Result<Json<SurveyReport>, IngestError> {
     let key = admin(&state, &headers)?;
-    let Path(survey) =
-        id.map_err(|e| IngestError::InvalidRequest(format!("the survey id: {e}")))?;
-    let Query(query) =
-        query.map_err(|e| IngestError::InvalidRequest(format!("the query string: {e}")))?;
+    // The key first: a caller without one learns nothing, not even what is wrong with the rest.
+    let Path(survey) = id?;
+    let Query(query) = query?;
     let now = (state.clock)();
     let today =
         OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64).map_or(Date::MIN, |t| t.date());

@@ -4,7 +4,7 @@
 mod common;
 
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{header, Method, Request, StatusCode};
 use common::*;
 use serde_json::{json, Value};
 use waymark_collector::config::Limits;
@@ -626,6 +626,7 @@ async fn static_paths_the_file_system_refuses_are_the_clients_fault() {
 /// A bad request other than a batch, and what it must get.
 struct Refusal {
     name: &'static str,
+    method: Method,
     uri: String,
     /// Sent as `Authorization: Bearer …`.
     bearer: Option<String>,
@@ -644,6 +645,7 @@ fn refusal(
 ) -> Refusal {
     Refusal {
         name,
+        method: Method::GET,
         uri: uri.into(),
         bearer: bearer.map(str::to_owned),
         status,
@@ -657,11 +659,80 @@ impl Refusal {
         self.saying = Some(text);
         self
     }
+
+    fn method(mut self, method: Method) -> Refusal {
+        self.method = method;
+        self
+    }
 }
 
 fn refusals(admin: &str) -> Vec<Refusal> {
+    const BAD: StatusCode = StatusCode::BAD_REQUEST;
     const UNAUTHORIZED: StatusCode = StatusCode::UNAUTHORIZED;
+    const METHOD: StatusCode = StatusCode::METHOD_NOT_ALLOWED;
+    let invalid = |name, uri: &str| refusal(name, uri, Some(admin), BAD, "invalid_request");
     vec![
+        // Query strings and paths that cannot be read, on every route that reads one.
+        refusal(
+            "a repeated key in the config read",
+            format!("/v1/config?key={KEY}&key={KEY}"),
+            None,
+            BAD,
+            "invalid_request",
+        )
+        .saying("duplicate field `key`"),
+        invalid(
+            "a repeated day in the event report",
+            "/v1/reports/events?from=2026-01-01&from=2026-01-02",
+        )
+        .saying("duplicate field `from`"),
+        invalid(
+            "a repeated name in the event report",
+            "/v1/reports/events?name=a&name=b",
+        ),
+        invalid(
+            "a repeated goal in the experiment report",
+            "/v1/reports/experiments/checkout?goal=a&goal=b",
+        ),
+        invalid(
+            "a repeated limit in the survey report",
+            "/v1/reports/surveys/nps?limit=1&limit=2",
+        ),
+        invalid(
+            "an experiment id that is not UTF-8",
+            "/v1/reports/experiments/%FF%FE",
+        )
+        .saying("the path"),
+        invalid(
+            "a survey id that is not UTF-8",
+            "/v1/reports/surveys/%C3%28",
+        )
+        .saying("the path"),
+        // Methods a route does not answer: the JSON error too, with Allow.
+        refusal(
+            "DELETE on the batch route",
+            "/v1/batch",
+            None,
+            METHOD,
+            "method_not_allowed",
+        )
+        .method(Method::DELETE),
+        refusal(
+            "POST on a report",
+            "/v1/reports/events",
+            Some(admin),
+            METHOD,
+            "method_not_allowed",
+        )
+        .method(Method::POST),
+        refusal(
+            "POST on an SDK file",
+            "/sdk/waymark.js",
+            None,
+            METHOD,
+            "method_not_allowed",
+        )
+        .method(Method::POST),
         // Keys where pages send them: the public key only; the admin key is refused, and its
         // owner told to rotate it, on every read a page makes.
         refusal(
@@ -728,7 +799,9 @@ async fn every_bad_request_gets_its_status_and_tag_as_json() {
     let cases = refusals(&admin);
     let mut failures = Vec::new();
     for case in &cases {
-        let mut request = Request::get(case.uri.as_str());
+        let mut request = Request::builder()
+            .method(case.method.clone())
+            .uri(case.uri.as_str());
         if let Some(bearer) = &case.bearer {
             request = request.header(header::AUTHORIZATION, format!("Bearer {bearer}"));
         }
@@ -739,7 +812,9 @@ async fn every_bad_request_gets_its_status_and_tag_as_json() {
         let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let message = answer["message"].as_str().unwrap_or("");
         let shaped = answer["error"].is_string() && answer["retryable"].is_boolean();
+        let allow = status != StatusCode::METHOD_NOT_ALLOWED || headers.contains_key(header::ALLOW);
         if status != case.status
+            || !allow
             || answer["error"] != case.tag
             || !json
             || !shaped
@@ -762,4 +837,36 @@ async fn every_bad_request_gets_its_status_and_tag_as_json() {
         failures.len()
     );
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// One mechanism reads query strings and paths, so every route refuses them the same way:
+/// the collector's extractors, never axum's own (whose refusals are `text/plain`).
+#[test]
+fn no_handler_reads_a_query_or_a_path_with_axums_extractors() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut offenders = Vec::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == "extract.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let imports_axums = text.lines().any(|line| {
+            let line = line.trim();
+            line.starts_with("use axum::extract")
+                && line
+                    .split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .any(|word| ["Query", "Path", "rejection"].contains(&word))
+        });
+        if imports_axums
+            || text.contains("axum::extract::Query")
+            || text.contains("axum::extract::Path")
+        {
+            offenders.push(path.display().to_string());
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "use crate::extract instead in {offenders:?}"
+    );
 }
