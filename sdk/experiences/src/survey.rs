@@ -93,7 +93,7 @@ struct Live {
     screen: Screen,
     /// The thank-you's auto-close.
     timer: Option<Timeout>,
-    _listeners: [EventListener; 2],
+    _listeners: [EventListener; 3],
     // Last, so the listeners on its panel go before the frame itself.
     ui: Ui,
 }
@@ -187,19 +187,7 @@ fn open(shared: &Rc<Shared>, run: Run) -> Option<Live> {
         .as_f64()
         .unwrap_or(0.0);
     let layout = run.survey().layout_for(width as u32);
-    let (modal, class) = match layout {
-        Layout::Modal => (true, "m"),
-        Layout::BottomSheet => (false, "s"),
-        Layout::Popover(corner) => (
-            false,
-            match corner.name() {
-                "bottom-left" => "bl",
-                "top-right" => "tr",
-                "top-left" => "tl",
-                _ => "br",
-            },
-        ),
-    };
+    let (modal, class) = frame(layout);
     let theme = run.survey().theme.declarations();
     let weak = Rc::downgrade(shared);
     let ui = Ui::open(
@@ -267,6 +255,11 @@ fn open(shared: &Rc<Shared>, run: Run) -> Option<Live> {
             },
         )
     };
+    let resize = {
+        let weak = Rc::downgrade(shared);
+        let window: web_sys::EventTarget = web_sys::window()?.into();
+        EventListener::new(&window, "resize", move |_| resized(&weak))
+    };
     let words = words::for_locale(run.locale());
     let screen = Screen::draw(&ui, &run, words)?;
     Some(Live {
@@ -275,9 +268,44 @@ fn open(shared: &Rc<Shared>, run: Run) -> Option<Live> {
         answered: false,
         screen,
         timer: None,
-        _listeners: [click, keys],
+        _listeners: [click, keys, resize],
         ui,
     })
+}
+
+/// Whether a layout is modal, and its panel class.
+fn frame(layout: Layout) -> (bool, &'static str) {
+    match layout {
+        Layout::Modal => (true, "m"),
+        Layout::BottomSheet => (false, "s"),
+        Layout::Popover(corner) => (
+            false,
+            match corner.name() {
+                "bottom-left" => "bl",
+                "top-right" => "tr",
+                "top-left" => "tl",
+                _ => "br",
+            },
+        ),
+    }
+}
+
+/// The viewport was resized: a popover becomes a bottom sheet below 640 px and back above
+/// (a modal stays a modal once open: turning a dialog into a popover would move focus).
+fn resized(weak: &Weak<Shared>) {
+    let Some(shared) = weak.upgrade() else { return };
+    let Ok(slot) = shared.live.try_borrow() else {
+        return;
+    };
+    let Some(live) = slot.as_ref() else { return };
+    let width = web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|w| w.as_f64())
+        .unwrap_or(0.0);
+    let (modal, class) = frame(live.run.survey().layout_for(width as u32));
+    if !modal && live.ui.panel().tag_name() != "DIALOG" {
+        live.ui.set_class(class);
+    }
 }
 
 /// The index of `element` among the current screen's options.

@@ -593,3 +593,18 @@ fn aggressive_page_css_does_not_leak_in() {
     drop(showing);
     js("document.getElementById('hostile').remove()");
 }
+
+#[wasm_bindgen_test]
+fn a_popover_follows_the_viewport_across_640_px() {
+    js("window.__innerWidth = Object.getOwnPropertyDescriptor(window, 'innerWidth'); window.innerWidth = 1024;");
+    let showing = show(
+        r#"{position: 'bottom-left', questions: [{id: 'sat', type: 'csat', text: 'Happy?'}]}"#,
+    );
+    assert_eq!(q("root.querySelector('.p').className"), "\"p bl\"");
+    js("window.innerWidth = 639; dispatchEvent(new Event('resize'))");
+    assert_eq!(q("root.querySelector('.p').className"), "\"p s\"");
+    js("window.innerWidth = 640; dispatchEvent(new Event('resize'))");
+    assert_eq!(q("root.querySelector('.p').className"), "\"p bl\"");
+    js("Object.defineProperty(window, 'innerWidth', window.__innerWidth)");
+    drop(showing);
+}
