@@ -16,7 +16,8 @@
 //! - The close button and Escape on a question send `$survey_dismissed` (with the question
 //!   reached) and `dismissed`; on the thank-you they only close it.
 //! - Whatever the end, the frame goes first and `host.ended(id, reason)` follows, once:
-//!   `completed`, `dismissed`, or `closed` when the runtime took it down.
+//!   `completed`, `dismissed`, `closed` when the runtime took it down, or `removed` when the
+//!   page took the frame away (a framework re-rendering `body`): nothing is recorded then.
 //!
 //! # Layout
 //! - `screen`: one screen's DOM and the state of its controls.
@@ -94,6 +95,7 @@ struct Live {
     /// The thank-you's auto-close.
     timer: Option<Timeout>,
     _listeners: [EventListener; 3],
+    _removal: Option<crate::ui::Removal>,
     // Last, so the listeners on its panel go before the frame itself.
     ui: Ui,
 }
@@ -260,6 +262,14 @@ fn open(shared: &Rc<Shared>, run: Run) -> Option<Live> {
         let window: web_sys::EventTarget = web_sys::window()?.into();
         EventListener::new(&window, "resize", move |_| resized(&weak))
     };
+    let removal = {
+        let weak = Rc::downgrade(shared);
+        ui.watch_removal(move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.end("removed");
+            }
+        })
+    };
     let words = words::for_locale(run.locale());
     let screen = Screen::draw(&ui, &run, words)?;
     Some(Live {
@@ -269,6 +279,7 @@ fn open(shared: &Rc<Shared>, run: Run) -> Option<Live> {
         screen,
         timer: None,
         _listeners: [click, keys, resize],
+        _removal: removal,
         ui,
     })
 }

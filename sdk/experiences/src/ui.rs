@@ -227,6 +227,45 @@ impl Ui {
     }
 }
 
+/// Watches for the page taking the frame away (a framework re-rendering `body`, a script
+/// clearing it); disconnects on drop.
+#[must_use = "dropping the watch stops it"]
+#[derive(Debug)]
+pub struct Removal {
+    observer: web_sys::MutationObserver,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+impl Ui {
+    /// Calls `removed` once the host element is no longer in the document. The check runs
+    /// after each batch of changes to the document's children, which costs one
+    /// `isConnected` read.
+    pub fn watch_removal(&self, removed: impl Fn() + 'static) -> Option<Removal> {
+        let host = self.host.clone();
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            if !host.is_connected() {
+                removed();
+            }
+        });
+        let observer = web_sys::MutationObserver::new(callback.as_ref().unchecked_ref()).ok()?;
+        let init = web_sys::MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_subtree(true);
+        let root: web_sys::Node = self.document.document_element()?.into();
+        observer.observe_with_options(&root, &init).ok()?;
+        Some(Removal {
+            observer,
+            _callback: callback,
+        })
+    }
+}
+
+impl Drop for Removal {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}
+
 impl Drop for Ui {
     fn drop(&mut self) {
         if let Some(dialog) = self.panel.dyn_ref::<web_sys::HtmlDialogElement>() {

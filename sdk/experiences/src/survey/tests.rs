@@ -608,3 +608,16 @@ fn a_popover_follows_the_viewport_across_640_px() {
     js("Object.defineProperty(window, 'innerWidth', window.__innerWidth)");
     drop(showing);
 }
+
+#[wasm_bindgen_test]
+async fn a_page_that_takes_the_survey_away_ends_it() {
+    let showing = show(NPS);
+    js("document.querySelector('waymark-survey').remove()");
+    until("the survey to end", 2000.0, || ended() == r#"["removed"]"#).await;
+    assert!(!js("calls.some(c => c[1] === '$survey_dismissed')")
+        .as_bool()
+        .unwrap());
+    // Its listeners are gone with it: a later close does nothing more.
+    showing.close();
+    assert_eq!(ended(), r#"["removed"]"#);
+}
