@@ -209,6 +209,18 @@ impl Ui {
         self.panel.set_class_name(&name);
     }
 
+    /// Puts `element` (a `popover="manual"` element in [`Ui::root`]) in the top layer just
+    /// beneath the panel: a tour's spotlight dims the page but never the panel. The panel is
+    /// shown again after it, since the top layer stacks in the order of showing.
+    pub fn underlay(&self, element: &HtmlElement) {
+        if element.matches(":popover-open").unwrap_or(true) {
+            return;
+        }
+        let _ = self.panel.hide_popover();
+        let _ = element.show_popover();
+        let _ = self.panel.show_popover();
+    }
+
     /// Says `text` through the polite live region.
     pub fn announce(&self, text: &str) {
         self.live.set_text_content(Some(text));

@@ -35,7 +35,7 @@ use waymark_core::rules::tour::{
 };
 use waymark_core::rules::Severity;
 use waymark_core::{Millis, Properties, Value};
-use web_sys::{HtmlElement, KeyboardEvent};
+use web_sys::KeyboardEvent;
 
 use crate::Host;
 use locate::Found;
@@ -121,7 +121,6 @@ pub fn show(request: &JsValue, host: Host) -> Option<Showing> {
             wait: None,
             seen: false,
             ended: false,
-            focus_back: panel::deep_active_element(),
         }),
         queue: RefCell::new(Vec::new()),
         busy: Cell::new(false),
@@ -159,6 +158,8 @@ enum Input {
     Close,
     /// A key was pressed.
     Key(KeyboardEvent),
+    /// Escape was pressed in the panel.
+    Escape,
     /// The target was clicked.
     Click,
     /// The runtime recorded an event.
@@ -213,8 +214,6 @@ struct State {
     /// `seen` was reported.
     seen: bool,
     ended: bool,
-    /// Where focus was when the tour began.
-    focus_back: Option<HtmlElement>,
 }
 
 /// The current step on screen: its target and everything listening.
@@ -334,6 +333,10 @@ impl Run {
                 self.apply(state, update);
             }
             Input::Key(event) => self.key(state, &event),
+            Input::Escape => {
+                let update = self.tour.dismiss(&progress, Reason::Escape);
+                self.apply(state, update);
+            }
             Input::Click => {
                 if let Some(via) = self.step(state).and_then(|s| s.advanced_by(Occurrence::Click)) {
                     let update = self.tour.advance(&progress, via, now());
@@ -382,21 +385,15 @@ impl Run {
     fn key(&self, state: &mut State, event: &KeyboardEvent) {
         let Some(frame) = &state.frame else { return };
         let key = event.key();
-        if key == "Escape" {
-            event.prevent_default();
-            let update = self.tour.dismiss(&state.progress, Reason::Escape);
-            self.apply(state, update);
-            return;
-        }
+        // Inside the panel, the frame has Escape and Tab; outside, Escape still dismisses.
         if !frame.has_focus() {
+            if key == "Escape" {
+                self.handle(state, Input::Escape);
+            }
             return;
         }
         let buttons = self.step(state).map(|s| s.buttons.as_slice()).unwrap_or_default();
         let wanted: &[Button] = match key.as_str() {
-            "Tab" => {
-                frame.trap(event);
-                return;
-            }
             "ArrowRight" => &[Button::Next, Button::Done],
             "ArrowLeft" => &[Button::Back],
             _ => return,
@@ -448,11 +445,6 @@ impl Run {
         state.wait = None;
         state.frame = None;
         state.ended = true;
-        if let Some(element) = state.focus_back.take() {
-            if element.is_connected() {
-                let _ = element.focus();
-            }
-        }
         self.emit(Out::Ended(reason));
     }
 
@@ -520,7 +512,7 @@ impl Run {
             return;
         };
         if state.frame.is_none() {
-            state.frame = Frame::new(&self.tour.theme);
+            state.frame = Frame::new(&self.tour.theme, self.sender(|| Input::Escape));
         }
         let Some(frame) = &state.frame else {
             self.end(state, "unsupported");

@@ -1,8 +1,8 @@
-//! The tour's DOM: a `<waymark-tour>` host with an open shadow root (its own stylesheet,
-//! adopted, so it works under `style-src 'self'`; `:host{all:initial}` keeps the page's
-//! inherited styles out), holding a spotlight and the step's panel, both popovers in the
-//! browser's top layer, so no z-index on the page can cover them. Text is only ever set
-//! with `textContent`: a step's markdown becomes elements one by one, never HTML.
+//! The tour's DOM, in a [`Ui`] frame (`crate::ui`: a `<waymark-tour>` host with an open
+//! shadow root, an adopted stylesheet, a popover panel in the top layer, Tab kept inside,
+//! focus returned): the step's close button, title, body, step count, buttons and arrow,
+//! and a spotlight, a second popover just beneath the panel. Text is only ever set with
+//! `textContent`: a step's markdown becomes elements one by one, never HTML.
 
 use std::cell::RefCell;
 
@@ -11,28 +11,25 @@ use wasm_bindgen::{JsCast, JsValue};
 use waymark_core::rules::markdown::{Block, Document as Markdown, Inline, Run as TextRun};
 use waymark_core::rules::theme::Theme;
 use waymark_core::rules::tour::{Button, View};
-use web_sys::{Document, Element, HtmlElement, KeyboardEvent, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{Document, Element, HtmlElement};
 
-/// The stylesheet. Positions are set per element through the CSSOM (`style.setProperty`),
-/// which a strict CSP allows, unlike `style` attributes.
-const CSS: &str = ":host{all:initial!important}\
-.s,.p{position:fixed;inset:auto;margin:0;border:0;padding:0;overflow:visible;z-index:2147483647}\
-.s{background:none;pointer-events:none;box-shadow:0 0 0 200vmax rgba(0,0,0,.5)}\
+use crate::ui::{attrs, Options, Ui};
+
+/// The tour's stylesheet, after the frame's. Positions are set per element through the
+/// CSSOM (`style.setProperty`), which a strict CSP allows, unlike `style` attributes.
+const CSS: &str = ".s,.p{position:fixed;inset:auto;margin:0}\
+.s{border:0;padding:0;background:none;pointer-events:none;box-shadow:0 0 0 200vmax rgba(0,0,0,.5)}\
 .o{display:none}\
-.p{box-sizing:border-box;width:max-content;max-width:min(360px,calc(100vw - 16px));padding:16px;\
-background:var(--waymark-background,#fff);color:var(--waymark-text,#111827);\
-border-radius:var(--waymark-radius,8px);font:14px/1.5 var(--waymark-font,system-ui,sans-serif);\
-box-shadow:0 8px 28px rgba(0,0,0,.3);text-align:start}\
-.p.b{width:auto;max-width:none;left:0;right:0;max-height:var(--h);overflow:auto}\
+.p{width:max-content;max-width:min(360px,calc(100vw - 16px));overflow:visible;max-height:none;text-align:start}\
+.p.b{width:auto;max-width:none;right:0;max-height:var(--h);overflow:auto}\
 h2{margin:0 32px 8px 0;font-size:16px;font-weight:600}\
 p,ul,ol{margin:0 0 8px}ul,ol{padding-inline-start:20px}\
 a{color:var(--waymark-accent,#4f46e5)}\
 .f{display:flex;align-items:center;gap:8px;flex-wrap:wrap;margin-top:12px}\
 .n{flex:1;font-size:12px}\
-button{font:inherit;cursor:pointer;border-radius:6px;padding:6px 12px;border:1px solid;background:none;color:inherit}\
+button{cursor:pointer;border-radius:6px;padding:6px 12px;border:1px solid;background:none}\
 .m{background:var(--waymark-accent,#4f46e5);color:var(--waymark-accent-text,#fff);border-color:transparent}\
 .x{position:absolute;top:8px;right:8px;border:0;padding:0 6px;font-size:20px;line-height:1.2}\
-:focus-visible{outline:2px solid var(--waymark-accent,#4f46e5);outline-offset:2px}\
 .a{position:absolute;width:14px;height:14px;background:inherit;transform:rotate(45deg);display:none}\
 [data-side] .a{display:block}\
 [data-side=bottom] .a{top:-7px}[data-side=top] .a{bottom:-7px}\
@@ -48,20 +45,16 @@ pub enum Choice {
     Button(usize),
 }
 
-/// The tour's host element, shadow root, spotlight and panel, kept across steps; dropping
-/// it removes the host, and with it everything else.
+/// The tour's frame, spotlight and panel parts, kept across steps; dropping it removes the
+/// host, and with it everything else, and returns focus.
 pub struct Frame {
-    host: HtmlElement,
-    shadow: ShadowRoot,
+    ui: Ui,
     spot: HtmlElement,
-    panel: HtmlElement,
     title: HtmlElement,
     body: HtmlElement,
-    live: HtmlElement,
+    count: HtmlElement,
     buttons: HtmlElement,
     close: HtmlElement,
-    /// The panel's focusable elements, in order, for the Tab trap.
-    focusables: RefCell<Vec<HtmlElement>>,
     /// The primary button (next or done), which gets focus.
     primary: RefCell<Option<HtmlElement>>,
     click: RefCell<Option<EventListener>>,
@@ -77,15 +70,6 @@ pub fn document() -> Document {
     window().document().unwrap_or_else(|| JsValue::UNDEFINED.unchecked_into())
 }
 
-/// The focused element, looking into open shadow roots.
-pub fn deep_active_element() -> Option<HtmlElement> {
-    let mut active = document().active_element()?;
-    while let Some(inner) = active.shadow_root().and_then(|s| s.active_element()) {
-        active = inner;
-    }
-    active.dyn_into().ok()
-}
-
 /// Opens a call to action's URL (checked again here: it never runs script).
 pub fn open(url: &str, new_tab: bool) {
     if !waymark_core::rules::content::safe_url(url) {
@@ -99,7 +83,7 @@ pub fn open(url: &str, new_tab: bool) {
 }
 
 fn element(document: &Document, tag: &str, class: &str) -> Option<HtmlElement> {
-    let element: HtmlElement = document.create_element(tag).ok()?.dyn_into().ok()?;
+    let element: HtmlElement = document.create_element(tag).ok()?.unchecked_into();
     if !class.is_empty() {
         element.set_class_name(class);
     }
@@ -107,61 +91,44 @@ fn element(document: &Document, tag: &str, class: &str) -> Option<HtmlElement> {
 }
 
 impl Frame {
-    /// Builds the host, with the theme's custom properties, and appends it to the page.
-    pub fn new(theme: &Theme) -> Option<Frame> {
-        let document = document();
-        let host = element(&document, "waymark-tour", "")?;
-        let shadow = host
-            .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
-            .ok()?;
-        let sheet = web_sys::CssStyleSheet::new().ok()?;
-        sheet.replace_sync(CSS).ok()?;
-        shadow.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
-        let style = host.style();
-        for (name, value) in &theme.properties {
-            let _ = style.set_property(name, value);
-        }
+    /// Opens the frame, with the theme; `on_escape` runs on Escape inside the panel.
+    pub fn new(theme: &Theme, on_escape: impl Fn() + 'static) -> Option<Frame> {
+        let ui = Ui::open(
+            &Options {
+                tag: "waymark-tour",
+                css: CSS,
+                theme: &theme.declarations(),
+                modal: false,
+                class: "",
+            },
+            on_escape,
+        )?;
+        let document = ui.document().clone();
         let spot = element(&document, "div", "s o")?;
-        let panel = element(&document, "div", "p")?;
         let title = element(&document, "h2", "")?;
         let body = element(&document, "div", "")?;
         let footer = element(&document, "div", "f")?;
-        let live = element(&document, "p", "n")?;
+        let count = element(&document, "span", "n")?;
         let buttons = element(&document, "span", "f")?;
         let close = element(&document, "button", "x")?;
         let arrow = element(&document, "div", "a")?;
-        let _ = close.set_attribute("type", "button");
+        attrs(&close, &[("type", "button")]);
         close.set_text_content(Some("\u{d7}"));
-        for popover in [&spot, &panel] {
-            let _ = popover.set_attribute("popover", "manual");
-        }
-        let _ = spot.set_attribute("aria-hidden", "true");
-        let _ = panel.set_attribute("role", "dialog");
-        let _ = panel.set_attribute("tabindex", "-1");
-        let _ = panel.set_attribute("aria-describedby", "d");
+        attrs(&spot, &[("popover", "manual"), ("aria-hidden", "true")]);
+        attrs(ui.panel(), &[("tabindex", "-1"), ("aria-describedby", "d")]);
         title.set_id("t");
         body.set_id("d");
-        let _ = live.set_attribute("role", "status");
-        let _ = footer.append_with_node_2(&live, &buttons);
-        let _ = panel.append_with_node_4(&close, &title, &body, &footer);
-        let _ = panel.append_child(&arrow);
-        let _ = shadow.append_with_node_2(&spot, &panel);
-        let parent: Element = match document.body() {
-            Some(body) => body.into(),
-            None => document.document_element()?,
-        };
-        parent.append_child(&host).ok()?;
+        let _ = footer.append_with_node_2(&count, &buttons);
+        let _ = ui.content().append_with_node_5(&close, &title, &body, &footer, &arrow);
+        let _ = ui.root().append_child(&spot);
         Some(Frame {
-            host,
-            shadow,
+            ui,
             spot,
-            panel,
             title,
             body,
-            live,
+            count,
             buttons,
             close,
-            focusables: RefCell::new(Vec::new()),
             primary: RefCell::new(None),
             click: RefCell::new(None),
         })
@@ -169,7 +136,7 @@ impl Frame {
 
     /// The panel element.
     pub fn panel(&self) -> &HtmlElement {
-        &self.panel
+        self.ui.panel()
     }
 
     /// The spotlight element.
@@ -179,48 +146,46 @@ impl Frame {
 
     /// Fills the panel with a step; `choose` is called on its buttons' clicks.
     pub fn fill(&self, view: &View<'_>, choose: impl Fn(Choice) + 'static) {
-        let document = document();
-        let mut focusables = vec![self.close.clone()];
-        let _ = self.close.set_attribute("aria-label", view.close_label());
+        let document = self.ui.document();
+        let panel = self.ui.panel();
+        attrs(&self.close, &[("aria-label", view.close_label())]);
         match view.title() {
             Some(title) => {
                 self.title.set_text_content(Some(title));
                 self.title.set_hidden(false);
-                let _ = self.panel.remove_attribute("aria-label");
-                let _ = self.panel.set_attribute("aria-labelledby", "t");
+                let _ = panel.remove_attribute("aria-label");
+                attrs(panel, &[("aria-labelledby", "t")]);
             }
             None => {
                 self.title.set_text_content(None);
                 self.title.set_hidden(true);
-                let _ = self.panel.remove_attribute("aria-labelledby");
-                let _ = self.panel.set_attribute("aria-label", &view.live);
+                let _ = panel.remove_attribute("aria-labelledby");
+                attrs(panel, &[("aria-label", &view.live)]);
             }
         }
         self.body.replace_children_with_node_0();
         if let Some(markdown) = view.body() {
-            render(&document, &markdown, &self.body, &mut focusables);
+            render(document, &markdown, &self.body);
         }
-        self.live.set_text_content(Some(&view.live));
+        self.count.set_text_content(Some(&view.live));
+        self.ui.announce(&view.live);
         self.buttons.replace_children_with_node_0();
         let mut primary = None;
         for (index, button) in view.step.buttons.iter().enumerate() {
             let main = matches!(button, Button::Next | Button::Done);
-            let Some(element) = element(&document, "button", if main { "m" } else { "" }) else {
+            let Some(element) = element(document, "button", if main { "m" } else { "" }) else {
                 continue;
             };
-            let _ = element.set_attribute("type", "button");
-            let _ = element.set_attribute("data-b", &number(index as i64));
+            attrs(&element, &[("type", "button"), ("data-b", &number(index as i64))]);
             element.set_text_content(Some(view.button_label(button)));
             let _ = self.buttons.append_child(&element);
             if main {
-                primary = Some(element.clone());
+                primary = Some(element);
             }
-            focusables.push(element);
         }
-        *self.focusables.borrow_mut() = focusables;
         *self.primary.borrow_mut() = primary;
         let close = self.close.clone();
-        *self.click.borrow_mut() = Some(EventListener::new(&self.panel, "click", move |event| {
+        *self.click.borrow_mut() = Some(EventListener::new(panel, "click", move |event| {
             let Some(button) = event
                 .target()
                 .and_then(|t| t.dyn_into::<Element>().ok())
@@ -236,62 +201,37 @@ impl Frame {
         }));
     }
 
-    /// Puts the panel (and the spotlight) in the top layer.
+    /// Puts the panel, and the spotlight beneath it, in the top layer.
     pub fn show(&self) {
-        for popover in [&self.spot, &self.panel] {
-            if !popover.matches(":popover-open").unwrap_or(true) {
-                let _ = popover.show_popover();
-            }
+        self.ui.underlay(&self.spot);
+        let panel = self.ui.panel();
+        if !panel.matches(":popover-open").unwrap_or(true) {
+            let _ = panel.show_popover();
         }
     }
 
     /// Hides the panel while the next step's target is waited for.
     pub fn hide(&self) {
-        for popover in [&self.spot, &self.panel] {
-            let _ = popover.hide_popover();
-        }
+        let _ = self.spot.hide_popover();
+        let _ = self.ui.panel().hide_popover();
     }
 
-    /// Moves focus to the primary button, else the panel.
+    /// Moves focus to the primary button, else the panel's first control.
     pub fn focus(&self) {
         let primary = self.primary.borrow();
-        let _ = primary.as_ref().unwrap_or(&self.panel).focus();
+        self.ui.focus(primary.as_ref().map(|p| p.unchecked_ref::<Element>()));
     }
 
     /// Whether focus is in the panel.
     pub fn has_focus(&self) -> bool {
-        self.shadow.active_element().is_some()
-    }
-
-    /// Keeps Tab and Shift+Tab inside the panel.
-    pub fn trap(&self, event: &KeyboardEvent) {
-        let focusables = self.focusables.borrow();
-        let (Some(first), Some(last)) = (focusables.first(), focusables.last()) else {
-            return;
-        };
-        let active = self.shadow.active_element();
-        let at = |e: &HtmlElement| active.as_ref().is_some_and(|a| a == e.unchecked_ref::<Element>());
-        let to = if event.shift_key() {
-            (at(first) || at(&self.panel)).then_some(last)
-        } else {
-            (at(last) || at(&self.panel)).then_some(first)
-        };
-        if let Some(to) = to {
-            event.prevent_default();
-            let _ = to.focus();
-        }
-    }
-
-    /// The host element, to tell our own nodes from the page's.
-    pub fn host(&self) -> &HtmlElement {
-        &self.host
+        self.ui.root().active_element().is_some()
     }
 }
 
 impl Drop for Frame {
     fn drop(&mut self) {
         self.click.borrow_mut().take();
-        self.host.remove();
+        let _ = self.spot.hide_popover();
     }
 }
 
@@ -312,13 +252,13 @@ pub fn number(n: i64) -> String {
     digits.iter().rev().map(|&b| char::from(b)).collect()
 }
 
-/// Appends a markdown document's blocks, adding its links to `focusables`.
-fn render(document: &Document, markdown: &Markdown, into: &HtmlElement, focusables: &mut Vec<HtmlElement>) {
+/// Appends a markdown document's blocks.
+fn render(document: &Document, markdown: &Markdown, into: &HtmlElement) {
     for block in &markdown.blocks {
         match block {
             Block::Paragraph(inlines) => {
                 if let Some(p) = element(document, "p", "") {
-                    inline(document, inlines, &p, focusables);
+                    inline(document, inlines, &p);
                     let _ = into.append_child(&p);
                 }
             }
@@ -331,7 +271,7 @@ fn render(document: &Document, markdown: &Markdown, into: &HtmlElement, focusabl
                 }
                 for item in &list.items {
                     if let Some(li) = element(document, "li", "") {
-                        inline(document, item, &li, focusables);
+                        inline(document, item, &li);
                         let _ = l.append_child(&li);
                     }
                 }
@@ -341,7 +281,7 @@ fn render(document: &Document, markdown: &Markdown, into: &HtmlElement, focusabl
     }
 }
 
-fn inline(document: &Document, inlines: &[Inline], into: &HtmlElement, focusables: &mut Vec<HtmlElement>) {
+fn inline(document: &Document, inlines: &[Inline], into: &HtmlElement) {
     for item in inlines {
         match item {
             Inline::Text(run) => text(document, run, into),
@@ -354,7 +294,6 @@ fn inline(document: &Document, inlines: &[Inline], into: &HtmlElement, focusable
                     text(document, run, &a);
                 }
                 let _ = into.append_child(&a);
-                focusables.push(a);
             }
             Inline::Break => {
                 if let Some(br) = element(document, "br", "") {

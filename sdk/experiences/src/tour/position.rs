@@ -4,7 +4,7 @@
 //! fixed or sticky header or bottom bar), whether something covers the target, and the
 //! panel's size. The result is written with `style.setProperty`, which a strict CSP allows.
 
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use waymark_core::rules::placement::{self, Insets, Layout, Placed, Rect, Request, Size};
 use waymark_core::rules::tour::Step;
 use web_sys::{CssStyleDeclaration, Element, HtmlElement, ScrollBehavior, ScrollIntoViewOptions, ScrollLogicalPosition};
@@ -143,14 +143,10 @@ impl Anchor {
     }
 
     /// Whether the element at the target's centre is something else (a header over it).
-    fn obscured(&self, r: Rect, frame: &Frame) -> bool {
+    fn obscured(&self, r: Rect) -> bool {
         let (x, y) = ((r.x + r.width / 2.0) as f32, (r.y + r.height / 2.0) as f32);
         let hits = panel::document().elements_from_point(x, y);
-        let host: &Element = frame.host();
-        let Some(hit) = hits
-            .iter()
-            .filter_map(|h| h.dyn_into::<Element>().ok())
-            .find(|h| h != host)
+        let Some(hit) = first_of_page(&hits)
         else {
             return false;
         };
@@ -168,6 +164,13 @@ impl Anchor {
         }
         !self.frames.contains(&hit)
     }
+}
+
+/// The topmost of `hits` that is the page's, not one of our hosts (a tour, a survey).
+fn first_of_page(hits: &js_sys::Array) -> Option<Element> {
+    hits.iter()
+        .map(JsValue::unchecked_into::<Element>)
+        .find(|h| !h.local_name().starts_with("waymark-"))
 }
 
 /// The viewport (without scrollbars) and its insets.
@@ -188,15 +191,11 @@ fn viewport() -> (Rect, Size) {
 }
 
 /// The fixed or sticky bars at the top and bottom edges of the viewport.
-fn insets(size: Size, frame: &Frame) -> Insets {
+fn insets(size: Size) -> Insets {
     let mut insets = Insets::default();
-    let host: &Element = frame.host();
     for (y, top) in [(1.0, true), (size.height - 1.0, false)] {
         let hits = panel::document().elements_from_point((size.width / 2.0) as f32, y as f32);
-        let hit = hits
-            .iter()
-            .filter_map(|h| h.dyn_into::<Element>().ok())
-            .find(|h| h != host);
+        let hit = first_of_page(&hits);
         let mut at = hit;
         while let Some(element) = at {
             let name = element.local_name();
@@ -234,7 +233,7 @@ fn px(v: f64) -> String {
 /// Places the panel and the spotlight for `step`, beside `anchor` or centered.
 pub fn layout(frame: &Frame, anchor: Option<&Anchor>, step: &Step) {
     let (view, size) = viewport();
-    let insets = insets(size, frame);
+    let insets = insets(size);
     let layout = Layout::default();
     let panel = frame.panel();
     let sheet = size.width < layout.sheet_below;
@@ -246,7 +245,7 @@ pub fn layout(frame: &Frame, anchor: Option<&Anchor>, step: &Step) {
     };
     let target = anchor.map(|a| (a, a.rect()));
     let visible = target.filter(|(_, r)| r.width > 0.0 && r.height > 0.0 && intersect(*r, view).width > 0.0);
-    let obscured = visible.is_some_and(|(a, r)| a.obscured(r, frame));
+    let obscured = visible.is_some_and(|(a, r)| a.obscured(r));
     let placed = placement::place(&Request {
         target: target.map(|(_, r)| r),
         obscured,
