@@ -41,6 +41,9 @@ pub struct Screen {
     chosen: Vec<bool>,
     field: Option<HtmlTextAreaElement>,
     error: Option<Element>,
+    /// The page is right-to-left (direction inherits into the frame): the left and right
+    /// arrows swap, as the row does.
+    rtl: bool,
 }
 
 fn number(n: i64) -> String {
@@ -55,7 +58,7 @@ impl Screen {
         let content = ui.content();
         content.set_text_content(None);
         let panel = ui.panel();
-        attrs(panel, &[("aria-labelledby", "q")]);
+        attrs(panel, &[("aria-labelledby", "q"), ("lang", run.locale())]);
         let head = element(document, "div", content, "h")?;
         let mut screen = Screen {
             kind: Kind::ThankYou,
@@ -65,6 +68,7 @@ impl Screen {
             chosen: Vec::new(),
             field: None,
             error: None,
+            rtl: panel.matches(":dir(rtl)").unwrap_or(false),
         };
         let view = match run.screen() {
             Shown::Question(view) => view,
@@ -253,6 +257,11 @@ impl Screen {
         if self.kind == Kind::Multiple || count == 0 {
             return None;
         }
+        let key = match (key, self.rtl) {
+            ("ArrowRight", true) => "ArrowLeft",
+            ("ArrowLeft", true) => "ArrowRight",
+            (key, _) => key,
+        };
         let to = match key {
             "ArrowRight" | "ArrowDown" => (i + 1) % count,
             "ArrowLeft" | "ArrowUp" => (i + count - 1) % count,

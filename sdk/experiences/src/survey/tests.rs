@@ -621,3 +621,17 @@ async fn a_page_that_takes_the_survey_away_ends_it() {
     showing.close();
     assert_eq!(ended(), r#"["removed"]"#);
 }
+
+#[wasm_bindgen_test]
+fn on_a_right_to_left_page_the_arrows_follow_the_row() {
+    js("document.documentElement.dir = 'rtl'");
+    let showing =
+        show(r#"{default_locale: 'ar', questions: [{id: 'sat', type: 'csat', text: 'راضٍ؟'}]}"#);
+    assert_eq!(q("root.querySelector('.p').lang"), "\"ar\"");
+    press("ArrowLeft");
+    assert_eq!(focused(), "\"2\"", "left is onward in a right-to-left row");
+    press("ArrowRight");
+    assert_eq!(focused(), "\"1\"");
+    js("document.documentElement.removeAttribute('dir')");
+    drop(showing);
+}
