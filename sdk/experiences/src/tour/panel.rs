@@ -30,7 +30,7 @@ a{color:var(--waymark-accent,#4f46e5)}\
 button{cursor:pointer;border-radius:6px;padding:6px 12px;border:1px solid;background:none}\
 .m{background:var(--waymark-accent,#4f46e5);color:var(--waymark-accent-text,#fff);border-color:transparent}\
 .x{position:absolute;top:8px;right:8px;border:0;padding:0 6px;font-size:20px;line-height:1.2}\
-.a{position:absolute;width:14px;height:14px;background:inherit;transform:rotate(45deg);display:none}\
+.a{position:absolute;width:14px;height:14px;background:var(--waymark-background,#fff);transform:rotate(45deg);display:none}\
 [data-side] .a{display:block}\
 [data-side=bottom] .a{top:-7px}[data-side=top] .a{bottom:-7px}\
 [data-side=bottom] .a,[data-side=top] .a{left:calc(var(--a) - 7px)}\
