@@ -80,6 +80,11 @@ impl Ui {
     /// inside it (or a modal dialog is cancelled). `None` when there is no document to
     /// show in.
     pub fn open(options: &Options<'_>, on_escape: impl Fn() + 'static) -> Option<Ui> {
+        // One copy of the body for every experience, not one per closure type (2.4 KB).
+        Ui::open_with(options, std::rc::Rc::new(on_escape))
+    }
+
+    fn open_with(options: &Options<'_>, on_escape: std::rc::Rc<dyn Fn()>) -> Option<Ui> {
         let document = web_sys::window()?.document()?;
         let returns_to = document
             .active_element()
@@ -116,7 +121,6 @@ impl Ui {
         live.set_attribute("aria-live", "polite").ok()?;
         root.append_child(&panel).ok()?;
 
-        let on_escape = std::rc::Rc::new(on_escape);
         let keys = {
             let root = root.clone();
             let panel = panel.clone();

@@ -27,7 +27,9 @@ impl Mutations {
     /// Observes every root (again: observing a node twice only renews its options), for
     /// elements added and attributes changed anywhere inside.
     pub fn observe_all(&self, roots: &[Root]) {
-        let Some(observer) = &self.observer else { return };
+        let Some(observer) = &self.observer else {
+            return;
+        };
         let options = MutationObserverInit::new();
         options.set_child_list(true);
         options.set_subtree(true);

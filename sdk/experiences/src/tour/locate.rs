@@ -52,7 +52,13 @@ pub fn roots(target: &Target) -> Vec<Root> {
     out
 }
 
-fn collect(node: Document, frames: Vec<Element>, into_frames: bool, depth: usize, out: &mut Vec<Root>) {
+fn collect(
+    node: Document,
+    frames: Vec<Element>,
+    into_frames: bool,
+    depth: usize,
+    out: &mut Vec<Root>,
+) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -71,7 +77,13 @@ fn collect(node: Document, frames: Vec<Element>, into_frames: bool, depth: usize
             continue;
         }
         if let Some(shadow) = element.shadow_root() {
-            collect(shadow.unchecked_into(), frames.clone(), into_frames, depth + 1, out);
+            collect(
+                shadow.unchecked_into(),
+                frames.clone(),
+                into_frames,
+                depth + 1,
+                out,
+            );
         }
         if into_frames {
             // `contentDocument` is null for a cross-origin frame.
@@ -94,7 +106,9 @@ pub fn content_document(element: &Element) -> Option<Document> {
     if element.local_name() != "iframe" {
         return None;
     }
-    element.unchecked_ref::<HtmlIFrameElement>().content_document()
+    element
+        .unchecked_ref::<HtmlIFrameElement>()
+        .content_document()
 }
 
 /// The first visible element the target's strategies find, in order.
@@ -197,7 +211,10 @@ fn accessible_name(element: &Element, root: &Document) -> String {
         }
     }
     for attribute in ["aria-label"] {
-        if let Some(label) = element.get_attribute(attribute).filter(|l| !l.trim().is_empty()) {
+        if let Some(label) = element
+            .get_attribute(attribute)
+            .filter(|l| !l.trim().is_empty())
+        {
             return label;
         }
     }

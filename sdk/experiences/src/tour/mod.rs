@@ -338,7 +338,10 @@ impl Run {
                 self.apply(state, update);
             }
             Input::Click => {
-                if let Some(via) = self.step(state).and_then(|s| s.advanced_by(Occurrence::Click)) {
+                if let Some(via) = self
+                    .step(state)
+                    .and_then(|s| s.advanced_by(Occurrence::Click))
+                {
                     let update = self.tour.advance(&progress, via, now());
                     self.apply(state, update);
                 }
@@ -392,7 +395,10 @@ impl Run {
             }
             return;
         }
-        let buttons = self.step(state).map(|s| s.buttons.as_slice()).unwrap_or_default();
+        let buttons = self
+            .step(state)
+            .map(|s| s.buttons.as_slice())
+            .unwrap_or_default();
         let wanted: &[Button] = match key.as_str() {
             "ArrowRight" => &[Button::Next, Button::Done],
             "ArrowLeft" => &[Button::Back],
@@ -456,9 +462,14 @@ impl Run {
         if let Some(frame) = &state.frame {
             frame.hide();
         }
-        match self.tour.now(&state.progress, &state.url, Some(&self.locale)) {
+        match self
+            .tour
+            .now(&state.progress, &state.url, Some(&self.locale))
+        {
             Now::Show(view) => match &view.step.target {
-                Some(_) if view.step.placement != waymark_core::rules::placement::Placement::Center => {
+                Some(_)
+                    if view.step.placement != waymark_core::rules::placement::Placement::Center =>
+                {
                     self.look(state)
                 }
                 _ => self.render(state, None),
@@ -498,7 +509,10 @@ impl Run {
                 );
                 state.wait = Some(Wait {
                     _observer: observer,
-                    _timer: Timeout::new(wait_ms.min(60_000) as u32, self.sender(|| Input::Missing)),
+                    _timer: Timeout::new(
+                        wait_ms.min(60_000) as u32,
+                        self.sender(|| Input::Missing),
+                    ),
                     _load: load,
                     since: now(),
                 });
@@ -508,7 +522,10 @@ impl Run {
 
     /// Puts the current step on screen, beside `found` or centered, and records it viewed.
     fn render(&self, state: &mut State, found: Option<Found>) {
-        let Now::Show(view) = self.tour.now(&state.progress, &state.url, Some(&self.locale)) else {
+        let Now::Show(view) = self
+            .tour
+            .now(&state.progress, &state.url, Some(&self.locale))
+        else {
             return;
         };
         if state.frame.is_none() {
@@ -533,13 +550,23 @@ impl Run {
         let key_sender = self.me.borrow().clone();
         // Not passive: Tab, the arrows and Escape are taken from the page.
         let active = EventListenerOptions::enable_prevent_default();
-        listeners.push(EventListener::new_with_options(&window, "keydown", active, move |event| {
-            if let (Some(run), Some(key)) = (key_sender.upgrade(), event.dyn_ref::<KeyboardEvent>()) {
-                run.send(Input::Key(key.clone()));
-            }
-        }));
+        listeners.push(EventListener::new_with_options(
+            &window,
+            "keydown",
+            active,
+            move |event| {
+                if let (Some(run), Some(key)) =
+                    (key_sender.upgrade(), event.dyn_ref::<KeyboardEvent>())
+                {
+                    run.send(Input::Key(key.clone()));
+                }
+            },
+        ));
         let relayout = Rc::new(self.sender(|| Input::Relayout));
-        for (target, event) in [(window.clone(), "resize"), (panel::document().into(), "scroll")] {
+        for (target, event) in [
+            (window.clone(), "resize"),
+            (panel::document().into(), "scroll"),
+        ] {
             let relayout = relayout.clone();
             listeners.push(EventListener::new_with_options(
                 &target,
@@ -552,11 +579,14 @@ impl Run {
             ));
         }
         let anchor = found.map(|found| {
-            if self.step(state).is_some_and(|s| {
-                s.advanced_by(Occurrence::Click).is_some()
-            }) {
+            if self
+                .step(state)
+                .is_some_and(|s| s.advanced_by(Occurrence::Click).is_some())
+            {
                 let click = self.sender(|| Input::Click);
-                listeners.push(EventListener::new(&found.element, "click", move |_| click()));
+                listeners.push(EventListener::new(&found.element, "click", move |_| {
+                    click()
+                }));
             }
             for frame in &found.frames {
                 if let Some(document) = locate::content_document(frame) {

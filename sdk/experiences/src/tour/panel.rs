@@ -67,7 +67,9 @@ pub fn window() -> web_sys::Window {
 
 /// The top document.
 pub fn document() -> Document {
-    window().document().unwrap_or_else(|| JsValue::UNDEFINED.unchecked_into())
+    window()
+        .document()
+        .unwrap_or_else(|| JsValue::UNDEFINED.unchecked_into())
 }
 
 /// Opens a call to action's URL (checked again here: it never runs script).
@@ -119,7 +121,9 @@ impl Frame {
         title.set_id("t");
         body.set_id("d");
         let _ = footer.append_with_node_2(&count, &buttons);
-        let _ = ui.content().append_with_node_5(&close, &title, &body, &footer, &arrow);
+        let _ = ui
+            .content()
+            .append_with_node_5(&close, &title, &body, &footer, &arrow);
         let _ = ui.root().append_child(&spot);
         Some(Frame {
             ui,
@@ -176,7 +180,10 @@ impl Frame {
             let Some(element) = element(document, "button", if main { "m" } else { "" }) else {
                 continue;
             };
-            attrs(&element, &[("type", "button"), ("data-b", &number(index as i64))]);
+            attrs(
+                &element,
+                &[("type", "button"), ("data-b", &number(index as i64))],
+            );
             element.set_text_content(Some(view.button_label(button)));
             let _ = self.buttons.append_child(&element);
             if main {
@@ -195,7 +202,8 @@ impl Frame {
             };
             if &button == close.unchecked_ref::<Element>() {
                 choose(Choice::Close);
-            } else if let Some(index) = button.get_attribute("data-b").and_then(|i| i.parse().ok()) {
+            } else if let Some(index) = button.get_attribute("data-b").and_then(|i| i.parse().ok())
+            {
                 choose(Choice::Button(index));
             }
         }));
@@ -219,7 +227,8 @@ impl Frame {
     /// Moves focus to the primary button, else the panel's first control.
     pub fn focus(&self) {
         let primary = self.primary.borrow();
-        self.ui.focus(primary.as_ref().map(|p| p.unchecked_ref::<Element>()));
+        self.ui
+            .focus(primary.as_ref().map(|p| p.unchecked_ref::<Element>()));
     }
 
     /// Whether focus is in the panel.
@@ -286,7 +295,9 @@ fn inline(document: &Document, inlines: &[Inline], into: &HtmlElement) {
         match item {
             Inline::Text(run) => text(document, run, into),
             Inline::Link(link) => {
-                let Some(a) = element(document, "a", "") else { continue };
+                let Some(a) = element(document, "a", "") else {
+                    continue;
+                };
                 let _ = a.set_attribute("href", &link.url);
                 let _ = a.set_attribute("target", "_blank");
                 let _ = a.set_attribute("rel", "noopener noreferrer");

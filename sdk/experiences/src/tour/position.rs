@@ -7,7 +7,10 @@
 use wasm_bindgen::{JsCast, JsValue};
 use waymark_core::rules::placement::{self, Insets, Layout, Placed, Rect, Request, Size};
 use waymark_core::rules::tour::Step;
-use web_sys::{CssStyleDeclaration, Element, HtmlElement, ScrollBehavior, ScrollIntoViewOptions, ScrollLogicalPosition};
+use web_sys::{
+    CssStyleDeclaration, Element, HtmlElement, ScrollBehavior, ScrollIntoViewOptions,
+    ScrollLogicalPosition,
+};
 
 use super::locate::Found;
 use super::panel::{self, number, Frame};
@@ -65,7 +68,10 @@ impl Anchor {
         let mut at = parent(&found.element);
         while let Some(element) = at {
             if let Some(style) = style(&element) {
-                if property(&style, "overflow") != "visible" && element.local_name() != "html" && element.local_name() != "body" {
+                if property(&style, "overflow") != "visible"
+                    && element.local_name() != "html"
+                    && element.local_name() != "body"
+                {
                     clips.push(element.clone());
                 }
             }
@@ -93,7 +99,8 @@ impl Anchor {
     pub fn scroll_into_view(&self) {
         let (view, _) = viewport();
         let r = self.rect();
-        if r.width > 0.0 && r.height > 0.0 && intersect(r, view) == r && self.rect_unclipped() == r {
+        if r.width > 0.0 && r.height > 0.0 && intersect(r, view) == r && self.rect_unclipped() == r
+        {
             return;
         }
         let reduce = panel::window()
@@ -104,7 +111,11 @@ impl Anchor {
         let options = ScrollIntoViewOptions::new();
         options.set_block(ScrollLogicalPosition::Center);
         options.set_inline(ScrollLogicalPosition::Nearest);
-        options.set_behavior(if reduce { ScrollBehavior::Instant } else { ScrollBehavior::Smooth });
+        options.set_behavior(if reduce {
+            ScrollBehavior::Instant
+        } else {
+            ScrollBehavior::Smooth
+        });
         self.element
             .scroll_into_view_with_scroll_into_view_options(&options);
     }
@@ -128,7 +139,10 @@ impl Anchor {
         }
         for frame in self.frames.iter().rev() {
             let f = rect(frame);
-            let (left, top) = (f64::from(frame.client_left()), f64::from(frame.client_top()));
+            let (left, top) = (
+                f64::from(frame.client_left()),
+                f64::from(frame.client_top()),
+            );
             r.x += f.x + left;
             r.y += f.y + top;
             let inner = Rect {
@@ -146,8 +160,7 @@ impl Anchor {
     fn obscured(&self, r: Rect) -> bool {
         let (x, y) = ((r.x + r.width / 2.0) as f32, (r.y + r.height / 2.0) as f32);
         let hits = panel::document().elements_from_point(x, y);
-        let Some(hit) = first_of_page(&hits)
-        else {
+        let Some(hit) = first_of_page(&hits) else {
             return false;
         };
         // The target itself, something inside it, or one of its ancestors (a shadow host,
@@ -202,7 +215,9 @@ fn insets(size: Size) -> Insets {
             if name == "html" || name == "body" {
                 break;
             }
-            let position = style(&element).map(|s| property(&s, "position")).unwrap_or_default();
+            let position = style(&element)
+                .map(|s| property(&s, "position"))
+                .unwrap_or_default();
             if position == "fixed" || position == "sticky" {
                 let r = rect(&element);
                 if r.height < size.height / 2.0 {
@@ -244,7 +259,8 @@ pub fn layout(frame: &Frame, anchor: Option<&Anchor>, step: &Step) {
         height: measured.height(),
     };
     let target = anchor.map(|a| (a, a.rect()));
-    let visible = target.filter(|(_, r)| r.width > 0.0 && r.height > 0.0 && intersect(*r, view).width > 0.0);
+    let visible =
+        target.filter(|(_, r)| r.width > 0.0 && r.height > 0.0 && intersect(*r, view).width > 0.0);
     let obscured = visible.is_some_and(|(a, r)| a.obscured(r));
     let placed = placement::place(&Request {
         target: target.map(|(_, r)| r),
@@ -289,7 +305,9 @@ pub fn layout(frame: &Frame, anchor: Option<&Anchor>, step: &Step) {
     }
     let spot = frame.spot();
     let hole = match (step.spotlight, visible) {
-        (Some(light), Some((_, r))) if !obscured => placement::spotlight(r, light.padding, light.radius, size),
+        (Some(light), Some((_, r))) if !obscured => {
+            placement::spotlight(r, light.padding, light.radius, size)
+        }
         _ => None,
     };
     let _ = spot.class_list().toggle_with_force("o", hole.is_none());
