@@ -104,7 +104,7 @@ fn build(
             severity: Severity::Error,
             code: "config_not_object",
             pointer: String::new(),
-            message: "a configuration must be a JSON object".into(),
+            message: crate::rules::message("a configuration must be a JSON object"),
         });
         return (RuleSet::default(), diagnostics);
     }
@@ -155,7 +155,7 @@ fn experiences(
                 severity: Severity::Error,
                 code: "duplicate_id",
                 pointer: pointer(&at, "id"),
-                message: "another experience has this id; this one is disabled".into(),
+                message: crate::rules::message("another experience has this id; this one is disabled"),
             });
             experience.disabled = Some("duplicate id".into());
         }

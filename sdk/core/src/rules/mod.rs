@@ -65,6 +65,32 @@ impl Targeting<'_> {
     }
 }
 
+/// A diagnostic's message, for a person: `format!` when the `messages` feature is on (the
+/// collector, which shows them to authors), and an empty string otherwise (the browser
+/// modules, which read configs the collector has already checked: neither the text nor its
+/// formatting is linked into the wasm).
+macro_rules! msg {
+    ($($arg:tt)*) => {
+        if cfg!(feature = "messages") {
+            format!($($arg)*)
+        } else {
+            String::new()
+        }
+    };
+}
+pub(crate) use msg;
+
+/// A diagnostic's message from literal text: the text when the `messages` feature is on,
+/// empty otherwise (see [`msg!`]).
+#[inline(always)]
+pub(crate) fn message(text: &str) -> String {
+    if cfg!(feature = "messages") {
+        text.to_owned()
+    } else {
+        String::new()
+    }
+}
+
 /// Appends one reference token to a JSON pointer (RFC 6901).
 #[must_use]
 pub fn pointer(base: &str, token: &str) -> String {

@@ -596,7 +596,7 @@ impl Experience {
                     severity: Severity::Error,
                     code,
                     pointer: pointer(at, field),
-                    message: message.to_owned(),
+                    message: crate::rules::message(message),
                 });
             };
         if id.is_empty() {
@@ -753,7 +753,7 @@ fn read_triggers(json: &Value, at: &str, diagnostics: &mut Vec<Diagnostic>) -> V
             severity: Severity::Error,
                 code: "invalid_trigger",
                 pointer: here,
-                message: "a trigger is {\"page_view\": [url patterns] or true}, {\"event\": name}, {\"element\": selector}, {\"time_on_page_ms\": n} or {\"exit_intent\": true}".into(),
+                message: crate::rules::message("a trigger is {\"page_view\": [url patterns] or true}, {\"event\": name}, {\"element\": selector}, {\"time_on_page_ms\": n} or {\"exit_intent\": true}"),
             }),
         }
     }

@@ -353,7 +353,7 @@ impl Reader<'_> {
             severity: Severity::Error,
             code,
             pointer: at,
-            message: message.to_owned(),
+            message: crate::rules::message(message),
         });
     }
 

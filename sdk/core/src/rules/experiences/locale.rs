@@ -44,7 +44,7 @@ impl Localized {
                 code: "invalid_text",
                 subject: subject.to_owned(),
                 pointer: at,
-                message: message.to_owned(),
+                message: crate::rules::message(message),
             });
         };
         match json {

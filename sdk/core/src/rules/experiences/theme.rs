@@ -55,7 +55,7 @@ impl Theme {
                 code: "invalid_theme",
                 subject: subject.to_owned(),
                 pointer: at,
-                message: message.to_owned(),
+                message: crate::rules::message(message),
             });
         };
         let Value::Object(map) = object else {

@@ -19,7 +19,7 @@ use crate::map::Map;
 use crate::rules::js;
 use crate::rules::platform::{Pattern, Platform};
 use crate::rules::version::{compare_with_padded, padded_version};
-use crate::rules::{pointer, Diagnostic, Severity};
+use crate::rules::{msg, pointer, Diagnostic, Severity};
 use crate::value::Value;
 
 /// Saved groups: reusable audiences a condition refers to by id.
@@ -258,7 +258,7 @@ impl Compiler<'_> {
                 Severity::Error,
                 "condition_too_deep",
                 at,
-                "the condition nests deeper than 64 levels".into(),
+                msg!("the condition nests deeper than 64 levels"),
             );
             self.malformed = true;
             false
@@ -268,7 +268,7 @@ impl Compiler<'_> {
                     Severity::Error,
                     "condition_too_large",
                     at,
-                    "the condition has more than 20,000 parts".into(),
+                    msg!("the condition has more than 20,000 parts"),
                 );
             }
             self.malformed = true;
@@ -283,7 +283,7 @@ impl Compiler<'_> {
             Severity::Error,
             "malformed_condition",
             at,
-            format!("{what} is null; the whole condition never matches"),
+            msg!("{what} is null; the whole condition never matches"),
         );
         self.malformed = true;
         Node::Constant(Some(false))
@@ -305,7 +305,7 @@ impl Compiler<'_> {
                 Severity::Error,
                 "condition_not_object",
                 at,
-                "a condition must be a JSON object".into(),
+                msg!("a condition must be a JSON object"),
             );
             return Node::Constant(Some(false));
         };
@@ -340,7 +340,7 @@ impl Compiler<'_> {
                         }
                         Value::Null => self.malformed(&here, key),
                         _ => {
-                            self.report(Severity::Error, "expected_array", &here, format!("{key} takes an array of conditions; as written it never matches"));
+                            self.report(Severity::Error, "expected_array", &here, msg!("{key} takes an array of conditions; as written it never matches"));
                             Node::Constant(Some(false))
                         }
                     }
@@ -355,7 +355,7 @@ impl Compiler<'_> {
                             Severity::Error,
                             "expected_object",
                             &here,
-                            "$not takes a condition object; as written it never matches".into(),
+                            msg!("$not takes a condition object; as written it never matches"),
                         );
                         Node::Constant(Some(false))
                     }
@@ -363,7 +363,7 @@ impl Compiler<'_> {
                 "$savedGroup" => self.saved_group_reference(value, &here, depth, visited),
                 path => {
                     if path.starts_with('$') {
-                        self.report(Severity::Warning, "operator_as_attribute", &here, format!("\"{path}\" is not a logical operator here, so it is read as an attribute name"));
+                        self.report(Severity::Warning, "operator_as_attribute", &here, msg!("\"{path}\" is not a logical operator here, so it is read as an attribute name"));
                     }
                     Node::Path(
                         split_path(path),
@@ -388,7 +388,7 @@ impl Compiler<'_> {
                 Severity::Error,
                 "saved_group_reference",
                 at,
-                "$savedGroup takes {\"id\": …}; as written it never matches".into(),
+                msg!("$savedGroup takes {{\"id\": …}}; as written it never matches"),
             );
             return Node::Constant(Some(false));
         };
@@ -397,7 +397,7 @@ impl Compiler<'_> {
                 Severity::Error,
                 "saved_group_reference",
                 at,
-                "$savedGroup needs a string \"id\"; as written it never matches".into(),
+                msg!("$savedGroup needs a string \"id\"; as written it never matches"),
             );
             return Node::Constant(Some(false));
         };
@@ -409,7 +409,7 @@ impl Compiler<'_> {
                     Severity::Error,
                     "saved_group_reference",
                     at,
-                    "\"attributeKey\" must be a string; as written it never matches".into(),
+                    msg!("\"attributeKey\" must be a string; as written it never matches"),
                 );
                 return Node::Constant(Some(false));
             }
@@ -419,7 +419,7 @@ impl Compiler<'_> {
                 Severity::Error,
                 "saved_group_cycle",
                 at,
-                format!("saved group \"{id}\" refers back to itself"),
+                msg!("saved group \"{id}\" refers back to itself"),
             );
             return Node::Constant(Some(false));
         }
@@ -438,11 +438,11 @@ impl Compiler<'_> {
                 node
             }
             Some(SavedGroup::Unknown) => {
-                self.report(Severity::Warning, "saved_group_unknown_type", at, format!("saved group \"{id}\" is of a type this version cannot evaluate; the condition never matches"));
+                self.report(Severity::Warning, "saved_group_unknown_type", at, msg!("saved group \"{id}\" is of a type this version cannot evaluate; the condition never matches"));
                 Node::Constant(None)
             }
             Some(SavedGroup::Values(_) | SavedGroup::Malformed) => {
-                self.report(Severity::Error, "saved_group_unusable", at, format!("saved group \"{id}\" is not a typed list or condition; $savedGroup never matches it"));
+                self.report(Severity::Error, "saved_group_unusable", at, msg!("saved group \"{id}\" is not a typed list or condition; $savedGroup never matches it"));
                 Node::Constant(Some(false))
             }
             None => {
@@ -450,7 +450,7 @@ impl Compiler<'_> {
                     Severity::Error,
                     "saved_group_missing",
                     at,
-                    format!("no saved group \"{id}\"; $savedGroup never matches it"),
+                    msg!("no saved group \"{id}\"; $savedGroup never matches it"),
                 );
                 Node::Constant(Some(false))
             }
@@ -522,7 +522,7 @@ impl Compiler<'_> {
                         Severity::Warning,
                         "invalid_operator_argument",
                         at,
-                        "$exists takes true or false; as written it always holds".into(),
+                        msg!("$exists takes true or false; as written it always holds"),
                     );
                     Op::Constant(Some(true))
                 }
@@ -559,7 +559,7 @@ impl Compiler<'_> {
                                 Severity::Error,
                                 "invalid_regex",
                                 at,
-                                format!("\"{source}\" is not a valid regular expression: {reason}"),
+                                msg!("\"{source}\" is not a valid regular expression: {reason}"),
                             );
                             None
                         }
@@ -620,7 +620,7 @@ impl Compiler<'_> {
             "$vlte" => version(VersionOp::Lte),
             "$inGroup" | "$notInGroup" => self.group_membership(op, arg, at),
             "$and" | "$or" | "$nor" | "$savedGroup" => {
-                self.report(Severity::Error, "misplaced_operator", at, format!("{op} belongs at the top of a condition, not on an attribute; as written it never matches"));
+                self.report(Severity::Error, "misplaced_operator", at, msg!("{op} belongs at the top of a condition, not on an attribute; as written it never matches"));
                 Op::Constant(Some(false))
             }
             unknown => {
@@ -628,7 +628,7 @@ impl Compiler<'_> {
                     Severity::Error,
                     "unknown_operator",
                     at,
-                    format!("unknown operator \"{unknown}\"; the condition never matches"),
+                    msg!("unknown operator \"{unknown}\"; the condition never matches"),
                 );
                 Op::Constant(None)
             }
@@ -647,7 +647,7 @@ impl Compiler<'_> {
                     Severity::Warning,
                     "saved_group_missing",
                     at,
-                    format!("no saved group \"{id}\"; {op} treats it as empty"),
+                    msg!("no saved group \"{id}\"; {op} treats it as empty"),
                 );
                 Op::InGroup {
                     values: Vec::new(),
@@ -659,7 +659,7 @@ impl Compiler<'_> {
                 negate,
             },
             Some(SavedGroup::Unknown) => {
-                self.report(Severity::Warning, "saved_group_unknown_type", at, format!("saved group \"{id}\" is of a type this version cannot evaluate; the condition never matches"));
+                self.report(Severity::Warning, "saved_group_unknown_type", at, msg!("saved group \"{id}\" is of a type this version cannot evaluate; the condition never matches"));
                 Op::Constant(None)
             }
             // A condition group has no values to look in. Treating it as empty would let
@@ -669,7 +669,7 @@ impl Compiler<'_> {
                     Severity::Error,
                     "saved_group_unusable",
                     at,
-                    format!(
+                    msg!(
                         "saved group \"{id}\" has no list of values for {op}; it never matches"
                     ),
                 );
@@ -683,7 +683,7 @@ impl Compiler<'_> {
             Severity::Error,
             "invalid_operator_argument",
             at,
-            format!("{op} {what}; as written it never matches"),
+            msg!("{op} {what}; as written it never matches"),
         );
         Op::Constant(Some(false))
     }

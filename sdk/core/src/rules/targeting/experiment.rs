@@ -272,7 +272,7 @@ impl Experiment {
                 severity: Severity::Error,
                 code: "experiment_without_variations",
                 pointer: crate::rules::pointer(at, "variations"),
-                message: "an experiment needs an array of variations".into(),
+                message: crate::rules::message("an experiment needs an array of variations"),
             });
             return None;
         };

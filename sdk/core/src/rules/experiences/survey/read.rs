@@ -22,7 +22,7 @@ impl Reader<'_> {
             code,
             subject: self.subject.to_owned(),
             pointer: at,
-            message: message.to_owned(),
+            message: crate::rules::message(message),
         });
     }
 

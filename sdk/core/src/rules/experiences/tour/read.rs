@@ -34,7 +34,7 @@ impl Reader<'_> {
             code,
             subject: self.subject.clone(),
             pointer: at,
-            message: message.to_owned(),
+            message: crate::rules::message(message),
         });
     }
 
