@@ -326,7 +326,7 @@ fn focusable(panel: &HtmlElement) -> Vec<HtmlElement> {
     };
     for i in 0..list.length() {
         if let Some(element) = list.item(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
-            if element.tab_index() >= 0 && !element.has_attribute("disabled") {
+            if element.tab_index() >= 0 && !element.matches(":disabled").unwrap_or(false) {
                 found.push(element);
             }
         }

@@ -174,11 +174,18 @@ impl Screen {
                 let field: HtmlTextAreaElement = element(document, "textarea", content, "")?
                     .dyn_into()
                     .ok()?;
-                attrs(&field, &[("aria-labelledby", "q"), ("rows", "3")]);
+                let limit = number(i64::from(*max_length));
+                attrs(
+                    &field,
+                    &[
+                        ("aria-labelledby", "q"),
+                        ("rows", "3"),
+                        ("maxlength", &limit),
+                    ],
+                );
                 if !placeholder.is_empty() {
-                    field.set_placeholder(placeholder);
+                    attrs(&field, &[("placeholder", placeholder)]);
                 }
-                field.set_max_length(i32::try_from(*max_length).unwrap_or(i32::MAX));
                 if let Some(Answer::Text(text)) = &view.initial {
                     field.set_value(text);
                 }
