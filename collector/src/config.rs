@@ -117,6 +117,29 @@ pub struct Config {
     /// Largest accepted ratio of decompressed to compressed size (a gzip bomb exceeds it).
     #[arg(long, env = "WAYMARK_MAX_COMPRESSION_RATIO", default_value_t = Limits::default().max_compression_ratio)]
     pub max_compression_ratio: usize,
+
+    /// Seconds a client has to send a request's line and headers, counted from when the
+    /// connection is ready for it (accepted, or the previous response sent); then the
+    /// connection is closed without an answer.
+    #[arg(long, env = "WAYMARK_HEADER_READ_TIMEOUT", default_value_t = Connections::default().header_read_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout: u64,
+
+    /// Seconds a client has to send a request's whole body, counted from the end of its
+    /// headers; then it is answered 408 (`body_timeout`) and the connection closed.
+    #[arg(long, env = "WAYMARK_BODY_READ_TIMEOUT", default_value_t = Connections::default().body_read_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout: u64,
+
+    /// Seconds a kept-alive connection may wait, from a response, for the next request's
+    /// headers before it is closed. The header read timeout runs in that wait too, so the
+    /// shorter of the two applies there; a new connection's first request has the header
+    /// read timeout alone.
+    #[arg(long, env = "WAYMARK_IDLE_TIMEOUT", default_value_t = Connections::default().idle_timeout.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+
+    /// Most connections open at once; further clients wait in the listen queue until one
+    /// closes. Keep it below the open-file limit (`ulimit -n`).
+    #[arg(long, env = "WAYMARK_MAX_CONNECTIONS", default_value_t = Connections::default().max_connections, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
 }
 
 impl Config {
@@ -131,6 +154,18 @@ impl Config {
         }
     }
 
+    /// The connection bounds this configuration sets.
+    #[must_use]
+    pub fn connections(&self) -> Connections {
+        use std::time::Duration;
+        Connections {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout),
+            body_read_timeout: Duration::from_secs(self.body_read_timeout),
+            idle_timeout: Duration::from_secs(self.idle_timeout),
+            max_connections: self.max_connections,
+        }
+    }
+
     /// The ingestion limits this configuration sets.
     #[must_use]
     pub fn limits(&self) -> Limits {
@@ -140,6 +175,39 @@ impl Config {
             max_event_bytes: self.max_event_bytes,
             max_decompressed_bytes: self.max_decompressed_bytes,
             max_compression_ratio: self.max_compression_ratio,
+        }
+    }
+}
+
+/// Bounds on connections, so that clients that send slowly, or not at all, cannot hold the
+/// server: a slowloris client holds a connection until a timeout closes it, and no more
+/// than `max_connections` can be held at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Connections {
+    /// From a connection being ready for a request to the end of its headers. Default 10 s:
+    /// headers are a few hundred bytes, sent in one packet by every real client.
+    pub header_read_timeout: std::time::Duration,
+    /// From the end of a request's headers to the end of its body. Default 30 s: the SDK's
+    /// batches are at most 60 kB, so even a 2 kB/s link sends one in time.
+    pub body_read_timeout: std::time::Duration,
+    /// How long a kept-alive connection may wait, from a response, for the next request's
+    /// headers. Default 5 s (as
+    /// Node's HTTP server): long enough for the SDK to reuse it between sends, short
+    /// enough that idle visitors do not pile up.
+    pub idle_timeout: std::time::Duration,
+    /// Most connections open at once. Default 1,000: under the usual open-file limit of
+    /// 1,024, with room for the databases and the log.
+    pub max_connections: u32,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        use std::time::Duration;
+        Connections {
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(5),
+            max_connections: 1_000,
         }
     }
 }

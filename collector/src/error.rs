@@ -71,6 +71,9 @@ pub enum IngestError {
     /// The body could not be read to the end.
     #[error("the request body could not be read")]
     BodyUnreadable,
+    /// The body had not all arrived within the body read timeout; the connection is closed.
+    #[error("{0}; send it again")]
+    BodyTimeout(crate::server::BodyTimedOut),
     /// The key or the client address is over its rate; try again after this many seconds.
     #[error("too many requests; retry after {retry_after} s")]
     RateLimited {
@@ -208,6 +211,7 @@ impl IngestError {
                 false,
             ),
             E::BodyUnreadable => (StatusCode::BAD_REQUEST, "body_unreadable", true),
+            E::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "body_timeout", true),
             E::TaskFailed | E::FileUnreadable(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "internal_error", true)
             }

@@ -120,13 +120,7 @@ pub async fn ingest(
     if declared.is_some_and(|length| length > limit) {
         return Err(IngestError::BodyTooLarge { limit });
     }
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|error| {
-        if is_length_limit(&error) {
-            IngestError::BodyTooLarge { limit }
-        } else {
-            IngestError::BodyUnreadable
-        }
-    })?;
+    let bytes = crate::extract::body(body, limit).await?;
 
     // Browsers cannot label a body as gzip without a CORS preflight, so a body that starts
     // with gzip's magic bytes is gzip too (JSON never starts with 0x1f).
@@ -303,17 +297,6 @@ pub fn gunzip(compressed: &[u8], limits: Limits) -> Result<Vec<u8>, IngestError>
         });
     }
     Ok(out)
-}
-
-fn is_length_limit(error: &axum::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(current) = source {
-        if current.is::<http_body_util::LengthLimitError>() {
-            return true;
-        }
-        source = current.source();
-    }
-    false
 }
 
 /// Parses a batch, telling malformed JSON apart from JSON that is not a batch, and naming

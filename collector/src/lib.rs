@@ -22,6 +22,8 @@
 //! - [`store`]: the [`EventStore`] trait and its SQLite implementation, the default;
 //!   [`clickhouse`]: the implementation for ClickHouse, shared by any number of replicas.
 //! - [`telemetry`]: Prometheus metrics.
+//! - [`server`]: the listener, with read timeouts and a bound on connections
+//!   ([`config::Connections`]).
 //! - [`files`]: the SDK and site folders, where a path that names no file is the client's
 //!   fault (a 404 or the site's index), never a 5xx.
 //! - [`mod@app`]: the router, which ties these to URLs.
@@ -43,6 +45,7 @@ pub mod projects;
 pub mod publishing;
 pub mod registry;
 pub mod reports;
+pub mod server;
 pub mod stats;
 pub mod store;
 pub mod surveys;

@@ -233,10 +233,13 @@ async fn main() -> anyhow::Result<()> {
         }
     });
 
-    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    waymark_collector::server::serve(
+        listener,
+        app(state),
+        config.connections(),
+        shutdown_signal(),
+    )
+    .await;
     tracing::info!("collector stopped");
     Ok(())
 }

@@ -65,9 +65,7 @@ pub async fn publish(
 ) -> Result<Json<Published>, IngestError> {
     let admin = admin(&state, &headers)?;
     let limit = state.limits.max_decompressed_bytes;
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| IngestError::BodyTooLarge { limit })?;
+    let bytes = crate::extract::body(body, limit).await?;
     let config: Value =
         serde_json::from_slice(&bytes).map_err(|e| IngestError::MalformedJson(e.to_string()))?;
     let Checked {
@@ -233,9 +231,7 @@ pub async fn rollback(
     body: Body,
 ) -> Result<Json<Published>, IngestError> {
     let admin = admin(&state, &headers)?;
-    let bytes = axum::body::to_bytes(body, 4_096)
-        .await
-        .map_err(|_| IngestError::BodyTooLarge { limit: 4_096 })?;
+    let bytes = crate::extract::body(body, 4_096).await?;
     let request: Rollback = serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => {
             IngestError::InvalidRequest(format!("expected {{\"version\": n}}: {e}"))

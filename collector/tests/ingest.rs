@@ -363,7 +363,12 @@ async fn a_batch_over_a_real_socket_is_stored_before_the_answer() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let router = h.router.clone();
-    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let server = tokio::spawn(waymark_collector::server::serve(
+        listener,
+        router,
+        waymark_collector::config::Connections::default(),
+        std::future::pending(),
+    ));
 
     let body = fixture().to_string();
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
