@@ -48,23 +48,20 @@ use words::Words;
 const CSS: &str = ".p{width:360px;max-width:calc(100vw - 32px)}\
 .br{inset:auto 16px 16px auto}.bl{inset:auto auto 16px 16px}.tr{inset:16px 16px auto auto}.tl{inset:16px auto auto 16px}\
 .m{width:440px;margin:auto}\
-.s{inset:auto 0 0 0;width:100%;max-width:100%;border-radius:var(--waymark-radius,12px) var(--waymark-radius,12px) 0 0}\
-.h{display:flex;justify-content:space-between;align-items:center;min-height:32px;font-size:12px;color:#4b5563}\
-.h p{margin:0}\
+.s{inset:auto 0 0;width:100%;max-width:100%;border-radius:var(--waymark-radius,12px) var(--waymark-radius,12px) 0 0}\
+.h,.e{display:flex;justify-content:space-between;gap:8px;font-size:12px;color:#4b5563}\
+.h{align-items:center;min-height:32px}.h p{margin:0}.e{margin:4px 0 0}\
 .x{margin-inline-start:auto;border:0;background:none;font-size:20px;line-height:1;min-width:32px;min-height:32px;cursor:pointer;border-radius:6px}\
 h2{font-size:16px;font-weight:600;margin:4px 0 12px}\
 .r{display:flex;gap:4px}\
-.r button,.o button{min-height:36px;border:1px solid #9ca3af;border-radius:6px;background:none;cursor:pointer}\
-.r button{flex:1;min-width:0;padding:0}\
+.r button,.o button,.f button,textarea{border:1px solid #9ca3af;border-radius:6px;background:none;cursor:pointer}\
+.r button,.o button{min-height:36px}.r button{flex:1;min-width:0;padding:0}\
 .st button{border:0;font-size:24px;color:#6b7280}.st .on{color:#b45309}\
 .r:not(.st) [aria-checked=true],.o [aria-checked=true],.f .go{background:var(--waymark-accent,#4f46e5);color:var(--waymark-accent-text,#fff);border-color:transparent}\
-.e{display:flex;justify-content:space-between;gap:8px;font-size:12px;color:#4b5563;margin:4px 0 0}\
 .o{display:grid;gap:6px}.o button{text-align:start;padding:8px 12px}\
-textarea{width:100%;min-height:80px;padding:8px;border:1px solid #9ca3af;border-radius:6px;resize:vertical;background:none}\
+textarea{width:100%;min-height:80px;padding:8px;resize:vertical;cursor:text}\
 .er{color:#b91c1c;font-size:13px;margin:8px 0 0}.er:empty{display:none}\
-.f{display:flex;justify-content:flex-end;gap:8px;margin-top:12px}\
-.f button{padding:8px 14px;border-radius:6px;border:1px solid #9ca3af;background:none;cursor:pointer}\
-";
+.f{display:flex;justify-content:flex-end;gap:8px;margin-top:12px}.f button{padding:8px 14px}";
 
 /// A survey on screen.
 #[derive(Debug)]
