@@ -155,7 +155,9 @@ fn experiences(
                 severity: Severity::Error,
                 code: "duplicate_id",
                 pointer: pointer(&at, "id"),
-                message: crate::rules::message("another experience has this id; this one is disabled"),
+                message: crate::rules::message(
+                    "another experience has this id; this one is disabled",
+                ),
             });
             experience.disabled = Some("duplicate id".into());
         }

@@ -669,9 +669,7 @@ impl Compiler<'_> {
                     Severity::Error,
                     "saved_group_unusable",
                     at,
-                    msg!(
-                        "saved group \"{id}\" has no list of values for {op}; it never matches"
-                    ),
+                    msg!("saved group \"{id}\" has no list of values for {op}; it never matches"),
                 );
                 Op::Constant(Some(false))
             }
