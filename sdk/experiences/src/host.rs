@@ -23,7 +23,8 @@ extern "C" {
     pub fn progress(this: &Host, id: &str, progress: Option<String>);
 
     /// The experience is off the screen and everything it added is gone; `reason` is
-    /// `completed`, `dismissed`, `closed` or why it could not show.
+    /// `completed`, `dismissed`, `closed`, `removed` (the page took it away: a framework
+    /// re-rendered `body`), or why it could not show.
     #[wasm_bindgen(method)]
     pub fn ended(this: &Host, id: &str, reason: &str);
 }
