@@ -54,7 +54,7 @@ customElements.define('ledgerly-cashflow', class extends HTMLElement {
       .spark { display: flex; align-items: flex-end; gap: 4px; height: 2rem; margin-top: .5rem; }
       .spark span { flex: 1; background: #c9d4fb; border-radius: 2px 2px 0 0; }
       .spark span:last-child { background: #3454d1; }
-      p.note { margin: .35rem 0 0; font-size: .8rem; color: #1f8a5b; }
+      p.note { margin: .35rem 0 0; font-size: .8rem; color: #17714a; }
     </style>
     <section class="card" data-waymark="cashflow-forecast" aria-label="Cash flow forecast">
       <h2>Cash flow, next 30 days</h2>
