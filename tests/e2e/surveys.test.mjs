@@ -29,6 +29,13 @@ window.showSurvey = async (survey, locale = 'en-GB') => {
   window.showing = await show('survey', { id: 's1', definition: { id: 's1', kind: 'survey', survey }, locale, responseId: 'r1', progress: null, url: location.href }, host);
   return Boolean(window.showing);
 };
+// Once the module is loaded, show() returns the showing itself, as the runtime holds it.
+window.showAgain = (survey) => {
+  const showing = show('survey', { id: 's2', definition: { id: 's2', kind: 'survey', survey }, locale: 'en', responseId: 'r2', progress: null, url: location.href }, host);
+  const held = typeof showing.close === 'function' && !(showing instanceof Promise);
+  showing.close();
+  return held;
+};
 window.ready = true;
 `;
 
@@ -209,6 +216,8 @@ test('Escape on a question dismisses it, naming the question, and focus goes bac
   assert.deepEqual(await page.evaluate(() => calls.filter((c) => c[1] === '$survey_dismissed').map((c) => c[2].question)), ['nps']);
   assert.deepEqual(await page.evaluate(() => calls.filter((c) => c[0] !== 'event').map((c) => c[2])), ['seen', 'dismissed', 'dismissed']);
   assert.equal(await page.evaluate(() => document.activeElement.id), 'outside');
+  assert.equal(await page.evaluate((s) => window.showAgain(s), EVERY_TYPE), true, 'a loaded module shows at once');
+  assert.deepEqual(await page.evaluate(() => calls.filter((c) => c[1] === 's2' && c[0] === 'ended').map((c) => c[2])), ['closed']);
   await context.close();
 });
 
