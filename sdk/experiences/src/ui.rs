@@ -30,14 +30,16 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, KeyboardEvent, ShadowRoot};
 
 /// The base stylesheet, before the experience's own. `.p` is the panel, `.c` the content
-/// the experience fills, `.sr` text for assistive technology only.
+/// the experience fills, `.sr` text for assistive technology only. Only a modal panel dims the
+/// page: a popover is in the top layer too and has a `::backdrop` of its own, which would
+/// otherwise cover the page (and a tour's spotlight) under a non-modal survey or step.
 const BASE_CSS: &str = ":host{all:initial!important;display:contents!important}\
 .p{box-sizing:border-box;margin:0;padding:16px;border:0;border-radius:var(--waymark-radius,12px);\
 background:var(--waymark-background,#fff);color:var(--waymark-text,#111827);\
 font:14px/1.45 var(--waymark-font,system-ui,-apple-system,'Segoe UI',sans-serif);\
 box-shadow:0 10px 32px rgba(0,0,0,.22);overflow:auto;max-height:calc(100vh - 32px)}\
 .p *{box-sizing:border-box}\
-.p::backdrop{background:rgba(0,0,0,.4)}\
+.p:modal::backdrop{background:#0006}\
 .sr{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}\
 button,textarea{font:inherit;color:inherit}\
 :focus-visible{outline:2px solid var(--waymark-accent,#4f46e5);outline-offset:2px}\
