@@ -27,7 +27,7 @@ const sha = (...parts) => {
 };
 // wasm-opt from npm binaryen: Debian's binaryen is too old for the module's externref table.
 const optimize = (from, to) =>
-  execFileSync(join(here, 'node_modules/.bin/wasm-opt'), ['-Oz', '--converge', join(pkg, from), '-o', to], { stdio: 'inherit' });
+  execFileSync(join(here, 'node_modules/.bin/wasm-opt'), ['-Oz', '--converge', '--strip-producers', '--strip-target-features', join(pkg, from), '-o', to], { stdio: 'inherit' });
 const bundleOf = async (entry, define) => {
   const out = await esbuild.build({
     entryPoints: [join(here, 'src', entry)],

@@ -74,15 +74,17 @@ export async function startCollector({ args = [] } = {}) {
  * A second origin for test pages that load the SDK the way a customer's site does: the
  * script tag and SDK files from this server, events to the collector at `collectorUrl`.
  * `/p/<anything>?<data attributes>` is a page whose script tag carries those attributes
- * (for example `?consent=pending`), so a test can navigate between many pages.
+ * (for example `?consent=pending`), so a test can navigate between many pages. `head(url)`
+ * and `body(url)` add markup of the test's own to each page; `sdk(file)` may swap or refuse
+ * (falsy) an SDK file, to try a failed download.
  */
-export async function startSite(collectorUrl) {
+export async function startSite(collectorUrl, { head = () => '', body = () => '', sdk = (file) => file } = {}) {
   const sdkDir = required(join(ROOT, 'npm/dist/sdk'), 'build the SDK with scripts/build-sdk (scripts/test does)');
   const server = createServer((request, response) => {
     const url = new URL(request.url, 'http://site');
     if (url.pathname.startsWith('/sdk/')) {
-      const file = join(sdkDir, url.pathname.slice(5).replace(/[^\w.-]/g, ''));
-      if (!existsSync(file)) {
+      const file = sdk(join(sdkDir, url.pathname.slice(5).replace(/[^\w.-]/g, '')));
+      if (!file || !existsSync(file)) {
         response.writeHead(404).end();
         return;
       }
@@ -96,9 +98,9 @@ export async function startSite(collectorUrl) {
       const attributes = [...data].map(([k, v]) => ` data-${k}="${v}"`).join('');
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Test page ${url.pathname}</title>
-<script>window.waymark = window.waymark || [];</script>
+${head(url)}<script>window.waymark = window.waymark || [];</script>
 <script async src="/sdk/waymark.js"${attributes}></script>
-</head><body><h1>${url.pathname.replace(/[^\w/-]/g, '')}</h1><button id="host-button" onclick="this.textContent = 'clicked'">Host button</button></body></html>`);
+</head><body><h1>${url.pathname.replace(/[^\w/-]/g, '')}</h1><button id="host-button" onclick="this.textContent = 'clicked'">Host button</button>${body(url)}</body></html>`);
       return;
     }
     response.writeHead(404).end();

@@ -4,7 +4,9 @@
 // gets a console warning from the SDK, and an internal failure stops the SDK once, loudly,
 // while the page carries on.
 import initWasm, { Waymark, outboxPlan, outboxPolicy, retryWait } from '../pkg/waymark.js';
+import { contentLayer } from './content.js';
 import { Outbox } from './outbox.js';
+import { watchPage } from './page.js';
 
 const PREFIX = '[waymark]';
 const METHODS = ['track', 'identify', 'page', 'flush', 'consent', 'reset'];
@@ -27,12 +29,135 @@ export async function load(options = {}) {
     core: { policy: outboxPolicy, plan: outboxPlan, retryWait },
     onDropped: (count) => core && core.dropped(count),
   });
-  core = Waymark.start({ ...start, outbox });
+  const stage = new Stage(start, () => core);
+  core = Waymark.start({ ...start, outbox, stage });
   const api = facade(core);
   if (queue) upgrade(queue, api);
   if (autocapture) api.page();
   started = api;
   return api;
+}
+
+/**
+ * The page side of experiences (see the runtime's `stage.rs`): fetches the config, applies
+ * content through the content layer, and imports the experiences module, tours and
+ * surveys, only when the runtime says one is eligible. Every call into the core goes
+ * through `call`, so that a failure there is reported once and never thrown into the page.
+ */
+class Stage {
+  constructor(options, core) {
+    this.options = options;
+    // A trap in the wasm stops the SDK once and loudly, as the facade does.
+    let stopped = false;
+    const call = (method, ...args) => {
+      const c = !stopped && core();
+      try {
+        if (c) c[method](...args);
+      } catch (error) {
+        stopped = true;
+        console.error(PREFIX, `${method}() failed inside the SDK, which has stopped; the page is unaffected.`, error);
+      }
+    };
+    this.call = call;
+    this.watch = watchPage(call);
+    this.layer = contentLayer({
+      seen: (id) => call('content', 'seen', id),
+      dismissed: (id) => call('content', 'dismissed', id),
+      action: (id) => call('content', 'action', id),
+    });
+    this.host = {
+      event: (name, properties) => call('experienceEvent', name, properties),
+      outcome: (id, outcome) => call('experienceOutcome', id, outcome),
+      progress: (id, progress) => call('tourProgress', id, progress ?? undefined),
+      ended: (id, reason) => {
+        if (this.current === id) {
+          this.current = undefined;
+          this.showing = undefined;
+        }
+        call('experienceEnded', id, reason);
+      },
+    };
+  }
+
+  fetchConfig() {
+    const { host, key } = this.options;
+    const url = new URL('/v1/config', host);
+    url.searchParams.set('key', key);
+    // no-cache: the browser revalidates its copy with If-None-Match, and a 304 costs no body.
+    // A refusal says nothing of its own: a wrong key is already reported once by the outbox,
+    // and the cached config stays in use meanwhile.
+    fetch(url, { cache: 'no-cache', credentials: 'omit' })
+      .then((response) => response.ok && response.text().then((text) => this.call('configure', text)))
+      .catch(() => {
+        // Offline or blocked: the cached config stays in use, and the next page asks again.
+      });
+  }
+
+  content(changes) {
+    this.layer.apply(changes);
+  }
+
+  later(ms) {
+    this.watch.later(ms);
+  }
+
+  page(delays, waited, exit) {
+    this.watch.page(delays, waited, exit);
+  }
+
+  stop() {
+    this.watch.stop();
+    this.layer.apply([]);
+  }
+
+  module() {
+    this.loading ??= import(new URL(WAYMARK_EXPERIENCES, import.meta.url).href).then((m) => m.prepare().then(() => m));
+    return this.loading;
+  }
+
+  prefetch() {
+    if (this.loading) return;
+    const go = () => this.module().catch(() => {});
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(go, { timeout: 3000 });
+    else setTimeout(go, 200);
+  }
+
+  show(kind, request) {
+    this.current = request.id;
+    this.module().then(
+      (m) => {
+        if (this.current !== request.id) return;
+        const showing = m.show(kind, request, this.host);
+        if (this.current === request.id) this.showing = showing;
+        else if (showing) showing.close();
+      },
+      (error) => {
+        if (!this.moduleWarned) {
+          this.moduleWarned = true;
+          console.warn(PREFIX, 'could not load the experiences module: no tour or survey shows on this page', error && error.message);
+        }
+        this.loading = undefined;
+        this.host.ended(request.id, 'module_unavailable');
+      },
+    );
+  }
+
+  event(name) {
+    if (this.showing) this.showing.event(name);
+  }
+
+  navigated(url) {
+    if (this.showing) this.showing.navigated(url);
+  }
+
+  close() {
+    const showing = this.showing;
+    const id = this.current;
+    this.showing = undefined;
+    this.current = undefined;
+    if (showing) showing.close();
+    else if (id) this.call('experienceEnded', id, 'closed');
+  }
 }
 
 function facade(core) {
@@ -60,6 +185,9 @@ function facade(core) {
     },
     get behavior() {
       return guard('behavior', () => core.behavior)();
+    },
+    get attributes() {
+      return guard('attributes', () => core.attributes)();
     },
     ready: true,
   };

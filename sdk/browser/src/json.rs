@@ -71,3 +71,16 @@ pub fn value_from_json(json: &str) -> Option<Value> {
 pub fn to_js(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap_or(JsValue::NULL)
 }
+
+/// Has `waymark-core` write numbers that are not whole with the browser's own
+/// `Number.prototype.toString` (the core leaves its native algorithm out of the wasm). Both
+/// browser modules call this before they write any JSON.
+pub fn use_browser_numbers() {
+    waymark_core::rules::js::use_number_formatter(|n| {
+        js_sys::Number::from(n)
+            .to_string_with_radix(10)
+            .ok()
+            .map(String::from)
+            .unwrap_or_default()
+    });
+}

@@ -70,14 +70,17 @@ fn write_number(out: &mut String, n: f64) {
     }
 }
 
-/// Writes an object's fields: `{"a":…,"b":…}`, skipping absent ones.
-struct Object<'a> {
+/// Writes an object's fields: `{"a":…,"b":…}`, straight into the output (no intermediate
+/// map).
+#[derive(Debug)]
+pub struct Object<'a> {
     out: &'a mut String,
     first: bool,
 }
 
 impl<'a> Object<'a> {
-    fn new(out: &'a mut String) -> Self {
+    /// Opens an object.
+    pub fn new(out: &'a mut String) -> Self {
         out.push('{');
         Object { out, first: true }
     }
@@ -92,11 +95,18 @@ impl<'a> Object<'a> {
         self.out
     }
 
-    fn field(&mut self, name: &str, value: &dyn WriteJson) {
+    /// Writes one field.
+    pub fn field(&mut self, name: &str, value: &dyn WriteJson) {
         value.write_json(self.key(name));
     }
 
-    fn end(self) {
+    /// Writes a string field.
+    pub fn text(&mut self, name: &str, value: &str) {
+        write_str(self.key(name), value);
+    }
+
+    /// Closes the object.
+    pub fn end(self) {
         self.out.push('}');
     }
 }
@@ -140,8 +150,10 @@ impl WriteJson for u32 {
 
 impl WriteJson for Uuid {
     fn write_json(&self, out: &mut String) {
-        let mut buffer = Uuid::encode_buffer();
-        write_str(out, self.hyphenated().encode_lower(&mut buffer));
+        // Hex needs no escaping.
+        out.push('"');
+        crate::id::write_hyphenated(self, out);
+        out.push('"');
     }
 }
 

@@ -109,6 +109,7 @@ impl Showing {
 /// Shows a survey. Returns `undefined` (after `host.ended(id, reason)`) when it cannot.
 #[wasm_bindgen(js_name = showSurvey)]
 pub fn show_survey(request: JsValue, host: Host) -> Option<Showing> {
+    waymark_browser::json::use_browser_numbers();
     survey::show(&request, host).map(|s| Showing {
         inner: Inner::Survey(s),
     })
@@ -118,6 +119,7 @@ pub fn show_survey(request: JsValue, host: Host) -> Option<Showing> {
 /// cannot.
 #[wasm_bindgen(js_name = showTour)]
 pub fn show_tour(request: JsValue, host: Host) -> Option<Showing> {
+    waymark_browser::json::use_browser_numbers();
     tour::show(&request, host).map(|t| Showing {
         inner: Inner::Tour(t),
     })

@@ -27,6 +27,7 @@ impl Waymark {
     /// Starts the SDK with `{ project, key, host }`. Throws an `Error` naming the problem
     /// if the options are unusable; the loader catches it and logs it once.
     pub fn start(options: JsValue) -> Result<Waymark, JsError> {
+        waymark_browser::json::use_browser_numbers();
         let options = convert::start_options(&options).map_err(JsError::new)?;
         Ok(Waymark {
             sdk: Sdk::start(options),
@@ -119,6 +120,75 @@ impl Waymark {
     /// Called by `outbox.js`: it dropped `count` events to stay within its bounds.
     pub fn dropped(&self, count: u32) {
         self.sdk.report_dropped(count);
+    }
+
+    /// Called by the stage (`page.js`) with what happened on the page: `navigated` (a History
+    /// API navigation), `hidden` (the page is hidden or left), `tick` (the timer of
+    /// `later()` fired), `time` (the page has lasted `ms`) or `exit` (exit intent). One entry
+    /// point rather than five keeps the wasm-bindgen glue small.
+    pub fn notify(&self, what: &str, ms: u32) {
+        match what {
+            "navigated" => self.sdk.navigated(),
+            "hidden" => self.sdk.hidden(),
+            "tick" => self.sdk.tick(),
+            "time" => self.sdk.time_on_page(ms),
+            "exit" => self.sdk.exit_intent(),
+            _ => {}
+        }
+    }
+
+    /// Called by the stage with the collector's config answer (the envelope's JSON text).
+    pub fn configure(&self, text: JsValue) {
+        match text.as_string() {
+            Some(text) => self.sdk.configure(&text),
+            None => browser::warn("configure(text): the config must be JSON text; it was ignored"),
+        }
+    }
+
+    /// Called by the content layer about a content experience: `seen` (one of its changes is
+    /// on the page), `dismissed` (its banner was closed) or `action` (its banner's call to
+    /// action was used).
+    pub fn content(&self, what: &str, experience: &str) {
+        match what {
+            "seen" => self.sdk.content_seen(experience),
+            "dismissed" => self.sdk.content_dismissed(experience),
+            "action" => self.sdk.content_action(experience),
+            _ => {}
+        }
+    }
+
+    /// Called by the experiences module: an event of the tour or survey on screen.
+    #[wasm_bindgen(js_name = experienceEvent)]
+    pub fn experience_event(&self, name: &str, properties: &str) {
+        self.sdk.experience_event(name, properties);
+    }
+
+    /// Called by the experiences module: `seen`, `answered`, `completed` or `dismissed`.
+    #[wasm_bindgen(js_name = experienceOutcome)]
+    pub fn experience_outcome(&self, id: &str, outcome: &str) {
+        self.sdk.experience_outcome(id, outcome);
+    }
+
+    /// Called by the experiences module: a tour's progress to keep (or `null` to forget).
+    #[wasm_bindgen(js_name = tourProgress)]
+    pub fn tour_progress(&self, id: &str, progress: Option<String>) {
+        self.sdk.tour_progress(id, progress);
+    }
+
+    /// Called by the experiences module (or the stage, when it could not load it): the
+    /// experience is off the screen, for `reason`.
+    #[wasm_bindgen(js_name = experienceEnded)]
+    pub fn experience_ended(&self, id: &str, reason: &str) {
+        self.sdk.experience_ended(id, reason);
+    }
+
+    /// The attributes targeting sees for this user now (`user`, `behavior`, `url`, …), to
+    /// check targeting while building it.
+    #[wasm_bindgen(getter)]
+    pub fn attributes(&self) -> JsValue {
+        convert::to_js(&waymark_core::encode::WriteJson::to_json_string(
+            &self.sdk.attributes(),
+        ))
     }
 
     /// Stops the SDK: sends what is pending and restores everything it changed on the page.

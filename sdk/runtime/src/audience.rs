@@ -6,7 +6,6 @@ use wasm_bindgen::prelude::*;
 use waymark_core::rules::{Condition, SavedGroups};
 use waymark_core::Value;
 
-use crate::convert;
 use crate::patterns::Browser;
 
 /// A user's attributes, converted once and reused across evaluations.
@@ -22,7 +21,7 @@ impl Attributes {
     /// not JSON-compatible.
     #[wasm_bindgen(constructor)]
     pub fn new(attributes: JsValue) -> Result<Attributes, JsError> {
-        convert::json(&attributes)
+        waymark_browser::json::json(&attributes)
             .map(|value| Attributes { value })
             .map_err(JsError::new)
     }
@@ -40,12 +39,12 @@ pub struct Audience {
 impl Audience {
     /// Compiles a condition; saved groups may be given as an object keyed by id.
     pub fn compile(condition: JsValue, saved_groups: JsValue) -> Result<Audience, JsError> {
-        let json = convert::json(&condition).map_err(JsError::new)?;
+        let json = waymark_browser::json::json(&condition).map_err(JsError::new)?;
         let groups = if saved_groups.is_undefined() || saved_groups.is_null() {
             SavedGroups::new()
         } else {
             waymark_core::rules::SavedGroup::all_from_json(
-                &convert::json(&saved_groups).map_err(JsError::new)?,
+                &waymark_browser::json::json(&saved_groups).map_err(JsError::new)?,
             )
         };
         let (condition, found) = Condition::compile(&json, "", &Browser, &groups);

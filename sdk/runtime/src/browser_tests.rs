@@ -1,15 +1,11 @@
 //! Tests that need a real browser: run with `wasm-pack test --headless --chrome sdk/runtime`.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use waymark_core::privacy::{Allow, Consent};
 use waymark_core::{Millis, Session, Uuid, Value};
 
 use crate::convert;
-use crate::navigation::HistoryWatch;
 use crate::storage::Storage;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -100,7 +96,9 @@ fn start_options_name_what_is_missing() {
         Ok(("demo".into(), consent, signals, allow))
     };
     assert_eq!(
-        check("({ project: 'demo', key: 'pk_x', host: 'https://c.example/', outbox: {} })"),
+        check(
+            "({ project: 'demo', key: 'pk_x', host: 'https://c.example/', outbox: {}, stage: {} })"
+        ),
         seen(
             "https://c.example",
             Consent::Granted,
@@ -109,14 +107,14 @@ fn start_options_name_what_is_missing() {
         )
     );
     assert_eq!(
-        check("({ project: 'demo', key: 'pk_x', host: 'h', outbox: {}, consent: 'pending', honorPrivacySignals: true, allowEmails: true })"),
+        check("({ project: 'demo', key: 'pk_x', host: 'h', outbox: {}, stage: {}, consent: 'pending', honorPrivacySignals: true, allowEmails: true })"),
         seen("h", Consent::Pending, true, Allow { emails: true, card_numbers: false })
     );
-    assert!(
-        check("({ project: 'demo', key: 'pk_x', host: 'h', outbox: {}, consent: 'yes' })")
-            .unwrap_err()
-            .contains("data-consent")
-    );
+    assert!(check(
+        "({ project: 'demo', key: 'pk_x', host: 'h', outbox: {}, stage: {}, consent: 'yes' })"
+    )
+    .unwrap_err()
+    .contains("data-consent"));
     assert!(check("({ project: 'demo', key: 'pk_x', host: 'h' })")
         .unwrap_err()
         .contains("outbox"));
@@ -171,59 +169,6 @@ fn storage_is_namespaced_per_project_in_local_storage() {
     );
 }
 
-fn push_state() -> js_sys::Function {
-    let history = web_sys::window().unwrap().history().unwrap();
-    js_sys::Reflect::get(&history, &"pushState".into())
-        .unwrap()
-        .dyn_into()
-        .unwrap()
-}
-
-#[wasm_bindgen_test]
-fn history_watch_reports_navigations_and_restores_the_page_on_drop() {
-    let original = push_state();
-    let count = Rc::new(Cell::new(0));
-    let seen = count.clone();
-    let watch = HistoryWatch::install(Rc::new(move || seen.set(seen.get() + 1))).unwrap();
-    assert_ne!(
-        push_state(),
-        original,
-        "pushState is wrapped while watching"
-    );
-
-    let history = web_sys::window().unwrap().history().unwrap();
-    history
-        .push_state_with_url(&JsValue::NULL, "", Some("?step=1"))
-        .unwrap();
-    history
-        .replace_state_with_url(&JsValue::NULL, "", Some("?step=2"))
-        .unwrap();
-    assert_eq!(count.get(), 2);
-    assert!(web_sys::window()
-        .unwrap()
-        .location()
-        .search()
-        .unwrap()
-        .contains("step=2"));
-
-    // A call the page's own method refuses still throws to the page, and is no navigation.
-    let refused =
-        history.push_state_with_url(&JsValue::NULL, "", Some("https://elsewhere.example/"));
-    assert!(refused.is_err());
-    assert_eq!(count.get(), 2);
-
-    drop(watch);
-    assert_eq!(
-        push_state(),
-        original,
-        "dropping the watch puts the page's pushState back"
-    );
-    history
-        .push_state_with_url(&JsValue::NULL, "", Some("?step=3"))
-        .unwrap();
-    assert_eq!(count.get(), 2);
-}
-
 #[wasm_bindgen_test]
 fn the_anonymous_id_persists_across_starts() {
     let first = start("persist-test");
@@ -240,16 +185,31 @@ fn unusable_options_fail_to_start_with_an_error() {
     assert!(crate::Waymark::start(js("({ project: 'x' })")).is_err());
 }
 
-fn audience(condition: &str) -> crate::Audience {
-    crate::Audience::compile(js(&format!("({condition})")), JsValue::UNDEFINED)
-        .map_err(|_| ())
-        .unwrap()
+/// A condition compiled with the browser's platform, and what the compiler said of it.
+struct Audience {
+    condition: waymark_core::rules::Condition,
+    diagnostics: Vec<waymark_core::rules::Diagnostic>,
 }
 
-fn attributes(source: &str) -> crate::Attributes {
-    crate::Attributes::new(js(&format!("({source})")))
-        .map_err(|_| ())
-        .unwrap()
+impl Audience {
+    fn matches(&self, attributes: &Value) -> bool {
+        self.condition.matches(attributes)
+    }
+}
+
+fn audience(condition: &str) -> Audience {
+    let json = waymark_browser::json::json(&js(&format!("({condition})"))).unwrap();
+    let groups = waymark_core::rules::SavedGroups::new();
+    let (condition, diagnostics) =
+        waymark_core::rules::Condition::compile(&json, "", &crate::patterns::Browser, &groups);
+    Audience {
+        condition,
+        diagnostics,
+    }
+}
+
+fn attributes(source: &str) -> Value {
+    waymark_browser::json::json(&js(&format!("({source})"))).unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -266,12 +226,9 @@ fn regex_conditions_use_the_browsers_regexp() {
 fn an_invalid_regex_is_a_diagnostic_not_an_exception() {
     let a = audience(r#"{ "url": { "$regex": "(" } }"#);
     assert!(!a.matches(&attributes(r#"{ "url": "(" }"#)));
-    let diagnostics = a.diagnostics();
-    assert_eq!(diagnostics.len(), 1);
-    assert!(
-        diagnostics[0].starts_with("/url/$regex: "),
-        "{diagnostics:?}"
-    );
+    assert_eq!(a.diagnostics.len(), 1);
+    assert_eq!(a.diagnostics[0].pointer, "/url/$regex");
+    assert_eq!(a.diagnostics[0].code, "invalid_regex");
 }
 
 #[wasm_bindgen_test]
@@ -295,6 +252,11 @@ fn start(project: &str) -> crate::Waymark {
         "({{ project: '{project}', key: 'pk_test', host: 'http://127.0.0.1:9', outbox: {{
             added: [], add(id, json) {{ this.added.push(json); }},
             consent() {{}}, reset() {{}}, flush() {{}}, close() {{}},
+        }}, stage: {{
+            contents: [], shown: [], fetched: 0,
+            fetchConfig() {{ this.fetched++; }}, content(c) {{ this.contents.push(c); }},
+            prefetch() {{}}, show(kind, request) {{ this.shown.push([kind, request]); }},
+            event() {{}}, navigated() {{}}, close() {{}}, later() {{}}, page() {{}}, stop() {{}},
         }} }})"
     ));
     crate::Waymark::start(options).map_err(|_| ()).unwrap()

@@ -11,12 +11,13 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 use waymark_core::privacy::{Allow, Consent};
-use waymark_core::{Millis, Properties, Session, Uuid, Value};
+use waymark_core::{Millis, Properties, Session, Value};
 
 use crate::outbox::Outbox;
+use crate::stage::Stage;
 
 use waymark_browser::json::json_value;
-pub use waymark_browser::json::{json, to_js, value_from_json};
+pub use waymark_browser::json::{to_js, value_from_json};
 
 /// The options the loader passes to `Waymark.start`.
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub struct StartOptions {
     pub allow: Allow,
     /// The outbox the events go to (`outbox.js`, passed by `load()`).
     pub outbox: Outbox,
+    /// The page side of experiences (`index.js`, passed by `load()`).
+    pub stage: Stage,
 }
 
 fn field(object: &JsValue, name: &str) -> JsValue {
@@ -63,6 +66,10 @@ pub fn start_options(value: &JsValue) -> Result<StartOptions, &'static str> {
     if !outbox.is_object() {
         return Err("the outbox is missing: start the SDK through load() of @waymark/sdk");
     }
+    let stage = field(value, "stage");
+    if !stage.is_object() {
+        return Err("the stage is missing: start the SDK through load() of @waymark/sdk");
+    }
     Ok(StartOptions {
         project,
         consent,
@@ -72,6 +79,7 @@ pub fn start_options(value: &JsValue) -> Result<StartOptions, &'static str> {
             card_numbers: flag("allowCardNumbers"),
         },
         outbox: outbox.unchecked_into(),
+        stage: stage.unchecked_into(),
     })
 }
 
@@ -122,7 +130,7 @@ pub fn properties(value: &JsValue) -> Result<Properties, &'static str> {
 /// Reads a session stored as JSON (`Session::to_json_string`). `None` if it is missing or not one of ours.
 pub fn session_from_json(json: &str) -> Option<Session> {
     let js = js_sys::JSON::parse(json).ok()?;
-    let id = Uuid::try_parse(&field(&js, "id").as_string()?).ok()?;
+    let id = waymark_core::id::parse_hyphenated(&field(&js, "id").as_string()?)?;
     let millis = |name| field(&js, name).as_f64().map(Millis::from_js);
     Some(Session {
         id,

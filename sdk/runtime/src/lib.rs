@@ -15,10 +15,14 @@
 //! - `outbox`: the binding to the npm package's `outbox.js`, which persists events
 //!   (IndexedDB, else `localStorage`, else memory) and sends them, deciding through the
 //!   `outboxPolicy`, `outboxPlan` and `retryWait` exports.
-//! - [`Audience`] and [`Attributes`] (in `audience`): targeting conditions for JavaScript.
+//! - `Audience` and `Attributes` (in `audience`, feature `audience`): targeting conditions
+//!   for JavaScript, for tooling and the condition benchmark; not in the shipped runtime.
 //! - `patterns`: the engine's platform: the browser's own `RegExp` and `toLowerCase`.
-//! - `navigation`: watches `history.pushState`/`replaceState` and `popstate`, and puts them
-//!   back exactly as they were when dropped.
+//! - `experiences`: the config, arbitration on every signal (page views, events, time on
+//!   page, exit intent), content decided for the page, and the tour or survey handed to
+//!   the experiences module.
+//! - `stage`: the binding to `index.js`'s `Stage`, which fetches the config, applies
+//!   content to the DOM (`content.js`) and imports the experiences module on demand.
 //!
 //! # Never break the host page
 //! Nothing here panics on bad input: the lints below forbid `unwrap`, `expect`, indexing
@@ -41,16 +45,19 @@
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 mod api;
+#[cfg(feature = "audience")]
 mod audience;
 mod browser;
 mod convert;
-mod navigation;
+mod experiences;
 mod outbox;
 mod patterns;
 mod sdk;
+mod stage;
 mod storage;
 
 pub use api::Waymark;
+#[cfg(feature = "audience")]
 pub use audience::{Attributes, Audience};
 
 #[cfg(test)]

@@ -6,11 +6,9 @@
 //! `RefCell`, borrowed only through [`Sdk::with_state`] and never across a call into page
 //! code.
 
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
-use gloo_events::EventListener;
-use gloo_timers::callback::Timeout;
 use waymark_core::encode::WriteJson;
 use waymark_core::navigation::is_new_page;
 use waymark_core::privacy::{self, Allow, Consent};
@@ -20,8 +18,9 @@ use waymark_core::{Event, IdGenerator, Millis, Properties, Session, Uuid, Value}
 
 use crate::browser;
 use crate::convert::{self, StartOptions};
-use crate::navigation::HistoryWatch;
+use crate::experiences::{Kept, Live};
 use crate::outbox::Outbox;
+use crate::stage::Stage;
 use crate::storage::{self, Storage};
 
 /// The event that reports events dropped to keep the outbox within its bounds, with the
@@ -32,36 +31,39 @@ pub const EVENTS_DROPPED: &str = "$events_dropped";
 /// events costs one write.
 const PROFILE_DELAY_MS: u32 = 1_000;
 
-struct State {
+pub(crate) struct State {
     consent: Consent,
     ids: IdGenerator,
     anonymous_id: Uuid,
-    user_id: Option<String>,
+    pub(crate) user_id: Option<String>,
+    /// The traits `identify` gave, merged: what `user.*` conditions and placeholders read.
+    pub(crate) traits: Properties,
     /// The URL of the last page view, to tell a new page from a rewritten URL.
     page_url: Option<String>,
     /// The referrer of the current page: `document.referrer` at first, then the previous
     /// page's URL after each single-page navigation.
     referrer: String,
     /// What this browser's user has done, for behavioural targeting.
-    profile: Profile,
+    pub(crate) profile: Profile,
     /// The profile changed since it was last stored.
-    profile_dirty: bool,
+    pub(crate) profile_dirty: bool,
 }
 
 /// The SDK of one page.
 pub struct Sdk {
     outbox: Outbox,
+    /// The page side of experiences: config fetching, the content layer, the experiences
+    /// module.
+    pub(crate) stage: Stage,
     allow: Allow,
     /// Do-Not-Track or Global Privacy Control is on, and the project honours them.
     signals_deny: bool,
-    storage: Storage,
+    pub(crate) storage: Storage,
     state: RefCell<State>,
-    /// Stores the changed profile when it fires.
-    profile_timer: RefCell<Option<Timeout>>,
-    /// A page view waiting for the page's own navigation code to finish (title updates).
-    page_timer: RefCell<Option<Timeout>>,
-    history: RefCell<Option<HistoryWatch>>,
-    lifecycle: RefCell<Vec<EventListener>>,
+    /// Experiences on this page (see [`crate::experiences`]).
+    pub(crate) live: RefCell<Live>,
+    /// The stage will call `tick()` to store the changed profile.
+    profile_pending: Cell<bool>,
 }
 
 impl std::fmt::Debug for Sdk {
@@ -91,10 +93,7 @@ fn load_profile(storage: &Storage, key: &str) -> Option<Profile> {
 }
 
 fn encode_uuid(id: Uuid) -> String {
-    // The hyphenated encoder writes into a buffer without `core::fmt`, which keeps the
-    // formatting machinery out of the wasm.
-    let mut buffer = Uuid::encode_buffer();
-    id.hyphenated().encode_lower(&mut buffer).to_owned()
+    waymark_core::id::hyphenated(&id)
 }
 
 impl Sdk {
@@ -119,7 +118,7 @@ impl Sdk {
         let mut ids = IdGenerator::new();
         let anonymous_id = match storage
             .get(storage::ANONYMOUS_ID)
-            .and_then(|s| Uuid::try_parse(&s).ok())
+            .and_then(|s| waymark_core::id::parse_hyphenated(&s))
         {
             Some(id) => id,
             None => {
@@ -134,10 +133,18 @@ impl Sdk {
             );
         }
         let user_id = storage.get(storage::USER_ID);
+        let traits = match storage
+            .get(storage::TRAITS)
+            .and_then(|json| convert::value_from_json(&json))
+        {
+            Some(Value::Object(traits)) => traits,
+            _ => Properties::new(),
+        };
         let profile = load_profile(&storage, storage::PROFILE)
             .unwrap_or_else(|| Profile::new(browser::now()));
         let sdk = Rc::new(Sdk {
             outbox: options.outbox,
+            stage: options.stage,
             allow: options.allow,
             signals_deny,
             storage,
@@ -146,60 +153,25 @@ impl Sdk {
                 ids,
                 anonymous_id,
                 user_id,
+                traits,
                 page_url: None,
                 referrer: browser::document_referrer(),
                 profile,
                 profile_dirty: false,
             }),
-            profile_timer: RefCell::new(None),
-            page_timer: RefCell::new(None),
-            history: RefCell::new(None),
-            lifecycle: RefCell::new(Vec::new()),
+            profile_pending: Cell::new(false),
+            live: RefCell::new(Live::default()),
         });
-        sdk.watch(&Rc::downgrade(&sdk));
+        // Content is decided from the config cached on an earlier visit before the page
+        // paints; the collector is asked for a newer one only with consent.
+        sdk.load_cached_config();
+        if consent == Consent::Granted {
+            sdk.stage.fetch_config();
+        }
         sdk
     }
 
-    fn watch(&self, weak: &Weak<Sdk>) {
-        let on_navigate = {
-            let weak = weak.clone();
-            Rc::new(move || {
-                if let Some(sdk) = weak.upgrade() {
-                    sdk.navigated();
-                }
-            })
-        };
-        if let Ok(mut history) = self.history.try_borrow_mut() {
-            *history = HistoryWatch::install(on_navigate);
-        }
-        // The outbox sends on its own when the page goes; the profile is stored then.
-        let Some(window) = web_sys::window() else {
-            return;
-        };
-        let on_pagehide = weak.clone();
-        let mut listeners = vec![EventListener::new(&window, "pagehide", move |_| {
-            if let Some(sdk) = on_pagehide.upgrade() {
-                sdk.persist_profile();
-            }
-        })];
-        if let Some(document) = window.document() {
-            let on_hidden = weak.clone();
-            listeners.push(EventListener::new(
-                &document,
-                "visibilitychange",
-                move |_| {
-                    if let Some(sdk) = on_hidden.upgrade() {
-                        sdk.persist_profile();
-                    }
-                },
-            ));
-        }
-        if let Ok(mut lifecycle) = self.lifecycle.try_borrow_mut() {
-            *lifecycle = listeners;
-        }
-    }
-
-    fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> Option<R> {
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> Option<R> {
         match self.state.try_borrow_mut() {
             Ok(mut state) => Some(f(&mut state)),
             Err(_) => {
@@ -217,9 +189,42 @@ impl Sdk {
             .unwrap_or_default()
     }
 
-    /// Records a custom event.
+    /// The consent in force.
+    pub(crate) fn consent(&self) -> Consent {
+        self.state
+            .try_borrow()
+            .map_or(Consent::Pending, |s| s.consent)
+    }
+
+    /// The user's hashing key for sampling and experiments: the user id, else the
+    /// anonymous id.
+    pub(crate) fn user_key(&self) -> String {
+        self.with_state(|s| {
+            s.user_id
+                .clone()
+                .unwrap_or_else(|| encode_uuid(s.anonymous_id))
+        })
+        .unwrap_or_default()
+    }
+
+    /// A fresh id (a survey showing's response id).
+    pub(crate) fn new_id(&self) -> String {
+        let now = browser::now();
+        self.with_state(|s| encode_uuid(s.ids.next(now, browser::entropy())))
+            .unwrap_or_default()
+    }
+
+    /// Records an event of the SDK's own (`$exposure`, `$survey_answered`, …).
+    pub(crate) fn record_internal(self: &Rc<Self>, name: &str, properties: Properties) {
+        self.record(name.to_owned(), properties, None, None);
+    }
+
+    /// Records a custom event; the experience on screen hears of it, and experiences it
+    /// triggers are considered.
     pub fn track(self: &Rc<Self>, name: String, properties: Properties, at: Option<Millis>) {
-        self.record(name, properties, None, at);
+        self.record(name.clone(), properties, None, at);
+        self.stage.event(&name);
+        self.consider(Kept::Event(name));
     }
 
     /// Links this browser to `user_id` and records the user's traits. Repeating the same
@@ -247,43 +252,66 @@ impl Sdk {
             });
             self.persist_profile();
         }
-        if !(unchanged && traits.is_empty()) {
+        if !traits.is_empty() {
+            let merged = self.with_state(|s| {
+                for (key, value) in traits.iter() {
+                    s.traits.insert(key.clone(), value.clone());
+                }
+                Value::Object(s.traits.clone()).to_json_string()
+            });
+            if let Some(json) = merged {
+                self.storage.set(storage::TRAITS, &json);
+            }
+        }
+        let changed = !(unchanged && traits.is_empty());
+        if changed {
             self.record(IDENTIFY.to_owned(), Properties::new(), Some(traits), at);
+            // Who the user is changed: content and page-view experiences are decided anew.
+            self.consider(Kept::PageView);
         }
     }
 
     /// Records a page view of the current URL.
     pub fn page(self: &Rc<Self>) {
         let url = browser::current_url();
-        let changed = self.with_state(|s| {
-            if let Some(previous) = s.page_url.replace(url) {
+        let changed = self.with_state(|s| match s.page_url.replace(url) {
+            Some(previous) => {
                 s.referrer = previous;
+                false
             }
+            None => true,
         });
-        if changed.is_some() {
+        if let Some(new_page) = changed {
             self.record(PAGEVIEW.to_owned(), Properties::new(), None, None);
+            if !new_page {
+                self.stage.navigated(&browser::current_url());
+            }
+            self.page_began(true);
         }
     }
 
-    /// A History API navigation happened. The page view waits for the current task to end,
-    /// so that the app's router has set the new page's title by then; several navigations
-    /// in one task (a push and then a replace) make one page view.
-    fn navigated(self: &Rc<Self>) {
-        let weak = Rc::downgrade(self);
-        let timeout = Timeout::new(0, move || {
-            if let Some(sdk) = weak.upgrade() {
-                let url = browser::current_url();
-                let new_page = sdk
-                    .with_state(|s| is_new_page(s.page_url.as_deref(), &url))
-                    .unwrap_or(false);
-                if new_page {
-                    sdk.page();
-                }
-            }
-        });
-        if let Ok(mut slot) = self.page_timer.try_borrow_mut() {
-            *slot = Some(timeout);
+    /// A History API navigation happened (the stage reports it once the task that made it
+    /// has ended, so the app's router has set the new page's title): a new page, unless only
+    /// the fragment changed.
+    pub fn navigated(self: &Rc<Self>) {
+        let url = browser::current_url();
+        let new_page = self
+            .with_state(|s| is_new_page(s.page_url.as_deref(), &url))
+            .unwrap_or(false);
+        if new_page {
+            self.page();
         }
+    }
+
+    /// The page was hidden or is being left: the profile is stored now.
+    pub fn hidden(&self) {
+        self.persist_profile();
+    }
+
+    /// The stage's timer fired: the changed profile is stored.
+    pub fn tick(&self) {
+        self.profile_pending.set(false);
+        self.persist_profile();
     }
 
     fn record(
@@ -380,7 +408,10 @@ impl Sdk {
             return;
         }
         match consent {
-            Consent::Granted => self.storage.release(),
+            Consent::Granted => {
+                self.storage.release();
+                self.stage.fetch_config();
+            }
             Consent::Pending => self.storage.hold(),
             Consent::Denied => {
                 self.with_state(|s| {
@@ -389,6 +420,7 @@ impl Sdk {
                 });
                 self.storage.hold();
                 self.storage.purge();
+                self.stage.close();
             }
         }
         self.outbox.consent(consent.as_str());
@@ -397,10 +429,12 @@ impl Sdk {
     /// Logs out: the outbox sends what it holds by beacon and empties; the user id, the
     /// behaviour profiles and the session are cleared, and a new anonymous id begins.
     pub fn reset(self: &Rc<Self>) {
+        self.stage.close();
         self.outbox.reset();
         let now = browser::now();
         let anonymous_id = self.with_state(|s| {
             s.user_id = None;
+            s.traits = Properties::new();
             s.page_url = None;
             s.profile = Profile::new(now);
             s.profile_dirty = false;
@@ -413,28 +447,17 @@ impl Sdk {
         }
     }
 
-    /// Stores the profile a moment after it changes.
+    /// Stores the profile a moment after it changes, so that a burst of events costs one
+    /// write.
     fn schedule_profile(self: &Rc<Self>) {
-        let Ok(mut timer) = self.profile_timer.try_borrow_mut() else {
-            return;
-        };
-        if timer.is_some() {
-            return;
+        if !self.profile_pending.replace(true) {
+            self.stage.later(PROFILE_DELAY_MS);
         }
-        let weak = Rc::downgrade(self);
-        *timer = Some(Timeout::new(PROFILE_DELAY_MS, move || {
-            if let Some(sdk) = weak.upgrade() {
-                if let Ok(mut timer) = sdk.profile_timer.try_borrow_mut() {
-                    *timer = None;
-                }
-                sdk.persist_profile();
-            }
-        }));
     }
 
     /// Stores the profile if it changed: on every flush rather than every event, so that a
     /// burst of events costs one write.
-    fn persist_profile(&self) {
+    pub(crate) fn persist_profile(&self) {
         let stored = self.with_state(|s| {
             if !s.profile_dirty {
                 return None;
@@ -459,18 +482,11 @@ impl Sdk {
 
     /// Stops watching the page and sends what is pending. The host page is left as it was.
     pub fn shutdown(self: &Rc<Self>) {
-        if let Ok(mut history) = self.history.try_borrow_mut() {
-            *history = None;
+        if let Ok(mut live) = self.live.try_borrow_mut() {
+            live.config = None;
         }
-        if let Ok(mut lifecycle) = self.lifecycle.try_borrow_mut() {
-            lifecycle.clear();
-        }
-        if let Ok(mut page_timer) = self.page_timer.try_borrow_mut() {
-            *page_timer = None;
-        }
-        if let Ok(mut profile_timer) = self.profile_timer.try_borrow_mut() {
-            *profile_timer = None;
-        }
+        self.stage.close();
+        self.stage.stop();
         self.persist_profile();
         self.outbox.close();
     }

@@ -17,6 +17,30 @@ pub const USER_ID: &str = "user_id";
 /// The behaviour profile of this browser (the current user's, once identified).
 pub const PROFILE: &str = "profile";
 
+/// The traits `identify` gave, merged, as JSON.
+pub const TRAITS: &str = "traits";
+/// The last config envelope the collector sent, as JSON.
+pub const CONFIG: &str = "config";
+/// The on-page experiment exposures already sent, one per line.
+pub const EXPOSURES: &str = "exposures";
+
+/// The key of the selectors the anti-flicker snippet hides on the page at `path` until the
+/// runtime has applied its content (README, "Personalized content without flicker").
+pub fn hide(path: &str) -> String {
+    let mut key = String::with_capacity(5 + path.len());
+    key.push_str("hide:");
+    key.push_str(path);
+    key
+}
+
+/// The key of a tour's progress.
+pub fn tour_progress(tour: &str) -> String {
+    let mut key = String::with_capacity(5 + tour.len());
+    key.push_str("tour:");
+    key.push_str(tour);
+    key
+}
+
 /// The key of an identified user's behaviour profile, kept so that it can take in the
 /// anonymous profile when the same user identifies again after logging out.
 pub fn user_profile(user_id: &str) -> String {
@@ -109,6 +133,12 @@ impl Storage {
                 memory.push((key, value.to_owned()));
             }
         }
+    }
+
+    /// Forgets a value.
+    pub fn remove(&self, name: &str) {
+        let key = self.key(name);
+        self.remove_key(&key);
     }
 
     fn remove_key(&self, key: &str) {

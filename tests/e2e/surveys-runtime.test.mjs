@@ -2,10 +2,6 @@
 // runtime decides it on a page view, fetches the experiences module and shows it; answers
 // travel the event pipeline into the collector's database.
 //
-// PENDING: main's runtime does not call showSurvey yet, so this file is named so that
-// `node --test` does not pick it up. Both tests passed against the runtime wiring in
-// progress (branch `runtime` at 84f24a3, WIP), axe included once tests/node_modules has
-// axe-core. When that wiring lands, rename it to `surveys-runtime.test.mjs`.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

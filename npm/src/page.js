@@ -1,0 +1,71 @@
+// What the runtime hears from the page: single-page navigations (the History API), the page
+// being hidden or left, timers, and exit intent. It decides nothing: each one is passed to
+// the wasm (`notify`), which decides what it means. It is JavaScript because listeners and timers cost the wasm 3.9 KiB
+// gzipped through wasm-bindgen closures, and a few hundred bytes here.
+//
+// Everything it installs it removes in `stop()`: the History methods go back exactly as they
+// were, unless another script has wrapped ours since (then ours stays, forwarding, so as not
+// to break theirs).
+
+/** Watches the page; `core(method, ...args)` calls the wasm SDK. */
+export function watchPage(core) {
+  let stopped = false;
+  const call = (method, ...args) => { if (!stopped) core(method, ...args); };
+  const history = window.history;
+  const patched = [];
+  let pending;
+  // Several navigations in one task (a push, then a replace) make one page view, taken
+  // after the task so that the app's router has set the new title.
+  const navigated = () => {
+    if (pending === undefined) pending = setTimeout(() => { pending = undefined; call('notify', 'navigated', 0); }, 0);
+  };
+  for (const name of ['pushState', 'replaceState']) {
+    const original = history[name];
+    if (typeof original !== 'function') continue;
+    const wrapper = function (...args) {
+      const result = original.apply(this, args);
+      navigated(); // only reached when the page's own call did not throw
+      return result;
+    };
+    history[name] = wrapper;
+    patched.push({ name, original, wrapper });
+  }
+  const listeners = [];
+  const listen = (target, type, handler) => {
+    target.addEventListener(type, handler);
+    listeners.push(() => target.removeEventListener(type, handler));
+  };
+  listen(window, 'popstate', navigated);
+  listen(window, 'pagehide', () => call('notify', 'hidden', 0));
+  listen(document, 'visibilitychange', () => { if (document.visibilityState === 'hidden') call('notify', 'hidden', 0); });
+
+  let later;
+  let pageTimers = [];
+  let stopExit;
+  return {
+    /** Calls `tick()` once after `ms` (one at a time: the runtime asks again when it needs). */
+    later(ms) {
+      if (later === undefined) later = setTimeout(() => { later = undefined; call('notify', 'tick', 0); }, ms);
+    },
+    /** This page's time-on-page timers (`[ms, waited]` pairs) and exit-intent listening. */
+    page(delays, waited, exit) {
+      pageTimers.forEach(clearTimeout);
+      pageTimers = Array.from(delays, (ms) => setTimeout(() => call('notify', 'time', ms), Math.max(0, ms - waited)));
+      if (stopExit) stopExit();
+      stopExit = undefined;
+      if (exit) {
+        const onOut = (event) => { if (!event.relatedTarget && event.clientY <= 0) call('notify', 'exit', 0); };
+        document.addEventListener('mouseout', onOut);
+        stopExit = () => document.removeEventListener('mouseout', onOut);
+      }
+    },
+    stop() {
+      stopped = true;
+      for (const { name, original, wrapper } of patched) if (history[name] === wrapper) history[name] = original;
+      listeners.forEach((remove) => remove());
+      clearTimeout(pending);
+      clearTimeout(later);
+      this.page([], 0, false);
+    },
+  };
+}
