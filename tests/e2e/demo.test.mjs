@@ -5,11 +5,6 @@
 // to the invoices page) with CSAT after it; NPS on the third page view with band wording;
 // CES after an export; the greeting after identify; the win-back banner for a lapsed user;
 // the plans page's layout experiment and its exposure. Screenshots go to tests/.artifacts/.
-//
-// PENDING: main's runtime does not fetch or act on configs yet, so this file is named so
-// that `node --test` does not pick it up. All eight tests passed against the runtime wiring
-// in progress (branch `runtime` at 84f24a3, WIP, with main's experiences module and show()
-// awaited as main's entry now allows). When that wiring lands, rename it to `demo.test.mjs`.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
