@@ -59,11 +59,14 @@ test('an eligible survey has its module fetched at idle, before its event fires'
 
 test('a module that cannot be fetched: one warning, the survey recorded as not shown, the page working', async () => {
   refuse = true;
+  requested.length = 0;
   const context = await browser.newContext();
   const page = await context.newPage();
   const seen = watchConsole(page);
   await page.goto(`${site.url}/p/export`);
   await sdkReady(page);
+  // The event counts once the config is there: the prefetch it starts is the sign.
+  await eventually(() => requested.some((f) => /^experiences-.*\.mjs$/.test(f)), { describe: () => requested.join(', ') });
   await page.evaluate(() => window.waymark.track('export_completed'));
   await page.evaluate(() => window.waymark.track('export_completed'));
   await eventually(() => seen.warnings.some((w) => w.includes('could not load the experiences module')), { describe: () => JSON.stringify(seen.warnings) });
