@@ -2,7 +2,7 @@
 // headless Debian Chromium through playwright-core, and SQL through the sqlite3 CLI (an
 // independent reader of what the collector committed).
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -20,14 +20,19 @@ function required(path, how) {
 
 /**
  * Starts the collector on a free port; resolves once it listens. `args` are extra
- * command-line flags. `halt()` and `resume()` stop it and start it again on the same
+ * command-line flags; `config`, an object, is published for the project at start-up. `halt()` and `resume()` stop it and start it again on the same
  * address and database, as an outage would.
  */
-export async function startCollector({ args = [] } = {}) {
+export async function startCollector({ args = [], config } = {}) {
   const binary = required(process.env.WAYMARK_COLLECTOR ?? join(ROOT, 'target/debug/waymark-collector'), 'build it with `cargo build -p waymark-collector` (scripts/test does)');
   const sdkDir = required(join(ROOT, 'npm/dist/sdk'), 'build the SDK with scripts/build-sdk (scripts/test does)');
   const dir = mkdtempSync(join(tmpdir(), 'waymark-e2e-'));
   const db = join(dir, 'events.db');
+  if (config) {
+    // Published at start-up with the checks of PUT /v1/admin/config.
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    args = [...args, '--publish-config', `demo=${join(dir, 'config.json')}`];
+  }
   let log = '';
   let child;
   const spawnAt = (listen) => {

@@ -4,8 +4,7 @@
 // when the rule stops holding. A returning visitor with the README's anti-flicker snippet
 // never sees a frame of the original text.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, eventually, launchBrowser, query, sdkReady, startCollector, startSite, watchConsole } from '../harness.mjs';
@@ -51,10 +50,7 @@ let browser;
 const requested = [];
 before(async () => {
   assert.ok(SNIPPET.includes('waymark-hide'), 'the README has the anti-flicker snippet');
-  const dir = mkdtempSync(join(tmpdir(), 'waymark-content-'));
-  const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify(CONFIG));
-  collector = await startCollector({ args: ['--publish-config', `demo=${file}`] });
+  collector = await startCollector({ config: CONFIG });
   site = await startSite(collector.url, {
     head: (url) => (url.searchParams.has('snippet') ? SNIPPET : '') + (url.pathname.startsWith('/p/home') ? PROBE : ''),
     body: (url) => BODIES[url.pathname.split('/')[2].replace(/[^a-z].*$/, '')] ?? '',

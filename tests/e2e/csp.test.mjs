@@ -3,9 +3,8 @@
 // wasm allowed to compile. The runtime decides, the content layer personalizes text and
 // inserts a banner, and the experiences module shows a survey, with no violation reported.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DEMO_KEY, ROOT, launchBrowser, startCollector, watchConsole } from '../harness.mjs';
@@ -27,10 +26,7 @@ let server;
 let site;
 let browser;
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'waymark-csp-'));
-  const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify(CONFIG));
-  collector = await startCollector({ args: ['--publish-config', `demo=${file}`] });
+  collector = await startCollector({ config: CONFIG });
   const sdkDir = join(ROOT, 'npm/dist/sdk');
   const csp = `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self' ${collector.url}`;
   server = createServer((request, response) => {

@@ -3,9 +3,6 @@
 // network), and a failed download is one warning, an `$experience_not_shown` event with its
 // reason, and a page that keeps working.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { eventually, launchBrowser, query, sdkReady, startCollector, startSite, watchConsole } from '../harness.mjs';
 
@@ -22,10 +19,7 @@ let browser;
 let refuse = false;
 const requested = [];
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'waymark-loading-'));
-  const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify(CONFIG));
-  collector = await startCollector({ args: ['--publish-config', `demo=${file}`] });
+  collector = await startCollector({ config: CONFIG });
   site = await startSite(collector.url, {
     sdk: (path) => {
       const name = path.split('/').pop();

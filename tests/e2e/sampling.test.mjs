@@ -4,9 +4,6 @@
 // independently of the SDK) falls below 0.5, and the share of a population of 30 browsers is
 // what those buckets say. A second survey catches everyone outside the sample.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { launchBrowser, sdkReady, startCollector, startSite } from '../harness.mjs';
 
@@ -36,10 +33,7 @@ let collector;
 let site;
 let browser;
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'waymark-sampling-'));
-  const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify(CONFIG));
-  collector = await startCollector({ args: ['--publish-config', `demo=${file}`] });
+  collector = await startCollector({ config: CONFIG });
   site = await startSite(collector.url);
   browser = await launchBrowser();
 });

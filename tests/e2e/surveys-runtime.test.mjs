@@ -3,8 +3,6 @@
 // travel the event pipeline into the collector's database.
 //
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, eventually, launchBrowser, query, sdkReady, startCollector, startSite, watchConsole } from '../harness.mjs';
@@ -26,10 +24,7 @@ let collector;
 let site;
 let browser;
 before(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'waymark-surveys-'));
-  const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify(CONFIG));
-  collector = await startCollector({ args: ['--publish-config', `demo=${file}`] });
+  collector = await startCollector({ config: CONFIG });
   site = await startSite(collector.url);
   browser = await launchBrowser();
 });
