@@ -367,7 +367,7 @@ impl Sdk {
     /// Runs arbitration for a signal and acts on the decision: content (on page views),
     /// the module prefetched for prospects, and the tour or survey that wins.
     pub(crate) fn consider(self: &Rc<Self>, kept: Kept) {
-        if self.consent() == Consent::Denied {
+        if self.consent() == Consent::Denied || !self.triggers_any(&kept) {
             return;
         }
         let attributes = self.attributes();
@@ -493,6 +493,28 @@ impl Sdk {
             let kind = if kind == Kind::Tour { "tour" } else { "survey" };
             self.stage.show(kind, &convert::to_js(&request));
         }
+    }
+
+    /// Whether any experience of the config has a trigger this signal can fire. Every
+    /// `track()` is a signal: one that triggers nothing returns here, before the user's
+    /// attributes are gathered, so that tracking costs no arbitration. Page views always
+    /// count (content is decided on them, and tours in progress resume).
+    fn triggers_any(&self, kept: &Kept) -> bool {
+        let Ok(live) = self.live.try_borrow() else {
+            return false;
+        };
+        let Some(config) = &live.config else {
+            return false;
+        };
+        *kept == Kept::PageView
+            || config.rules.experiences.iter().any(|e| {
+                e.triggers.iter().any(|t| match (t, kept) {
+                    (Trigger::Event(name), Kept::Event(event)) => name == event,
+                    (Trigger::TimeOnPage(_), Kept::TimeOnPage(_))
+                    | (Trigger::ExitIntent, Kept::ExitIntent) => true,
+                    _ => false,
+                })
+            })
     }
 
     /// The content layer found a change of `experience` on the page: the first time for
