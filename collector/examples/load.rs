@@ -38,7 +38,7 @@ fn event_json(worker: usize, seq: u64, now: u64) -> String {
 }
 
 fn batch_body(worker: usize, first: u64) -> String {
-    let now = waymark_collector::app::system_clock().0;
+    let now = waymark_collector::state::system_clock().0;
     let events: Vec<String> = (0..EVENTS_PER_BATCH as u64)
         .map(|i| event_json(worker, first + i, now))
         .collect();
@@ -95,7 +95,7 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 async fn sqlite_ceiling(seconds: u64) -> f64 {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("ceiling.db")).unwrap();
-    let now = waymark_collector::app::system_clock().0;
+    let now = waymark_collector::state::system_clock().0;
     let mut written = 0u64;
     let start = Instant::now();
     let mut seq = 0u64;

@@ -1,8 +1,5 @@
-//! The router: every route the collector answers, and the state they share.
-
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+//! The router: every route the collector answers. The state the handlers share is
+//! [`crate::state`]'s.
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, Method};
@@ -13,61 +10,12 @@ use axum::{Json, Router};
 use serde_json::json;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
-use waymark_core::Millis;
 
-use crate::config::{IpStorage, Limits};
-use crate::experiments;
 use crate::files::{self, Folder};
 use crate::ingest::ingest;
-use crate::limits::RateLimits;
 use crate::publishing;
-use crate::registry::Registry;
-use crate::store::EventStore;
-use crate::surveys;
-
-/// What every request handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    /// Projects and their keys.
-    pub registry: Registry,
-    /// Where events go.
-    pub store: Arc<dyn EventStore>,
-    /// Ingestion limits.
-    pub limits: Limits,
-    /// Rate limits per key and per client address.
-    pub rate_limits: Arc<RateLimits>,
-    /// How client addresses are stored.
-    pub ip_storage: IpStorage,
-    /// Whether `X-Forwarded-For` names the client (behind a trusted proxy).
-    pub trust_forwarded_for: bool,
-    /// The collector's clock, injected so that tests control time.
-    pub clock: fn() -> Millis,
-    /// Folder served at `/sdk/`.
-    pub sdk_dir: PathBuf,
-    /// Folder served at `/`, if any.
-    pub site_dir: Option<PathBuf>,
-}
-
-impl std::fmt::Debug for AppState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState")
-            .field("registry", &self.registry)
-            .field("limits", &self.limits)
-            .field("sdk_dir", &self.sdk_dir)
-            .field("site_dir", &self.site_dir)
-            .finish_non_exhaustive()
-    }
-}
-
-/// The system clock.
-#[must_use]
-pub fn system_clock() -> Millis {
-    Millis(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64),
-    )
-}
+use crate::reports::{experiments, surveys};
+use crate::state::AppState;
 
 /// Builds the router.
 ///
@@ -77,10 +25,10 @@ pub fn system_clock() -> Millis {
 ///   /v1/admin/config`, `GET /v1/admin/config/versions`, `POST /v1/admin/config/rollback`
 ///   (admin key): publishing ([`crate::publishing`]).
 /// - `GET /v1/reports/events` (admin key): events and people per day and per event name
-///   ([`crate::reports`]); `GET /v1/reports/experiments/{id}` (admin key): an experiment's
-///   variants against its control ([`crate::experiments`]); `GET /v1/reports/surveys/{id}`
-///   (admin key): a survey's responses, scores, trend, breakdown and open text
-///   ([`crate::surveys`]).
+///   ([`crate::reports::events`]); `GET /v1/reports/experiments/{id}` (admin key): an
+///   experiment's variants against its control ([`crate::reports::experiments`]);
+///   `GET /v1/reports/surveys/{id}` (admin key): a survey's responses, scores, trend, breakdown and open text
+///   ([`crate::reports::surveys`]).
 /// - `GET /healthz`: liveness; `GET /readyz`: storage answers; `GET /metrics`: Prometheus.
 /// - `/sdk/…`: the SDK files, content-hashed ones cached for a year, the loader for five
 ///   minutes; readable from any origin, since customer pages load them cross-origin.
@@ -108,7 +56,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/config", put(publishing::publish))
         .route("/v1/admin/config/versions", get(publishing::versions))
         .route("/v1/admin/config/rollback", post(publishing::rollback))
-        .route("/v1/reports/events", get(crate::reports::events))
+        .route("/v1/reports/events", get(crate::reports::events::events))
         .route("/v1/reports/experiments/{id}", get(experiments::report))
         .route("/v1/reports/surveys/{id}", get(surveys::report))
         .route("/healthz", get(health))

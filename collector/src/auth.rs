@@ -8,9 +8,9 @@
 
 use axum::http::{header, HeaderMap};
 
-use crate::app::AppState;
 use crate::error::IngestError;
 use crate::registry::{KeyInfo, KeyKind};
+use crate::state::AppState;
 
 /// The project of a public key that a page sent. The admin key is refused with
 /// [`IngestError::AdminKeyInPage`], which tells the owner to rotate it.

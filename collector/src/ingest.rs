@@ -18,8 +18,8 @@ use waymark_core::{Event, Millis};
 
 use crate::config::Limits;
 
-use crate::app::AppState;
 use crate::error::IngestError;
+use crate::state::AppState;
 use crate::store::{IncomingBatch, Outcome};
 
 /// The answer to a stored batch: one result per event, in the order sent.

@@ -15,17 +15,18 @@
 //!   refusals are `IngestError`s too.
 //! - [`publishing`]: publishing configs (validated by `waymark-core`), versions, rollback, and
 //!   serving the active config to the SDK.
-//! - [`reports`]: reports computed from stored events (`GET /v1/reports/…`);
-//!   [`experiments`]: the experiment report, variants against the control; [`surveys`]: the
-//!   survey report, NPS, CES and CSAT with trend, breakdown and open text; [`stats`]: the
-//!   statistics they use, pure functions of counts.
-//! - [`store`]: the [`EventStore`] trait and its SQLite implementation, the default;
-//!   [`clickhouse`]: the implementation for ClickHouse, shared by any number of replicas.
+//! - [`reports`]: reports computed from stored events (`GET /v1/reports/…`): [`reports::events`]
+//!   (events and people per day and name), [`reports::experiments`] (variants against the
+//!   control), [`reports::surveys`] (NPS, CES and CSAT with trend, breakdown and open text),
+//!   and [`reports::stats`], the statistics they use, pure functions of counts.
+//! - [`store`]: the [`EventStore`] trait and what the stores share; [`store::sqlite`], the
+//!   default, and [`store::clickhouse`], for ClickHouse, shared by any number of replicas.
 //! - [`telemetry`]: Prometheus metrics.
 //! - [`server`]: the listener, with read timeouts and a bound on connections
 //!   ([`config::Connections`]).
 //! - [`files`]: the SDK and site folders, where a path that names no file is the client's
 //!   fault (a 404 or the site's index), never a 5xx.
+//! - [`state`]: [`AppState`], what every handler shares, and the clock.
 //! - [`mod@app`]: the router, which ties these to URLs.
 //!
 //! Start reading at [`app::app`]: it lists every route.
@@ -33,10 +34,8 @@
 
 pub mod app;
 pub mod auth;
-pub mod clickhouse;
 pub mod config;
 pub mod error;
-pub mod experiments;
 pub mod extract;
 pub mod files;
 pub mod ingest;
@@ -46,14 +45,14 @@ pub mod publishing;
 pub mod registry;
 pub mod reports;
 pub mod server;
-pub mod stats;
+pub mod state;
 pub mod store;
-pub mod surveys;
 pub mod telemetry;
 
-pub use app::{app, AppState};
-pub use clickhouse::{ClickHouseSettings, ClickHouseStore};
+pub use app::app;
 pub use config::Config;
 pub use error::IngestError;
 pub use projects::Projects;
+pub use state::AppState;
+pub use store::{ClickHouseSettings, ClickHouseStore};
 pub use store::{EventStore, SqliteStore};

@@ -15,11 +15,11 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
-use waymark_collector::app::system_clock;
 use waymark_collector::config::Storage;
 use waymark_collector::limits::{Rate, RateLimits};
 use waymark_collector::publishing::{self, FilePublished};
 use waymark_collector::registry::{KeyKind, Registry, REFRESH_EVERY};
+use waymark_collector::state::system_clock;
 use waymark_collector::{
     app, AppState, ClickHouseStore, Config, EventStore, Projects, SqliteStore,
 };

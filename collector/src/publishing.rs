@@ -26,11 +26,11 @@ use waymark_core::rules::platform::Regress;
 use waymark_core::rules::{RuleSet, Severity};
 use waymark_core::Value;
 
-use crate::app::AppState;
 use crate::auth::{self, admin};
 use crate::error::{DiagnosticBody, IngestError};
 use crate::extract::Query;
 use crate::registry::{ConfigVersion, Registry, RegistryError};
+use crate::state::AppState;
 
 /// Runs registry work off the async runtime.
 pub(crate) async fn blocking<T: Send + 'static>(

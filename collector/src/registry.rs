@@ -140,7 +140,7 @@ fn project_exists(connection: &Connection, name: &str) -> Result<bool, rusqlite:
 }
 
 fn now_ms() -> i64 {
-    crate::app::system_clock().0 as i64
+    crate::state::system_clock().0 as i64
 }
 
 /// Projects and keys.

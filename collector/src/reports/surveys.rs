@@ -12,16 +12,16 @@
 //! and, for the rating types, `scale` (`{"min", "max", "direction"}`); a dismissal has
 //! `question`, the question on screen.
 //!
-//! As in [`crate::experiments`], a store computes only counts ([`SurveyCounts`]), in its own
+//! As in [`crate::reports::experiments`], a store computes only counts ([`SurveyCounts`]), in its own
 //! query language, and every figure is computed here, once, by the functions of
-//! [`crate::stats`]; a test holds SQLite and ClickHouse to the same counts.
+//! [`crate::reports::stats`]; a test holds SQLite and ClickHouse to the same counts.
 //!
 //! # Definitions
 //!
 //! - **Range**: as in the event report: whole UTC days, `from` defaulting to 29 days before
 //!   `to`, `to` to today, at most 366 days. Survey events outside it are ignored, and every
 //!   figure below counts events within it.
-//! - **Person**: the person rule of [`crate::reports`]: the event's user id, else the user
+//! - **Person**: the person rule of [`crate::reports::events`]: the event's user id, else the user
 //!   its anonymous id was linked to by `identify` (the smallest), else the anonymous id.
 //! - **Survey event**: one of the four events whose `survey` property is the survey id.
 //!   Duplicates (the same event id) are stored once, so they never count. A response id is
@@ -121,14 +121,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::{Date, OffsetDateTime};
 
-use crate::app::AppState;
 use crate::auth::admin;
 use crate::error::IngestError;
-use crate::experiments::IntervalBody;
 use crate::extract::{Path, Query};
 use crate::publishing::blocking;
-use crate::reports::{EventReportQuery, ReportRange};
-use crate::stats::{self, Tally, Z_95};
+use crate::reports::events::{EventReportQuery, ReportRange};
+use crate::reports::experiments::IntervalBody;
+use crate::reports::stats::{self, Tally, Z_95};
+use crate::state::AppState;
 
 pub use waymark_core::protocol::survey;
 pub use waymark_core::protocol::survey::{ANSWERED, COMPLETED, DISMISSED, SHOWN};

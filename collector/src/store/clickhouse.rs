@@ -29,13 +29,13 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use waymark_core::protocol::IDENTIFY;
 
-use crate::experiments::{ExperimentCounts, ExperimentQuery, FirstExposures, EXPOSURE};
-use crate::reports::{utc_day, Counts, EventCounts, ReportRange};
-use crate::store::{
+use super::{
     answer, corrected_timestamp, json, EventStore, IncomingBatch, Outcome, ProjectStats,
     StoreError, StoreFuture, WriterJobs, WriterQueue,
 };
-use crate::surveys::{
+use crate::reports::events::{utc_day, Counts, EventCounts, ReportRange};
+use crate::reports::experiments::{ExperimentCounts, ExperimentQuery, FirstExposures, EXPOSURE};
+use crate::reports::surveys::{
     AnswerTally, GroupTally, SeenQuestion, SurveyCounts, SurveyDay, SurveyQuery, SurveyTotals,
     TextAnswer, ANSWERED, COMPLETED, DISMISSED, MAX_SCALE_SPAN, SHOWN,
 };
@@ -424,7 +424,7 @@ struct CountRow {
     persons: Number,
 }
 
-/// The person an event belongs to, as in [`crate::reports`]: its user id, else the user its
+/// The person an event belongs to, as in [`crate::reports::events`]: its user id, else the user its
 /// anonymous id was linked to (the smallest), else the anonymous id.
 const PERSON_SQL: &str = "if(user_id != '', user_id, if(linked != '', linked, anonymous_id))";
 
@@ -629,7 +629,7 @@ const WHOLE_RE: &str = r"'^-?[0-9]{1,18}$'";
 const STRINGS_RE: &str = r#"'"((?:[^"\\\\]|\\\\.)*)"'"#;
 
 /// The subqueries every survey query is built from, in ClickHouse 18.16's SQL (see
-/// [`experiment_counts`]): the rules are [`crate::surveys`]'s, and the SQLite store's
+/// [`experiment_counts`]): the rules are [`crate::reports::surveys`]'s, and the SQLite store's
 /// common table expressions of the same names are the reference.
 struct SurveySql {
     /// The survey's events in the range, with their person, and the response and question

@@ -17,10 +17,10 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
 
-use crate::app::AppState;
 use crate::auth::admin;
 use crate::error::IngestError;
 use crate::extract::Query;
+use crate::state::AppState;
 
 /// The longest range one report may cover, in days.
 pub const MAX_DAYS: i64 = 366;

@@ -1,127 +1,26 @@
-//! Where events go: the [`EventStore`] trait, and [`SqliteStore`], the default
-//! ([`crate::clickhouse`] has the other).
+//! [`SqliteStore`], the default store: one SQLite file in WAL mode.
 //!
-//! A store acknowledges a batch only once it is durable: [`EventStore::insert`] returns after
-//! the transaction has committed (SQLite in WAL mode with `synchronous = FULL`). Event ids are
-//! unique per project, so a retried batch stores nothing twice; the per-event outcome says
-//! which events were new.
-//!
-//! [`SqliteStore`] writes through one writer thread with group commit: every batch queued
-//! while a transaction commits goes into the next transaction together, so concurrent
-//! requests share commits (and fsyncs) and throughput holds under concurrency. Reads use
-//! their own connection.
+//! It writes through one writer thread with group commit: every batch queued while a
+//! transaction commits goes into the next transaction together, so concurrent requests share
+//! commits (and fsyncs) and throughput holds under concurrency. Reads use their own
+//! connection.
 
-use std::future::Future;
 use std::path::Path;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{params, Connection};
-use serde::Serialize;
 use waymark_core::protocol::IDENTIFY;
-use waymark_core::{Event, Millis};
 
-use crate::experiments::{ExperimentCounts, ExperimentQuery, FirstExposures, EXPOSURE};
-use crate::reports::{Counts, EventCounts, ReportRange};
-use crate::surveys::{
+use super::{
+    answer, corrected_timestamp, json, EventStore, IncomingBatch, Outcome, ProjectStats,
+    StoreError, StoreFuture, WriterJobs, WriterQueue,
+};
+use crate::reports::events::{Counts, EventCounts, ReportRange};
+use crate::reports::experiments::{ExperimentCounts, ExperimentQuery, FirstExposures, EXPOSURE};
+use crate::reports::surveys::{
     AnswerTally, GroupTally, SeenQuestion, SurveyCounts, SurveyDay, SurveyQuery, SurveyTotals,
     TextAnswer, ANSWERED, COMPLETED, DISMISSED, MAX_SCALE_SPAN, SHOWN,
 };
-
-/// A boxed future, so that the trait can be used as `dyn EventStore`.
-pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
-
-/// A checked batch, ready to store.
-#[derive(Clone, Debug)]
-pub struct IncomingBatch {
-    /// The project the key belongs to.
-    pub project: String,
-    /// When the collector received the batch, by its own clock.
-    pub received_at: Millis,
-    /// When the client sent it, by the client's clock.
-    pub sent_at: Millis,
-    /// The events.
-    pub events: Vec<Event>,
-    /// The client's address as configured to be kept (truncated by default), if at all.
-    pub ip: Option<String>,
-}
-
-/// What happened to one event of a batch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Stored now.
-    Ok,
-    /// An event with this id was stored before; nothing was written.
-    Duplicate,
-}
-
-/// Event counts for one project.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ProjectStats {
-    /// All events stored.
-    pub events: u64,
-    /// Events by name, most frequent first.
-    pub by_name: Vec<(String, u64)>,
-}
-
-/// Why a store could not do what was asked.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// SQLite reported an error.
-    #[error("sqlite: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// The database folder could not be created.
-    #[error("cannot create the database folder {path}: {source}")]
-    Folder {
-        /// The folder.
-        path: String,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The database was written by a newer collector.
-    #[error("the database has schema version {0}, newer than this collector knows; upgrade the collector")]
-    NewerSchema(i64),
-    /// The writer could not write (the message says why).
-    #[error("write failed: {0}")]
-    Write(String),
-    /// ClickHouse could not be reached or refused a statement (the message says why).
-    #[error("clickhouse: {0}")]
-    ClickHouse(String),
-    /// The blocking task running the query failed.
-    #[error("the storage task failed: {0}")]
-    Task(String),
-}
-
-/// Storage for events. Implementations must make [`insert`](EventStore::insert) durable
-/// before returning and idempotent per (project, event id).
-pub trait EventStore: Send + Sync + 'static {
-    /// Stores a batch in one transaction and says, per event and in order, what happened.
-    fn insert(&self, batch: IncomingBatch) -> StoreFuture<'_, Vec<Outcome>>;
-
-    /// Counts a project's events.
-    fn stats(&self, project: String) -> StoreFuture<'_, ProjectStats>;
-
-    /// Counts a project's events and people over a range of days, for
-    /// [`crate::reports`]. Duplicates never count.
-    fn event_counts(&self, project: String, range: ReportRange) -> StoreFuture<'_, EventCounts>;
-
-    /// Counts an experiment's exposed and converted people per variant, for
-    /// [`crate::experiments`] (whose docs define both). Duplicates never count.
-    fn experiment_counts(
-        &self,
-        project: String,
-        query: ExperimentQuery,
-    ) -> StoreFuture<'_, ExperimentCounts>;
-
-    /// Counts a survey's responses, answers, dismissals and open text, for
-    /// [`crate::surveys`] (whose docs define them). Duplicates never count.
-    fn survey_counts(&self, project: String, query: SurveyQuery) -> StoreFuture<'_, SurveyCounts>;
-
-    /// Succeeds when storage answers queries.
-    fn ping(&self) -> StoreFuture<'_, ()>;
-}
 
 /// The embedded default: one SQLite file in WAL mode.
 #[derive(Clone, Debug)]
@@ -131,14 +30,6 @@ pub struct SqliteStore {
     /// Batches go to the single writer thread.
     writer: WriterQueue,
     thread: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
-}
-
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job")
-            .field("events", &self.batch.events.len())
-            .finish()
-    }
 }
 
 /// The schema version this build writes; [`MIGRATIONS`] brings older databases up to it.
@@ -309,21 +200,6 @@ impl SqliteStore {
     }
 }
 
-/// The event time corrected for the client's clock skew: the client's own measure of how long
-/// ago the event happened (`sent_at - ts`), counted back from when the collector received it.
-/// Never later than the receipt itself.
-pub(crate) fn corrected_timestamp(event_ts: Millis, sent_at: Millis, received_at: Millis) -> i64 {
-    let age = i128::from(sent_at.0) - i128::from(event_ts.0);
-    let corrected = (i128::from(received_at.0) - age.max(0)).clamp(0, i128::from(received_at.0));
-    corrected as i64
-}
-
-pub(crate) fn json(value: &impl Serialize) -> String {
-    // Serializing our own value types to a string cannot fail: keys are strings and
-    // non-finite numbers serialize as null.
-    serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned())
-}
-
 /// Writes one batch's events inside an open transaction.
 fn write_events(
     tx: &rusqlite::Transaction<'_>,
@@ -403,115 +279,6 @@ fn write_group(
         .collect::<Result<Vec<_>, _>>()?;
     tx.commit()?;
     Ok(outcomes)
-}
-
-/// A batch waiting for a store's writer, and where its outcome goes.
-pub(crate) struct Job {
-    pub(crate) batch: IncomingBatch,
-    reply: tokio::sync::oneshot::Sender<Result<Vec<Outcome>, StoreError>>,
-}
-
-/// The way into a store's single writer: requests queue their batches; the writer takes them
-/// in groups and answers each. Shared by [`SqliteStore`] and the ClickHouse store.
-#[derive(Clone, Debug)]
-pub(crate) struct WriterQueue {
-    sender: tokio::sync::mpsc::Sender<Job>,
-    /// Batches queued and not yet taken.
-    depth: Arc<AtomicUsize>,
-}
-
-impl WriterQueue {
-    /// Batches queued for the writer, at most; past that, requests wait for room.
-    const CAPACITY: usize = 4_096;
-
-    /// The queue for requests, and the end the writer takes jobs from. The writer must hold
-    /// only [`WriterJobs`]: once every [`WriterQueue`] is dropped, it sees the end of the jobs
-    /// and stops.
-    pub(crate) fn new() -> (WriterQueue, WriterJobs) {
-        let (sender, jobs) = tokio::sync::mpsc::channel(Self::CAPACITY);
-        let depth = Arc::new(AtomicUsize::new(0));
-        let queue = WriterQueue {
-            sender,
-            depth: Arc::clone(&depth),
-        };
-        (queue, WriterJobs { jobs, depth })
-    }
-
-    /// Queues a batch and waits for the writer's answer.
-    pub(crate) async fn submit(&self, batch: IncomingBatch) -> Result<Vec<Outcome>, StoreError> {
-        let (reply, outcome) = tokio::sync::oneshot::channel();
-        self.depth.fetch_add(1, Ordering::Relaxed);
-        if self.sender.send(Job { batch, reply }).await.is_err() {
-            self.depth.fetch_sub(1, Ordering::Relaxed);
-            return Err(StoreError::Write("the writer has stopped".into()));
-        }
-        outcome
-            .await
-            .map_err(|_| StoreError::Write("the writer stopped before answering".into()))?
-    }
-}
-
-/// The writer's end of a [`WriterQueue`].
-#[derive(Debug)]
-pub(crate) struct WriterJobs {
-    jobs: tokio::sync::mpsc::Receiver<Job>,
-    depth: Arc<AtomicUsize>,
-}
-
-impl WriterJobs {
-    /// Waits (blocking the thread) for the next group; `None` once every queue is dropped
-    /// and every job taken.
-    fn blocking_next_group(&mut self, most: usize) -> Option<Vec<Job>> {
-        let first = self.jobs.blocking_recv()?;
-        Some(self.group(first, most))
-    }
-
-    /// Waits for the next group; `None` once every queue is dropped and every job taken.
-    pub(crate) async fn next_group(&mut self, most: usize) -> Option<Vec<Job>> {
-        let first = self.jobs.recv().await?;
-        Some(self.group(first, most))
-    }
-
-    /// The first waiting job and every job queued behind it, up to `most`.
-    fn group(&mut self, first: Job, most: usize) -> Vec<Job> {
-        let mut group = vec![first];
-        while group.len() < most {
-            match self.jobs.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
-        }
-        self.depth.fetch_sub(group.len(), Ordering::Relaxed);
-        metrics::gauge!("waymark_writer_queue_depth")
-            .set(self.depth.load(Ordering::Relaxed) as f64);
-        metrics::histogram!("waymark_writer_group_batches").record(group.len() as f64);
-        group
-    }
-}
-
-/// Answers every job of a group: each its outcomes, or all the same error.
-pub(crate) fn answer(
-    group: Vec<Job>,
-    written: Result<Vec<Vec<Outcome>>, StoreError>,
-    failed: fn(String) -> StoreError,
-) {
-    match written {
-        Ok(outcomes) => {
-            for (job, outcome) in group.into_iter().zip(outcomes) {
-                let _ = job.reply.send(Ok(outcome));
-            }
-        }
-        Err(error) => {
-            tracing::error!(%error, batches = group.len(), "a write failed; its batches are answered as not stored");
-            let message = match error {
-                StoreError::Write(message) | StoreError::ClickHouse(message) => message,
-                other => other.to_string(),
-            };
-            for job in group {
-                let _ = job.reply.send(Err(failed(message.clone())));
-            }
-        }
-    }
 }
 
 /// Batches written in one transaction, at most.
@@ -684,7 +451,7 @@ fn experiment_counts(
 /// - `survey`: the survey's events in the range, with their person, day, and the response
 ///   and question ids they carry (`''` when missing or not a string).
 /// - `checked`: every answer, its value read for its type, and whether it is valid (the
-///   rules of [`crate::surveys`]); ratings get their scale size (`points`) and their
+///   rules of [`crate::reports::surveys`]); ratings get their scale size (`points`) and their
 ///   position on the scale made ascending (1 = worst).
 /// - `counted`: of each response's valid answers to a question, the last (timestamp, then
 ///   event id).
@@ -1113,43 +880,9 @@ mod migration_tests {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::corrected_timestamp;
-    use waymark_core::Millis;
-
-    fn check(ts: u64, sent_at: u64, received_at: u64, expected: i64) {
-        assert_eq!(
-            corrected_timestamp(Millis(ts), Millis(sent_at), Millis(received_at)),
-            expected
-        );
-    }
-
-    #[test]
-    fn a_client_clock_running_an_hour_fast_is_corrected() {
-        // Happened 2 s before sending; the client clock is 3,600 s ahead of the server's.
-        check(3_600_000 + 8_000, 3_600_000 + 10_000, 10_050, 8_050);
-    }
-
-    #[test]
-    fn an_event_sent_as_it_happened_is_placed_at_receipt() {
-        check(1_000, 1_000, 1_200, 1_200);
-    }
-
-    #[test]
-    fn an_event_dated_after_its_sending_is_placed_at_receipt() {
-        check(5_000, 4_000, 9_000, 9_000);
-    }
-
-    #[test]
-    fn an_event_dated_days_in_the_future_is_clamped_to_receipt() {
-        let day = 86_400_000;
-        check(10 * day, 8 * day, 8 * day + 500, (8 * day + 500) as i64);
-    }
-}
-
-#[cfg(test)]
 mod writer_tests {
     use super::*;
+    use waymark_core::Millis;
 
     fn batch(ids: &[u128]) -> IncomingBatch {
         let events = ids

@@ -8,13 +8,13 @@
 //! experiment, with the properties `experiment` (the experience id), `variant` (its key) and
 //! `variant_index`.
 //!
-//! As in [`crate::reports`], a store computes only counts ([`ExperimentCounts`]), in its own
+//! As in [`crate::reports::events`], a store computes only counts ([`ExperimentCounts`]), in its own
 //! query language, and every figure is computed here, once, by the functions of
-//! [`crate::stats`]; a test holds SQLite and ClickHouse to the same counts.
+//! [`crate::reports::stats`]; a test holds SQLite and ClickHouse to the same counts.
 //!
 //! # Definitions
 //!
-//! - **Person**: the person rule of [`crate::reports`]: the event's user id, else the user
+//! - **Person**: the person rule of [`crate::reports::events`]: the event's user id, else the user
 //!   its anonymous id was linked to by `identify` (the smallest), else the anonymous id. An
 //!   anonymous exposure and a signed-in goal of the same person meet once `identify` linked
 //!   them.
@@ -64,13 +64,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::{Date, OffsetDateTime};
 
-use crate::app::AppState;
 use crate::auth::admin;
 use crate::error::IngestError;
 use crate::extract::{Path, Query};
 use crate::publishing::blocking;
-use crate::reports::{EventReportQuery, ReportRange};
-use crate::stats::{self, Tally, Z_95};
+use crate::reports::events::{EventReportQuery, ReportRange};
+use crate::reports::stats::{self, Tally, Z_95};
+use crate::state::AppState;
 
 pub use waymark_core::protocol::EXPOSURE;
 
