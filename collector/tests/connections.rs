@@ -293,3 +293,31 @@ async fn connections_beyond_the_bound_wait_until_one_closes() {
         "{answer}"
     );
 }
+
+/// What `openapi.json`'s shared `MalformedRequest` and `HeadersTooLarge` responses say: the
+/// listener answers a request it cannot read before any route, with an empty body, and
+/// closes the connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_the_listener_cannot_read_get_400_or_431_with_no_body() {
+    let served = serve(patient()).await;
+    for (request, status) in [
+        (
+            "GET /healthz HTTP/1.1\r\nHo st: x\r\n\r\n".to_owned(),
+            "HTTP/1.1 400 Bad Request",
+        ),
+        (
+            format!(
+                "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+                "a".repeat(500_000)
+            ),
+            "HTTP/1.1 431 Request Header Fields Too Large",
+        ),
+    ] {
+        let mut stream = TcpStream::connect(served.address).await.unwrap();
+        // The listener may answer and close before it has read all of a large request.
+        let _ = stream.write_all(request.as_bytes()).await;
+        let answer = read_until_closed(&mut stream, SLACK).await;
+        assert!(answer.starts_with(status), "{answer:?}");
+        assert!(answer.contains("content-length: 0\r\n"), "{answer:?}");
+    }
+}
