@@ -101,8 +101,8 @@ class Stage {
     this.watch.later(ms);
   }
 
-  page(delays, waited, exit) {
-    this.watch.page(delays, waited, exit);
+  page(delays, waited, exit, selectors) {
+    this.watch.page(delays, waited, exit, selectors);
   }
 
   stop() {

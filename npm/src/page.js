@@ -1,5 +1,5 @@
 // What the runtime hears from the page: single-page navigations (the History API), the page
-// being hidden or left, timers, and exit intent. It decides nothing: each one is passed to
+// being hidden or left, timers, exit intent, and elements that element triggers wait for. It decides nothing: each one is passed to
 // the wasm (`notify`), which decides what it means. It is JavaScript because listeners and timers cost the wasm 3.9 KiB
 // gzipped through wasm-bindgen closures, and a few hundred bytes here.
 //
@@ -42,13 +42,37 @@ export function watchPage(core) {
   let later;
   let pageTimers = [];
   let stopExit;
+  let stopElements;
+  // Calls `notify('element', i)` once for each selector with a matching element on the page:
+  // checked in the next frame, and again in the frame after any change to the document,
+  // until every one has been found. A selector the browser refuses never matches.
+  const watchElements = (selectors) => {
+    const found = selectors.map(() => false);
+    let frame;
+    const check = () => {
+      frame = undefined;
+      selectors.forEach((selector, i) => {
+        if (found[i]) return;
+        let element = null;
+        try { element = document.querySelector(selector); } catch { found[i] = true; }
+        if (element) { found[i] = true; call('notify', 'element', i); }
+      });
+      if (found.every(Boolean) && stopElements) stopElements();
+    };
+    const schedule = () => { frame ??= requestAnimationFrame(check); };
+    const observer = new MutationObserver(schedule);
+    observer.observe(document, { childList: true, subtree: true, attributes: true });
+    schedule();
+    return () => { observer.disconnect(); if (frame !== undefined) cancelAnimationFrame(frame); stopElements = undefined; };
+  };
   return {
     /** Calls `tick()` once after `ms` (one at a time: the runtime asks again when it needs). */
     later(ms) {
       if (later === undefined) later = setTimeout(() => { later = undefined; call('notify', 'tick', 0); }, ms);
     },
-    /** This page's time-on-page timers (`[ms, waited]` pairs) and exit-intent listening. */
-    page(delays, waited, exit) {
+    /** This page's time-on-page timers (`[ms, waited]` pairs), exit-intent listening, and
+     * the element triggers' selectors (separated by NUL). */
+    page(delays, waited, exit, selectors) {
       pageTimers.forEach(clearTimeout);
       pageTimers = Array.from(delays, (ms) => setTimeout(() => call('notify', 'time', ms), Math.max(0, ms - waited)));
       if (stopExit) stopExit();
@@ -58,6 +82,8 @@ export function watchPage(core) {
         document.addEventListener('mouseout', onOut);
         stopExit = () => document.removeEventListener('mouseout', onOut);
       }
+      if (stopElements) stopElements();
+      if (selectors) stopElements = watchElements(selectors.split('\0'));
     },
     stop() {
       stopped = true;
@@ -65,7 +91,7 @@ export function watchPage(core) {
       listeners.forEach((remove) => remove());
       clearTimeout(pending);
       clearTimeout(later);
-      this.page([], 0, false);
+      this.page([], 0, false, '');
     },
   };
 }

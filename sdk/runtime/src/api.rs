@@ -124,8 +124,9 @@ impl Waymark {
 
     /// Called by the stage (`page.js`) with what happened on the page: `navigated` (a History
     /// API navigation), `hidden` (the page is hidden or left), `tick` (the timer of
-    /// `later()` fired), `time` (the page has lasted `ms`) or `exit` (exit intent). One entry
-    /// point rather than five keeps the wasm-bindgen glue small.
+    /// `later()` fired), `time` (the page has lasted `ms`), `exit` (exit intent) or `element`
+    /// (an element matching the `ms`th selector `page()` was given is on the page). One entry
+    /// point rather than six keeps the wasm-bindgen glue small.
     pub fn notify(&self, what: &str, ms: u32) {
         match what {
             "navigated" => self.sdk.navigated(),
@@ -133,6 +134,7 @@ impl Waymark {
             "tick" => self.sdk.tick(),
             "time" => self.sdk.time_on_page(ms),
             "exit" => self.sdk.exit_intent(),
+            "element" => self.sdk.element_appeared(ms),
             _ => {}
         }
     }

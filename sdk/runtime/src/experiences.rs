@@ -51,6 +51,8 @@ pub enum Kept {
     TimeOnPage(Millis),
     /// Exit intent.
     ExitIntent,
+    /// An element matching this selector is on the page.
+    Element(String),
 }
 
 impl Kept {
@@ -60,6 +62,7 @@ impl Kept {
             Kept::Event(name) => Signal::Event(name),
             Kept::TimeOnPage(ms) => Signal::TimeOnPage(*ms),
             Kept::ExitIntent => Signal::ExitIntent,
+            Kept::Element(selector) => Signal::Element(selector),
         }
     }
 }
@@ -80,6 +83,9 @@ pub struct Live {
     pub exposed: Vec<String>,
     /// When the current page began.
     pub page_started: Millis,
+    /// The selectors of element triggers the page watches, in the order the stage was given
+    /// them: it names one by its index.
+    pub elements: Vec<String>,
 }
 
 impl std::fmt::Debug for Live {
@@ -282,24 +288,31 @@ impl Sdk {
             }
             let mut delays = Vec::new();
             let mut exit = false;
+            let mut elements: Vec<String> = Vec::new();
             for experience in live.config.iter().flat_map(|c| &c.rules.experiences) {
                 for trigger in &experience.triggers {
                     match trigger {
                         Trigger::TimeOnPage(ms) if !delays.contains(ms) => delays.push(*ms),
                         Trigger::ExitIntent => exit = true,
+                        Trigger::Element(selector) if !elements.contains(selector) => {
+                            elements.push(selector.clone());
+                        }
                         _ => {}
                     }
                 }
             }
-            (delays, exit, live.page_started)
+            // NUL never appears in a selector (CSS reads it as U+FFFD), so it separates them.
+            let selectors = elements.join("\0");
+            live.elements = elements;
+            (delays, exit, selectors, live.page_started)
         });
-        if let Some((delays, exit, started)) = triggers {
-            self.watch_page(delays, exit, started);
+        if let Some((delays, exit, selectors, started)) = triggers {
+            self.watch_page(delays, exit, &selectors, started);
         }
         self.consider(Kept::PageView);
     }
 
-    fn watch_page(&self, delays: Vec<Millis>, exit: bool, started: Millis) {
+    fn watch_page(&self, delays: Vec<Millis>, exit: bool, selectors: &str, started: Millis) {
         let waited = browser::now()
             .0
             .saturating_sub(started.0)
@@ -308,7 +321,7 @@ impl Sdk {
             .iter()
             .map(|d| d.0.min(u64::from(u32::MAX)) as u32)
             .collect();
-        self.stage.page(delays, waited, exit);
+        self.stage.page(delays, waited, exit, selectors);
     }
 
     /// The page has lasted `ms`: time-on-page triggers are checked.
@@ -319,6 +332,18 @@ impl Sdk {
     /// The pointer left toward the browser's chrome.
     pub fn exit_intent(self: &Rc<Self>) {
         self.consider(Kept::ExitIntent);
+    }
+
+    /// The element trigger at `index` of those the page watches has an element on the page.
+    pub fn element_appeared(self: &Rc<Self>, index: u32) {
+        let selector = self
+            .live
+            .try_borrow()
+            .ok()
+            .and_then(|live| live.elements.get(index as usize).cloned());
+        if let Some(selector) = selector {
+            self.consider(Kept::Element(selector));
+        }
     }
 
     /// The attributes targeting conditions and placeholders see: `id`, `user` (the traits
@@ -509,7 +534,8 @@ impl Sdk {
         *kept == Kept::PageView
             || config.rules.experiences.iter().any(|e| {
                 e.triggers.iter().any(|t| match (t, kept) {
-                    (Trigger::Event(name), Kept::Event(event)) => name == event,
+                    (Trigger::Event(name), Kept::Event(event))
+                    | (Trigger::Element(name), Kept::Element(event)) => name == event,
                     (Trigger::TimeOnPage(_), Kept::TimeOnPage(_))
                     | (Trigger::ExitIntent, Kept::ExitIntent) => true,
                     _ => false,

@@ -55,10 +55,12 @@ extern "C" {
     pub fn later(this: &Stage, ms: u32);
 
     /// This page's time-on-page timers: `Waymark.notify('time', ms)` for each of `delays` when
-    /// the page has lasted that long (it has lasted `waited` already), and
-    /// `Waymark.notify('exit')` on exit intent when `exit`; each call replaces the last.
+    /// the page has lasted that long (it has lasted `waited` already),
+    /// `Waymark.notify('exit')` on exit intent when `exit`, and `Waymark.notify('element', i)`
+    /// once an element matching the `i`th of `selectors` (separated by NUL) is on the page;
+    /// each call replaces the last.
     #[wasm_bindgen(method)]
-    pub fn page(this: &Stage, delays: Vec<u32>, waited: u32, exit: bool);
+    pub fn page(this: &Stage, delays: Vec<u32>, waited: u32, exit: bool, selectors: &str);
 
     /// Stops watching the page (History API, lifecycle, timers), putting back what it
     /// changed, and reverts every content change.
