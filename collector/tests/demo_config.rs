@@ -50,7 +50,7 @@ impl Visitor {
     /// A first visit: one session begun.
     fn new() -> Visitor {
         let mut profile = Profile::new(NOW);
-        profile.record_session();
+        profile.record_session(at(0));
         Visitor {
             profile,
             user: None,
@@ -185,7 +185,7 @@ fn a_first_visit_starts_the_tour_and_the_third_page_view_asks_for_nps() {
     assert_eq!(third.show.as_deref(), Some("nps"), "{:?}", third.verdicts);
     // A returning visitor (a second session) gets no tour.
     let mut returning = Visitor::new();
-    returning.profile.record_session();
+    returning.profile.record_session(at(0));
     assert_eq!(returning.view("/").show, None);
 }
 
@@ -266,9 +266,16 @@ fn the_win_back_banner_shows_only_to_a_user_whose_churn_risk_is_high() {
                 .record_experience(id, survey, outcome, at(days_ago));
         }
     }
+    // Today they are back: a new session, 8 days after the last.
+    lapsed.profile.record_session(at(0));
     let decision = lapsed.view("/");
     let risk = lapsed.profile.churn_risk(at(0));
     assert!(risk >= 0.5, "churn risk {risk}");
+    // The 8 days away count, though today's page view is activity: 0.3 × (8 − 3) / 11.
+    let mut forgetful = lapsed.profile.clone();
+    forgetful.away = Millis(0);
+    let away = risk - forgetful.churn_risk(at(0));
+    assert!((away - 0.3 * 5.0 / 11.0).abs() < 1e-9, "time away {away}");
     assert!(
         decision.apply.contains(&"win-back".to_owned()),
         "{:?}",

@@ -353,7 +353,7 @@ impl Sdk {
             event.check_size()?;
             let moment = browser::moment(now);
             if new_session {
-                s.profile.record_session();
+                s.profile.record_session(moment);
             }
             if event.name == PAGEVIEW {
                 s.profile.record_page_view(&event.context.page.path, moment);

@@ -27,7 +27,10 @@
 //!
 //! **Churn risk** = 0.35·D + 0.3·G + 0.2·X + 0.15·A, where D is the fall in activity (events in
 //! the last 7 days against the weekly average of the 21 days before, 0 when it did not fall),
-//! G = clamp((d − 3) / 11) the gap since the last activity (nothing under 3 days, full at 14),
+//! G = clamp((d − 3) / 11) the time away (nothing under 3 days, full at 14): d is the days since
+//! the last activity, or, if longer, the days the user had been away when this session began
+//! (so that a lapsed user who comes back is still seen as lapsed while they are back: the
+//! page view that brings them has just counted as activity),
 //! X = min(1, dismissals in 30 days / 3), and A = 1 − answered / seen for surveys when at least
 //! two were seen (low survey answers), else 0.
 //!
@@ -212,6 +215,9 @@ pub struct Profile {
     pub experiences: Map<ExperienceHistory>,
     /// When the profile began.
     pub started: Millis,
+    /// How long the user had been away when the current session began: from the last
+    /// activity before it to its start (zero for a first session).
+    pub away: Millis,
 }
 
 /// Evicts the entry with the smallest `age` key until `map` fits in `limit`.
@@ -272,9 +278,14 @@ impl Profile {
         evict(&mut self.pages, MAX_PAGES, |p| p.1);
     }
 
-    /// Records the start of a session.
-    pub fn record_session(&mut self) {
+    /// Records the start of a session, before its first event, and how long the user had
+    /// been away.
+    pub fn record_session(&mut self, at: Moment) {
         self.sessions = self.sessions.saturating_add(1);
+        self.away = Millis(
+            self.last_activity()
+                .map_or(0, |last| at.now.0.saturating_sub(last.0)),
+        );
     }
 
     /// Records what happened with a tour or survey.
@@ -353,7 +364,8 @@ impl Profile {
         } else {
             0.0
         };
-        let gap = ((days_between(last, at.now) - 3.0) / 11.0).clamp(0.0, 1.0);
+        let away = days_between(last, at.now).max((self.away.0 as f64 / DAY_MS).floor());
+        let gap = ((away - 3.0) / 11.0).clamp(0.0, 1.0);
         let month_ago = Millis(at.now.0.saturating_sub(30 * 86_400_000));
         let dismissals: usize = self
             .experiences
@@ -510,6 +522,7 @@ impl Profile {
             .saturating_add(other.active_days_total.saturating_sub(overlap));
         self.activity.merge(&other.activity, at.day);
         self.started = self.started.min(other.started);
+        self.away = self.away.max(other.away);
     }
 }
 
@@ -635,6 +648,7 @@ impl Profile {
             ("pages", Value::Object(pages)),
             ("experiences", Value::Object(experiences)),
             ("started", millis_value(self.started)),
+            ("away", millis_value(self.away)),
         ])
     }
 
@@ -652,6 +666,7 @@ impl Profile {
             active_days_total: read_u32(json.field("active_days")),
             activity: read_days(json.field("activity")),
             started: read_millis(json.field("started")).unwrap_or_default(),
+            away: read_millis(json.field("away")).unwrap_or_default(),
             ..Profile::default()
         };
         for (name, s) in json.object_field("events").into_iter().flatten() {
@@ -767,7 +782,7 @@ mod tests {
         for _ in 0..3 {
             p.record_event("export_clicked", at(20));
         }
-        p.record_session();
+        p.record_session(at(0));
         assert!(matches(
             &p,
             at(21),
@@ -811,7 +826,7 @@ mod tests {
         let mut p = Profile::new(at(0).now);
         p.record_page_view("/invoices", at(1));
         p.record_event("export_clicked", at(2));
-        p.record_session();
+        p.record_session(at(0));
         p.record_experience("nps", true, Outcome::Seen, at(2));
         p.record_experience("nps", true, Outcome::Dismissed, at(2));
         assert_eq!(Profile::from_json(&p.to_json()), Ok(p.clone()));
@@ -833,11 +848,11 @@ mod tests {
     fn merging_adds_counts_and_widens_times() {
         let mut user = Profile::new(at(0).now);
         user.record_event("export_clicked", at(1));
-        user.record_session();
+        user.record_session(at(0));
         let mut anonymous = Profile::new(at(5).now);
         anonymous.record_event("export_clicked", at(1));
         anonymous.record_event("export_clicked", at(6));
-        anonymous.record_session();
+        anonymous.record_session(at(0));
         user.merge(&anonymous, at(6));
         let stats = user.events.get("export_clicked").expect("merged");
         assert_eq!((stats.total, stats.days.count(at(6).day, 30)), (3, 3));
@@ -893,5 +908,36 @@ mod tests {
         assert!(steady_risk < 0.05, "{steady_risk}");
         assert!(fading_risk > 0.6, "{fading_risk}");
         assert!((0.0..=1.0).contains(&fading_risk));
+    }
+
+    #[test]
+    fn a_lapsed_user_who_comes_back_keeps_the_time_away_in_churn_risk_for_that_session() {
+        let mut lapsed = Profile::new(at(0).now);
+        for day in 0..21 {
+            lapsed.record_session(at(day));
+            lapsed.record_page_view("/", at(day));
+        }
+        // Away 14 days, then back: the page view that brings them counts as activity.
+        lapsed.record_session(at(35));
+        lapsed.record_page_view("/", at(35));
+        assert_eq!(lapsed.away, Millis(15 * 86_400_000));
+        let back = lapsed.churn_risk(at(35));
+        let mut forgetful = lapsed.clone();
+        forgetful.away = Millis(0);
+        // The whole gap term (0.3): 14 days or more away.
+        assert!(
+            (back - forgetful.churn_risk(at(35)) - 0.3).abs() < 1e-9,
+            "{back}"
+        );
+        // A day later, a new session after one day away: the gap term is gone.
+        lapsed.record_session(at(36));
+        lapsed.record_page_view("/", at(36));
+        assert_eq!(lapsed.away, Millis(86_400_000));
+        let mut forgetful = lapsed.clone();
+        forgetful.away = Millis(0);
+        assert_eq!(lapsed.churn_risk(at(36)), forgetful.churn_risk(at(36)));
+        // Kept across a reload.
+        let stored = Profile::from_json(&lapsed.to_json()).unwrap();
+        assert_eq!(stored.away, Millis(86_400_000));
     }
 }
