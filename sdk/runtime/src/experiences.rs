@@ -289,20 +289,24 @@ impl Sdk {
             let mut delays = Vec::new();
             let mut exit = false;
             let mut elements: Vec<String> = Vec::new();
+            // NUL never appears in a selector (CSS reads it as U+FFFD), so it separates them.
+            let mut selectors = String::new();
             for experience in live.config.iter().flat_map(|c| &c.rules.experiences) {
                 for trigger in &experience.triggers {
                     match trigger {
                         Trigger::TimeOnPage(ms) if !delays.contains(ms) => delays.push(*ms),
                         Trigger::ExitIntent => exit = true,
                         Trigger::Element(selector) if !elements.contains(selector) => {
+                            if !elements.is_empty() {
+                                selectors.push('\0');
+                            }
+                            selectors.push_str(selector);
                             elements.push(selector.clone());
                         }
                         _ => {}
                     }
                 }
             }
-            // NUL never appears in a selector (CSS reads it as U+FFFD), so it separates them.
-            let selectors = elements.join("\0");
             live.elements = elements;
             (delays, exit, selectors, live.page_started)
         });
