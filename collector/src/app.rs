@@ -11,6 +11,7 @@ use serde_json::json;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::console::{api as console, session};
 use crate::files::{self, Folder};
 use crate::ingest::ingest;
 use crate::publishing;
@@ -29,6 +30,10 @@ use crate::state::AppState;
 ///   experiment's variants against its control ([`crate::reports::experiments`]);
 ///   `GET /v1/reports/surveys/{id}` (admin key): a survey's responses, scores, trend, breakdown and open text
 ///   ([`crate::reports::surveys`]).
+/// - `/console/api/…`: the console's API ([`crate::console::api`]): `session` (sign in, who
+///   is signed in, sign out) and, per project, `audit`, `versions` (list, publish) and
+///   `rollback`; cookie sessions, never keys, and every method but `GET` from the
+///   console's own origin only.
 /// - `GET /healthz`: liveness; `GET /readyz`: storage answers; `GET /metrics`: Prometheus.
 /// - `/sdk/…`: the SDK files, content-hashed ones cached for a year, the loader for five
 ///   minutes; readable from any origin, since customer pages load them cross-origin.
@@ -49,7 +54,7 @@ pub fn app(state: AppState) -> Router {
         .fallback_service(Folder::new(&state.sdk_dir))
         .layer(middleware::from_fn(files::sdk_cache_headers));
 
-    let mut router = Router::new()
+    let mut router: Router<AppState> = Router::new()
         .route("/v1/batch", post(ingest))
         .route("/v1/stats", get(stats))
         .route("/v1/config", get(publishing::serve))
@@ -67,6 +72,31 @@ pub fn app(state: AppState) -> Router {
         .route_layer(middleware::from_fn(crate::telemetry::count_requests))
         .nest("/sdk", sdk)
         .layer(any_origin);
+
+    // The console's API gets no CORS headers: only its own pages may call it.
+    let console_api = Router::new()
+        .route(
+            "/console/api/session",
+            get(console::me)
+                .post(console::sign_in)
+                .delete(console::sign_out),
+        )
+        .route("/console/api/projects/{project}/audit", get(console::audit))
+        .route(
+            "/console/api/projects/{project}/versions",
+            get(console::versions).post(console::publish),
+        )
+        .route(
+            "/console/api/projects/{project}/rollback",
+            post(console::rollback),
+        )
+        .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::require_same_origin,
+        ))
+        .route_layer(middleware::from_fn(crate::telemetry::count_requests));
+    router = router.merge(console_api);
 
     router = match &state.site_dir {
         Some(site) => router.fallback_service(Folder::with_index(site)),

@@ -140,9 +140,27 @@ pub struct Config {
     /// closes. Keep it below the open-file limit (`ulimit -n`).
     #[arg(long, env = "WAYMARK_MAX_CONNECTIONS", default_value_t = Connections::default().max_connections, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+
+    /// Hours a console session lasts from sign-in.
+    #[arg(long, env = "WAYMARK_CONSOLE_SESSION_HOURS", default_value_t = crate::console::ConsoleSettings::default().session_lifetime.as_secs() / 3600, value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub console_session_hours: u64,
+
+    /// Console sign-in attempts allowed per user name each minute, four times as many per
+    /// client address (0: no limit).
+    #[arg(long, env = "WAYMARK_CONSOLE_SIGN_INS_PER_MINUTE", default_value_t = crate::console::ConsoleSettings::default().sign_ins_per_minute)]
+    pub console_sign_ins_per_minute: u32,
 }
 
 impl Config {
+    /// The console's settings.
+    #[must_use]
+    pub fn console(&self) -> crate::console::ConsoleSettings {
+        crate::console::ConsoleSettings {
+            session_lifetime: std::time::Duration::from_secs(self.console_session_hours * 3600),
+            sign_ins_per_minute: self.console_sign_ins_per_minute,
+        }
+    }
+
     /// The ClickHouse settings.
     #[must_use]
     pub fn clickhouse(&self) -> crate::ClickHouseSettings {

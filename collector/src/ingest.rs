@@ -237,7 +237,7 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), IngestError> {
 
 /// The client's address: the connection's peer, or the first `X-Forwarded-For` entry when
 /// a trusted proxy sets it.
-fn client_address(
+pub(crate) fn client_address(
     headers: &HeaderMap,
     extensions: &axum::http::Extensions,
     trust_forwarded_for: bool,

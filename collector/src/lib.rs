@@ -21,6 +21,8 @@
 //!   and [`reports::stats`], the statistics they use, pure functions of counts.
 //! - [`store`]: the [`EventStore`] trait and what the stores share; [`store::sqlite`], the
 //!   default, and [`store::clickhouse`], for ClickHouse, shared by any number of replicas.
+//! - [`console`]: the marketer console's server side: users with a role per project,
+//!   sessions, the same-origin check, the audit log, and its API under `/console/api/`.
 //! - [`telemetry`]: Prometheus metrics.
 //! - [`server`]: the listener, with read timeouts and a bound on connections
 //!   ([`config::Connections`]).
@@ -35,6 +37,7 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod extract;
 pub mod files;

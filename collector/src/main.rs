@@ -8,6 +8,9 @@
 //! - `waymark-collector project rotate-key NAME --kind public|admin`: revoke and replace.
 //! - `waymark-collector project origins NAME --allow https://app.example …`: where pages may
 //!   send from.
+//! - `waymark-collector user create NAME --project P --role R [--password-stdin]`: a console
+//!   user (without `--password-stdin`, a random password is made and printed once);
+//!   `user list`; `user remove NAME`; `user role NAME --project P --role R|none`.
 #![allow(clippy::print_stdout)] // The command line prints its results.
 
 use std::sync::Arc;
@@ -16,6 +19,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use tracing_subscriber::EnvFilter;
 use waymark_collector::config::Storage;
+use waymark_collector::console::{Accounts, Console, Role};
 use waymark_collector::limits::{Rate, RateLimits};
 use waymark_collector::publishing::{self, FilePublished};
 use waymark_collector::registry::{KeyKind, Registry, REFRESH_EVERY};
@@ -42,6 +46,131 @@ enum Command {
     /// Manage projects and their keys.
     #[command(subcommand)]
     Project(ProjectCommand),
+    /// Manage console users and their roles.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Make a console user with a role in one project.
+    Create {
+        /// The user's name, which they sign in with.
+        name: String,
+        /// The project the role is in.
+        #[arg(long)]
+        project: String,
+        /// What the user may do there.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Read the password from the first line of standard input; without it, a random
+        /// password is made and printed, once.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List console users and their roles.
+    List,
+    /// Remove a console user, signing them out everywhere.
+    Remove {
+        /// The user's name.
+        name: String,
+    },
+    /// Set a user's role in a project (`none` takes the project away).
+    Role {
+        /// The user's name.
+        name: String,
+        /// The project.
+        #[arg(long)]
+        project: String,
+        /// The new role.
+        #[arg(long, value_enum)]
+        role: RoleChoice,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Viewer,
+    Editor,
+    Publisher,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Viewer => Role::Viewer,
+            RoleArg::Editor => Role::Editor,
+            RoleArg::Publisher => Role::Publisher,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleChoice {
+    Viewer,
+    Editor,
+    Publisher,
+    Admin,
+    None,
+}
+
+fn run_user_command(config: &Config, command: UserCommand) -> anyhow::Result<()> {
+    // The registry first: it makes or migrates the database the accounts live in.
+    Registry::open(&config.db)
+        .with_context(|| format!("opening the database {}", config.db.display()))?;
+    let accounts = Accounts::open(&config.db)
+        .with_context(|| format!("opening the database {}", config.db.display()))?;
+    match command {
+        UserCommand::Create {
+            name,
+            project,
+            role,
+            password_stdin,
+        } => {
+            let (password, made) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("reading the password from standard input")?;
+                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                let mut bytes = [0u8; 12];
+                getrandom::fill(&mut bytes)
+                    .map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
+                (bytes.iter().map(|b| format!("{b:02x}")).collect(), true)
+            };
+            accounts.create_user(&name, &password, &project, role.into(), system_clock())?;
+            let mut shown = serde_json::json!({
+                "user": name, "project": project, "role": Role::from(role),
+            });
+            if made {
+                shown["password"] = serde_json::Value::String(password);
+            }
+            print_json(&shown)
+        }
+        UserCommand::List => print_json(&accounts.list_users()?),
+        UserCommand::Remove { name } => {
+            accounts.remove_user(&name)?;
+            print_json(&serde_json::json!({ "removed": name }))
+        }
+        UserCommand::Role {
+            name,
+            project,
+            role,
+        } => {
+            let role = match role {
+                RoleChoice::Viewer => Some(Role::Viewer),
+                RoleChoice::Editor => Some(Role::Editor),
+                RoleChoice::Publisher => Some(Role::Publisher),
+                RoleChoice::Admin => Some(Role::Admin),
+                RoleChoice::None => None,
+            };
+            accounts.set_role(&name, &project, role)?;
+            print_json(&serde_json::json!({ "user": name, "project": project, "role": role }))
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -118,8 +247,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
 
     let Cli { command, config } = Cli::parse();
-    if let Some(Command::Project(command)) = command {
-        return run_project_command(&config, command);
+    match command {
+        Some(Command::Project(command)) => return run_project_command(&config, command),
+        Some(Command::User(command)) => return run_user_command(&config, command),
+        None => {}
     }
 
     let registry = Registry::open(&config.db)
@@ -198,6 +329,11 @@ async fn main() -> anyhow::Result<()> {
         clock: system_clock,
         sdk_dir: config.sdk_dir.clone(),
         site_dir: config.site_dir.clone(),
+        console: Console::new(
+            Accounts::open(&config.db)
+                .with_context(|| format!("opening the database {}", config.db.display()))?,
+            config.console(),
+        ),
     };
 
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -211,11 +347,21 @@ async fn main() -> anyhow::Result<()> {
     // Background upkeep: forget rate-limit buckets of quiet clients; reload keys, so that a
     // key rotated from the command line stops working here too.
     let rate_limits = Arc::clone(&state.rate_limits);
+    let console = state.console.clone();
     tokio::spawn(async move {
         let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             every_minute.tick().await;
             rate_limits.forget_idle();
+            console.sign_ins.forget_idle();
+            let accounts = console.accounts.clone();
+            if let Ok(Err(error)) = tokio::task::spawn_blocking(move || {
+                accounts.forget_expired_sessions(system_clock())
+            })
+            .await
+            {
+                tracing::warn!(%error, "could not delete expired console sessions");
+            }
         }
     });
     tokio::spawn(async move {

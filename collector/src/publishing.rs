@@ -27,6 +27,7 @@ use waymark_core::rules::{RuleSet, Severity};
 use waymark_core::Value;
 
 use crate::auth::{self, admin};
+use crate::console::audit::Actor;
 use crate::error::{DiagnosticBody, IngestError};
 use crate::extract::Query;
 use crate::registry::{ConfigVersion, Registry, RegistryError};
@@ -66,18 +67,31 @@ pub async fn publish(
     let admin = admin(&state, &headers)?;
     let limit = state.limits.max_decompressed_bytes;
     let bytes = crate::extract::body(body, limit).await?;
+    publish_bytes(&state, admin.project, &bytes, Actor::Key(admin.key_id))
+        .await
+        .map(Json)
+}
+
+/// Checks the config in `bytes` and publishes it for `project` as `actor`: the one path
+/// every publish takes, from the admin key or the console.
+pub(crate) async fn publish_bytes(
+    state: &AppState,
+    project: String,
+    bytes: &[u8],
+    actor: Actor,
+) -> Result<Published, IngestError> {
     let config: Value =
-        serde_json::from_slice(&bytes).map_err(|e| IngestError::MalformedJson(e.to_string()))?;
+        serde_json::from_slice(bytes).map_err(|e| IngestError::MalformedJson(e.to_string()))?;
     let Checked {
         canonical,
         warnings,
     } = check(&config).map_err(IngestError::InvalidConfig)?;
     let version = blocking(&state.registry, move |r| {
-        r.publish(&admin.project, &canonical, &admin.key_id, None)
+        r.publish(&project, &canonical, &actor, None)
     })
     .await?;
     tracing::info!(version = version.version, key_id = %version.key_id, "config published");
-    Ok(Json(Published { version, warnings }))
+    Ok(Published { version, warnings })
 }
 
 /// A config that may be published: its canonical JSON text and its warnings.
@@ -202,7 +216,7 @@ pub fn publish_file(
             return Ok(FilePublished::Unchanged(version));
         }
     }
-    let version = registry.publish(project, &canonical, STARTUP_KEY_ID, None)?;
+    let version = registry.publish(project, &canonical, &Actor::Startup, None)?;
     Ok(FilePublished::Published(version, warnings))
 }
 
@@ -232,20 +246,33 @@ pub async fn rollback(
 ) -> Result<Json<Published>, IngestError> {
     let admin = admin(&state, &headers)?;
     let bytes = crate::extract::body(body, 4_096).await?;
-    let request: Rollback = serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
+    rollback_bytes(&state, admin.project, &bytes, Actor::Key(admin.key_id))
+        .await
+        .map(Json)
+}
+
+/// Reads a [`Rollback`] from `bytes` and publishes that version of `project` again as
+/// `actor`.
+pub(crate) async fn rollback_bytes(
+    state: &AppState,
+    project: String,
+    bytes: &[u8],
+    actor: Actor,
+) -> Result<Published, IngestError> {
+    let request: Rollback = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => {
             IngestError::InvalidRequest(format!("expected {{\"version\": n}}: {e}"))
         }
         _ => IngestError::MalformedJson(e.to_string()),
     })?;
-    let project = admin.project.clone();
+    let from = project.clone();
     let body = blocking(&state.registry, move |r| {
-        r.config_body(&project, request.version)
+        r.config_body(&from, request.version)
     })
     .await?
     .ok_or(IngestError::NoSuchVersion(request.version))?;
     let version = blocking(&state.registry, move |r| {
-        r.publish(&admin.project, &body, &admin.key_id, Some(request.version))
+        r.publish(&project, &body, &actor, Some(request.version))
     })
     .await?;
     tracing::info!(
@@ -253,10 +280,10 @@ pub async fn rollback(
         from = request.version,
         "config rolled back"
     );
-    Ok(Json(Published {
+    Ok(Published {
         version,
         warnings: Vec::new(),
-    }))
+    })
 }
 
 /// The query of `GET /v1/config`.

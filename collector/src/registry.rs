@@ -16,6 +16,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use waymark_core::Millis;
+
+use crate::console::accounts::AccountsError;
+use crate::console::audit::{self, Action, Actor};
 use crate::store::{open_database, StoreError};
 
 /// How often the key cache is reloaded from the database.
@@ -112,6 +116,9 @@ pub enum RegistryError {
     /// The system's random source failed.
     #[error("no randomness available: {0}")]
     Random(String),
+    /// The audit log could not be written.
+    #[error("the audit log could not be written: {0}")]
+    Audit(String),
 }
 
 fn digest(key: &str) -> String {
@@ -410,7 +417,8 @@ pub struct ConfigVersion {
     pub version: i64,
     /// When it was published (Unix ms).
     pub published_at: i64,
-    /// The key that published it.
+    /// Who published it: the admin key's id, `console:NAME` for a console user, or
+    /// `startup` for `--publish-config`.
     pub key_id: String,
     /// The older version this one republished, for a rollback.
     pub rolled_back_from: Option<i64>,
@@ -419,14 +427,18 @@ pub struct ConfigVersion {
 }
 
 impl Registry {
-    /// Stores `body` as the project's next config version and makes it active.
+    /// Stores `body` as the project's next config version and makes it active, and records
+    /// in the audit log, in the same transaction, that `actor` published it (or rolled back
+    /// to `rolled_back_from`).
     pub fn publish(
         &self,
         project: &str,
         body: &str,
-        key_id: &str,
+        actor: &Actor,
         rolled_back_from: Option<i64>,
     ) -> Result<ConfigVersion, RegistryError> {
+        let key_id = actor.key_id();
+        let key_id = key_id.as_str();
         let mut connection = self.lock();
         let tx = connection.transaction()?;
         let next: i64 = tx.query_row(
@@ -443,6 +455,23 @@ impl Registry {
             "UPDATE projects SET active_version = ?2 WHERE name = ?1",
             params![project, next],
         )?;
+        let action = match rolled_back_from {
+            Some(_) => Action::RolledBack,
+            None => Action::Published,
+        };
+        audit::record(
+            &tx,
+            project,
+            actor,
+            action,
+            Some(next),
+            rolled_back_from,
+            Millis(published_at as u64),
+        )
+        .map_err(|error| match error {
+            AccountsError::Sqlite(error) => RegistryError::Sqlite(error),
+            other => RegistryError::Audit(other.to_string()),
+        })?;
         tx.commit()?;
         Ok(ConfigVersion {
             version: next,

@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use waymark_core::Millis;
 
 use crate::config::{IpStorage, Limits};
+use crate::console::Console;
 use crate::limits::RateLimits;
 use crate::registry::Registry;
 use crate::store::EventStore;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub sdk_dir: PathBuf,
     /// Folder served at `/`, if any.
     pub site_dir: Option<PathBuf>,
+    /// The console's accounts, sign-in limits and settings.
+    pub console: Console,
 }
 
 impl std::fmt::Debug for AppState {

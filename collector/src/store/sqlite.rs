@@ -33,7 +33,7 @@ pub struct SqliteStore {
 }
 
 /// The schema version this build writes; [`MIGRATIONS`] brings older databases up to it.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE events (
@@ -114,7 +114,7 @@ fn migrate(connection: &Connection) -> Result<(), StoreError> {
 }
 
 /// Each migration takes the schema from version `index + 1` to `index + 2`.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     // 2: the client address, as configured to be kept.
     "ALTER TABLE events ADD COLUMN ip TEXT;",
     // 3: projects, their keys (as digests) and their published configs.
@@ -143,6 +143,34 @@ const MIGRATIONS: [&str; 3] = [
     );",
     // 4: the origins a project's pages may send from (JSON array; empty: any).
     "ALTER TABLE projects ADD COLUMN origins TEXT NOT NULL DEFAULT '[]';",
+    // 5: the console's users, their roles per project, their sessions, and the audit log.
+    "CREATE TABLE console_users (
+        name       TEXT    PRIMARY KEY,
+        password   TEXT    NOT NULL, -- an Argon2id PHC string, never the password
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE console_roles (
+        user    TEXT NOT NULL REFERENCES console_users (name),
+        project TEXT NOT NULL REFERENCES projects (name),
+        role    TEXT NOT NULL, -- viewer, editor, publisher or admin
+        PRIMARY KEY (user, project)
+    );
+    CREATE TABLE console_sessions (
+        digest     TEXT    PRIMARY KEY, -- SHA-256 of the cookie's token, hex
+        user       TEXT    NOT NULL REFERENCES console_users (name),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE TABLE console_audit (
+        seq     INTEGER PRIMARY KEY,
+        project TEXT    NOT NULL,
+        at      INTEGER NOT NULL,
+        actor   TEXT    NOT NULL, -- a console user's name, key:ID or the command line
+        action  TEXT    NOT NULL,
+        version INTEGER,          -- the config version it made or named
+        detail  TEXT    NOT NULL  -- JSON object
+    );
+    CREATE INDEX console_audit_by_project ON console_audit (project, seq);",
 ];
 
 impl SqliteStore {

@@ -10,6 +10,7 @@ use axum::Router;
 use serde_json::Value;
 use tower::ServiceExt;
 use waymark_collector::config::{IpStorage, Limits};
+use waymark_collector::console::{Accounts, Console, ConsoleSettings};
 use waymark_collector::limits::RateLimits;
 use waymark_collector::registry::{KeyKind, Registry};
 use waymark_collector::{app, AppState, SqliteStore};
@@ -25,6 +26,7 @@ pub const RECEIVED_AT: Millis = Millis(1_767_225_605_000);
 pub struct Harness {
     pub router: Router,
     pub registry: Registry,
+    pub accounts: Accounts,
     pub db: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -64,11 +66,17 @@ pub fn harness_full(limits: Limits, rate_limits: RateLimits, trust_forwarded_for
         clock: || RECEIVED_AT,
         sdk_dir: files.join("sdk"),
         site_dir: Some(files.join("site")),
+        console: Console::new(
+            Accounts::open(&db).expect("open accounts"),
+            ConsoleSettings::default(),
+        ),
     };
     let registry = state.registry.clone();
+    let accounts = state.console.accounts.clone();
     Harness {
         router: app(state),
         registry,
+        accounts,
         db,
         _dir: dir,
     }
