@@ -43,7 +43,7 @@ const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Ledgerly</title>
 <link rel="stylesheet" href="/hostile.css">
 <script type="module" src="/page.js"></script></head>
-<body><header>Ledgerly</header><main><h1>Invoices</h1><button id="outside">New invoice</button></main></body></html>`;
+<body><header>Ledgerly</header><main><h1>Invoices</h1><button id="outside">New invoice</button><input id="note" aria-label="Note"></main></body></html>`;
 
 // A page stylesheet that would wreck anything it reached.
 const HOSTILE = `*, div, button { color: rgb(255, 0, 0) !important; font-size: 40px !important; background: rgb(0, 255, 0) !important; padding: 40px !important; }
@@ -210,7 +210,7 @@ test('every question type answered with the keyboard alone', async () => {
 test('Escape on a question dismisses it, naming the question, and focus goes back to the page', async () => {
   const { context, page } = await open();
   await page.keyboard.press('Tab');
-  // Tab stays inside the survey.
+  // Tab moves on through the survey's controls.
   assert.equal(await page.evaluate(() => document.activeElement.localName), 'waymark-survey');
   await page.keyboard.press('Escape');
   assert.deepEqual(await page.evaluate(() => calls.filter((c) => c[1] === '$survey_dismissed').map((c) => c[2].question)), ['nps']);
@@ -218,6 +218,36 @@ test('Escape on a question dismisses it, naming the question, and focus goes bac
   assert.equal(await page.evaluate(() => document.activeElement.id), 'outside');
   assert.equal(await page.evaluate((s) => window.showAgain(s), EVERY_TYPE), true, 'a loaded module shows at once');
   assert.deepEqual(await page.evaluate(() => calls.filter((c) => c[1] === 's2' && c[0] === 'ended').map((c) => c[2])), ['closed']);
+  await context.close();
+});
+
+test('a corner survey that opens while someone types leaves the keys with them; Tab reaches it and goes on out of it', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const seen = watchConsole(page);
+  await page.goto(`${site}/`);
+  await page.waitForFunction(() => window.ready === true);
+  await page.focus('#note');
+  await page.keyboard.type('Invoice for');
+  assert.equal(await page.evaluate((s) => window.showSurvey(s), EVERY_TYPE), true);
+  await page.locator('waymark-survey h2').waitFor();
+  await page.keyboard.type(' March');
+  assert.equal(await page.inputValue('#note'), 'Invoice for March', 'every key went on into the field');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'note');
+  // The survey is the last thing on the page: Tab from the field reaches it.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.localName), 'waymark-survey');
+  const inside = () => page.evaluate(() => document.activeElement.localName === 'waymark-survey');
+  let presses = 0;
+  while ((await inside()) && presses < 20) {
+    await page.keyboard.press('Tab');
+    presses += 1;
+  }
+  assert.equal(await inside(), false, 'Tab goes on out of a corner survey (a non-modal dialog), not round inside it');
+  assert.ok(presses > 1, `the survey's controls took ${presses} presses of Tab`);
+  // Nothing was answered or dismissed by passing through.
+  assert.deepEqual(await page.evaluate(() => calls.filter((c) => c[0] === 'outcome').map((c) => c[2])), ['seen']);
+  assert.deepEqual(seen.pageErrors, []);
   await context.close();
 });
 

@@ -180,6 +180,9 @@ test('a tour across two pages, with the mouse: axe finds nothing on any step, un
 
 test('the keyboard alone: focus moves in, Tab stays inside, Enter and the arrows move, Escape dismisses and focus returns', async () => {
   const { context, page: tab, seen } = await open();
+  // The page's own late panel arrives 1.5 s after load: the page is compared from then on
+  // (on a loaded machine this test can reach the end before it).
+  await tab.locator('#late-panel').waitFor({ state: 'attached' });
   const before = await tab.evaluate(() => document.documentElement.outerHTML);
   assert.equal(await tab.evaluate((t) => start(t), TOUR), true);
   await showsTitle(tab, 'Welcome to Ledgerly');

@@ -195,6 +195,8 @@ fn open(shared: &Rc<Shared>, run: Run) -> Option<Live> {
             css: CSS,
             theme: &theme,
             modal,
+            // A survey appears unasked: it never takes the keys from someone typing.
+            polite: !modal,
             class,
         },
         move || act(&weak, Action::Dismiss),

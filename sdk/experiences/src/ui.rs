@@ -16,8 +16,11 @@
 //!   `popover="manual"` element shown with `showPopover()`. Both are in the top layer, above
 //!   any `z-index`, and neither is closed by a click outside.
 //! - **Focus**: [`Ui::focus`] moves focus in; Tab and Shift+Tab cycle inside the panel;
-//!   Escape calls the experience's `on_escape`; on drop, focus goes back to the element that
-//!   had it before, if it is still in the page.
+//!   Escape calls the experience's `on_escape`; on drop, if focus is inside, it goes back to
+//!   the element that had it before, if that is still in the page. A *polite* frame (a survey's corner popover
+//!   or bottom sheet, which appears unasked) is a non-modal dialog: it takes focus only when
+//!   the user is not typing in a field of the page (their keystrokes must not land in the
+//!   survey), and Tab moves on out of it as through the rest of the page.
 //! - **Live region**: [`Ui::announce`] speaks through a polite live region inside the panel
 //!   (content outside a modal dialog is hidden from assistive technology).
 //! - **Motion**: the entrance animation runs only under `prefers-reduced-motion:
@@ -46,6 +49,10 @@ button,textarea{font:inherit;color:inherit}\
 @media (prefers-reduced-motion:no-preference){.p{animation:wm-in .18s ease-out}}\
 @keyframes wm-in{from{opacity:0;transform:translateY(6px)}}";
 
+/// The page's elements that take typing: focus in one of them stays there when a polite
+/// frame opens.
+const TYPING: &str = "input:not([type=button],[type=submit],[type=reset],[type=checkbox],[type=radio]),textarea,select,[contenteditable]:not([contenteditable=false])";
+
 /// What a frame is.
 #[derive(Clone, Copy, Debug)]
 pub struct Options<'a> {
@@ -58,6 +65,8 @@ pub struct Options<'a> {
     pub theme: &'a str,
     /// A `<dialog>` shown modally (backdrop, the page inert), else a popover.
     pub modal: bool,
+    /// A non-modal frame that never interrupts typing and does not keep Tab inside.
+    pub polite: bool,
     /// The panel's `class`, besides `p` (the experience's layout).
     pub class: &'a str,
 }
@@ -73,6 +82,7 @@ pub struct Ui {
     content: Element,
     live: Element,
     returns_to: Option<HtmlElement>,
+    polite: bool,
     _keys: EventListener,
     _cancel: Option<EventListener>,
 }
@@ -127,6 +137,7 @@ impl Ui {
             let root = root.clone();
             let panel = panel.clone();
             let on_escape = on_escape.clone();
+            let polite = options.polite;
             EventListener::new_with_options(
                 &panel.clone(),
                 "keydown",
@@ -140,7 +151,7 @@ impl Ui {
                             key.prevent_default();
                             on_escape();
                         }
-                        "Tab" => trap(&root, &panel, key),
+                        "Tab" if !polite => trap(&root, &panel, key),
                         _ => {}
                     }
                 },
@@ -166,6 +177,7 @@ impl Ui {
             content,
             live,
             returns_to,
+            polite: options.polite,
             _keys: keys,
             _cancel: cancel,
         };
@@ -232,8 +244,17 @@ impl Ui {
         self.live.set_text_content(Some(text));
     }
 
-    /// Moves focus to `target`, or to the panel's first focusable element.
+    /// Moves focus to `target`, or to the panel's first focusable element; a polite frame
+    /// leaves it where it is while the user types in a field of the page.
     pub fn focus(&self, target: Option<&Element>) {
+        if self.polite
+            && self
+                .document
+                .active_element()
+                .is_some_and(|e| e != self.host && e.matches(TYPING).unwrap_or(false))
+        {
+            return;
+        }
         let first = focusable(&self.panel).into_iter().next();
         if let Some(element) = target
             .and_then(|t| t.dyn_ref::<HtmlElement>().cloned())
@@ -286,13 +307,19 @@ impl Drop for Removal {
 
 impl Drop for Ui {
     fn drop(&mut self) {
+        // Focus goes back only from inside the frame: someone who has moved on (or never
+        // came in, past a polite frame) keeps their place.
+        let inside = self
+            .document
+            .active_element()
+            .is_some_and(|e| e == self.host);
         if let Some(dialog) = self.panel.dyn_ref::<web_sys::HtmlDialogElement>() {
             dialog.close();
         } else {
             let _ = self.panel.hide_popover();
         }
         self.host.remove();
-        if let Some(element) = &self.returns_to {
+        if let Some(element) = self.returns_to.as_ref().filter(|_| inside) {
             if element.is_connected() {
                 let _ = element.focus();
             }

@@ -101,6 +101,7 @@ impl Frame {
                 css: CSS,
                 theme: &theme.declarations(),
                 modal: false,
+                polite: false,
                 class: "",
             },
             on_escape,

@@ -12,6 +12,7 @@ fn options(modal: bool) -> Options<'static> {
         css: ".p{width:200px}",
         theme: "--waymark-accent:#ff0000;",
         modal,
+        polite: false,
         class: "t",
     }
 }
@@ -105,6 +106,37 @@ fn focus_moves_in_cycles_with_tab_and_returns() {
     drop(ui);
     assert_eq!(js("document.activeElement.id"), "outside");
     js("document.getElementById('outside').remove()");
+}
+
+#[wasm_bindgen_test]
+fn a_polite_frame_leaves_the_keys_with_someone_typing_and_lets_tab_out() {
+    js("const i = document.createElement('input'); i.id = 'typing'; document.body.append(i); i.focus();");
+    let ui = Ui::open(
+        &Options {
+            polite: true,
+            ..options(false)
+        },
+        || {},
+    )
+    .unwrap();
+    let button = element(ui.document(), "button", ui.content(), "").unwrap();
+    button.set_text_content(Some("One"));
+    ui.focus(None);
+    assert_eq!(
+        js("document.activeElement.id"),
+        "typing",
+        "focus stays in the field"
+    );
+    // Once the user is not typing, focus moves in; Tab from the last control is not held.
+    js("document.getElementById('typing').blur()");
+    ui.focus(None);
+    let active = "root.activeElement && root.activeElement.textContent";
+    assert_eq!(in_root("waymark-test", active), "One");
+    let not_prevented = js("document.querySelector('waymark-test').shadowRoot.activeElement
+        .dispatchEvent(new KeyboardEvent('keydown', {key: 'Tab', bubbles: true, cancelable: true}))");
+    assert_eq!(not_prevented, true, "Tab goes on out of a polite frame");
+    drop(ui);
+    js("document.getElementById('typing').remove()");
 }
 
 #[wasm_bindgen_test]
