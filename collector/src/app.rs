@@ -31,8 +31,8 @@ use crate::state::AppState;
 ///   `GET /v1/reports/surveys/{id}` (admin key): a survey's responses, scores, trend, breakdown and open text
 ///   ([`crate::reports::surveys`]).
 /// - `/console/api/…`: the console's API ([`crate::console::api`]): `session` (sign in, who
-///   is signed in, sign out) and, per project, `audit`, `versions` (list, publish) and
-///   `rollback`; cookie sessions, never keys, and every method but `GET` from the
+///   is signed in, sign out) and, per project, `audit`, `versions` (list, publish, one),
+///   `rollback`, `draft` (read, save, publish), `check` and `diff`; cookie sessions, never keys, and every method but `GET` from the
 ///   console's own origin only.
 /// - `GET /healthz`: liveness; `GET /readyz`: storage answers; `GET /metrics`: Prometheus.
 /// - `/sdk/…`: the SDK files, content-hashed ones cached for a year, the loader for five
@@ -87,9 +87,26 @@ pub fn app(state: AppState) -> Router {
             get(console::versions).post(console::publish),
         )
         .route(
+            "/console/api/projects/{project}/versions/{version}",
+            get(console::version),
+        )
+        .route(
             "/console/api/projects/{project}/rollback",
             post(console::rollback),
         )
+        .route(
+            "/console/api/projects/{project}/draft",
+            get(console::draft).put(console::save_draft),
+        )
+        .route(
+            "/console/api/projects/{project}/draft/publish",
+            post(console::publish_draft),
+        )
+        .route(
+            "/console/api/projects/{project}/check",
+            post(console::check),
+        )
+        .route("/console/api/projects/{project}/diff", get(console::diff))
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

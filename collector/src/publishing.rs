@@ -122,6 +122,16 @@ pub fn check(config: &Value) -> Result<Checked, Vec<DiagnosticBody>> {
     })
 }
 
+/// Every diagnostic the SDK's compiler finds in `config`, errors first: what the console
+/// shows a draft's author, without publishing anything.
+#[must_use]
+pub fn diagnose(config: &Value) -> Vec<DiagnosticBody> {
+    match check(config) {
+        Ok(checked) => checked.warnings,
+        Err(all) => all,
+    }
+}
+
 /// The key id recorded for versions published by `--publish-config`.
 pub const STARTUP_KEY_ID: &str = "startup";
 

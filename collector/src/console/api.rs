@@ -223,3 +223,281 @@ pub async fn rollback(
         publishing::rollback_bytes(&state, project, &bytes, Actor::User(user.name)).await?,
     ))
 }
+
+/// A draft as the console shows it.
+#[derive(Debug, Serialize)]
+pub struct DraftView {
+    /// Its revision (0: never saved; `config` is then the active config, or `{}`).
+    pub revision: i64,
+    /// When it was last saved (Unix ms; 0 when never).
+    pub saved_at: i64,
+    /// Who saved it last (empty when never).
+    pub saved_by: String,
+    /// The config.
+    pub config: serde_json::Value,
+    /// What the SDK's compiler finds in it, errors first, at JSON pointers.
+    pub diagnostics: Vec<crate::error::DiagnosticBody>,
+}
+
+fn parse_stored(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|_| serde_json::json!({}))
+}
+
+fn diagnostics_of(config: &serde_json::Value) -> Vec<crate::error::DiagnosticBody> {
+    match serde_json::from_value::<waymark_core::Value>(config.clone()) {
+        Ok(value) => publishing::diagnose(&value),
+        Err(_) => Vec::new(),
+    }
+}
+
+async fn load_draft(state: &AppState, project: &str) -> Result<DraftView, ConsoleError> {
+    let wanted = project.to_owned();
+    let stored = super::blocking(state, move |accounts| accounts.draft(&wanted)).await?;
+    let view = match stored {
+        Some(draft) => DraftView {
+            config: parse_stored(&draft.body),
+            revision: draft.revision,
+            saved_at: draft.saved_at,
+            saved_by: draft.saved_by,
+            diagnostics: Vec::new(),
+        },
+        None => {
+            let wanted = project.to_owned();
+            let active =
+                publishing::blocking(&state.registry, move |r| r.active_config(&wanted)).await?;
+            DraftView {
+                config: active
+                    .map_or_else(|| serde_json::json!({}), |(_, _, body)| parse_stored(&body)),
+                revision: 0,
+                saved_at: 0,
+                saved_by: String::new(),
+                diagnostics: Vec::new(),
+            }
+        }
+    };
+    Ok(DraftView {
+        diagnostics: diagnostics_of(&view.config),
+        ..view
+    })
+}
+
+/// Handles `GET /console/api/projects/{project}/draft` (viewer).
+pub async fn draft(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    project: Result<Path<String>, IngestError>,
+) -> Result<Json<DraftView>, ConsoleError> {
+    let Path(project) = project?;
+    authorize(&state, &headers, &project, Role::Viewer).await?;
+    Ok(Json(load_draft(&state, &project).await?))
+}
+
+/// The body of `PUT /console/api/projects/{project}/draft`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaveDraft {
+    /// The revision the author's copy was made from (0 for the first save).
+    pub revision: i64,
+    /// The whole config, as the author has it (errors and all).
+    pub config: serde_json::Value,
+}
+
+/// Handles `PUT /console/api/projects/{project}/draft` (editor): stores the draft if it was
+/// made from the stored revision, with its diagnostics; else `draft_conflict` (409) with
+/// the stored draft, and nothing stored.
+pub async fn save_draft(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    project: Result<Path<String>, IngestError>,
+    body: Body,
+) -> Result<Json<DraftView>, ConsoleError> {
+    let Path(project) = project?;
+    let user = authorize(&state, &headers, &project, Role::Editor).await?;
+    let bytes = crate::extract::body(body, state.limits.max_decompressed_bytes).await?;
+    let SaveDraft { revision, config } = json_body(&bytes, r#"{"revision": n, "config": {…}}"#)?;
+    let text = config.to_string();
+    let now = (state.clock)();
+    let (name, wanted) = (user.name.clone(), project.clone());
+    let saved = super::blocking(&state, move |accounts| {
+        accounts.save_draft(&wanted, revision, &text, &name, now)
+    })
+    .await?;
+    match saved {
+        super::drafts::Saved::Stored(draft) => Ok(Json(DraftView {
+            diagnostics: diagnostics_of(&config),
+            config,
+            revision: draft.revision,
+            saved_at: draft.saved_at,
+            saved_by: draft.saved_by,
+        })),
+        super::drafts::Saved::Conflict(_) => {
+            let stored = load_draft(&state, &project).await?;
+            let shown = serde_json::to_value(&stored).unwrap_or_default();
+            Err(ConsoleError::DraftConflict(Box::new(shown)))
+        }
+    }
+}
+
+/// The answer of `POST /console/api/projects/{project}/check`.
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    /// Whether it could be published (it has no errors).
+    pub publishable: bool,
+    /// Every diagnostic, errors first, at JSON pointers.
+    pub diagnostics: Vec<crate::error::DiagnosticBody>,
+}
+
+/// Handles `POST /console/api/projects/{project}/check` (viewer): the diagnostics of the
+/// config in the body, from the compiler publishing uses, without saving or publishing.
+pub async fn check(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    project: Result<Path<String>, IngestError>,
+    body: Body,
+) -> Result<Json<CheckReport>, ConsoleError> {
+    let Path(project) = project?;
+    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let bytes = crate::extract::body(body, state.limits.max_decompressed_bytes).await?;
+    let config: waymark_core::Value =
+        serde_json::from_slice(&bytes).map_err(|e| IngestError::MalformedJson(e.to_string()))?;
+    let diagnostics = publishing::diagnose(&config);
+    Ok(Json(CheckReport {
+        publishable: diagnostics.iter().all(|d| d.severity != "error"),
+        diagnostics,
+    }))
+}
+
+/// The body of `POST /console/api/projects/{project}/draft/publish`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishDraft {
+    /// The draft revision the publisher reviewed.
+    pub revision: i64,
+}
+
+/// Handles `POST /console/api/projects/{project}/draft/publish` (publisher): publishes the
+/// stored draft, if it is still the revision the publisher reviewed (else
+/// `draft_conflict`); a draft with errors is refused with every diagnostic.
+pub async fn publish_draft(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    project: Result<Path<String>, IngestError>,
+    body: Body,
+) -> Result<Json<Published>, ConsoleError> {
+    let Path(project) = project?;
+    let user = authorize(&state, &headers, &project, Role::Publisher).await?;
+    let bytes = crate::extract::body(body, 4_096).await?;
+    let PublishDraft { revision } = json_body(&bytes, r#"{"revision": n}"#)?;
+    let wanted = project.clone();
+    let stored = super::blocking(&state, move |accounts| accounts.draft(&wanted)).await?;
+    let Some(draft) = stored.filter(|d| d.revision == revision) else {
+        let shown = serde_json::to_value(load_draft(&state, &project).await?).unwrap_or_default();
+        return Err(ConsoleError::DraftConflict(Box::new(shown)));
+    };
+    Ok(Json(
+        publishing::publish_bytes(
+            &state,
+            project,
+            draft.body.as_bytes(),
+            Actor::User(user.name),
+        )
+        .await?,
+    ))
+}
+
+/// A published version with its config.
+#[derive(Debug, Serialize)]
+pub struct VersionView {
+    /// The version's record.
+    #[serde(flatten)]
+    pub version: ConfigVersion,
+    /// Its config, as published (never changed after).
+    pub config: serde_json::Value,
+}
+
+async fn version_config(
+    state: &AppState,
+    project: &str,
+    version: i64,
+) -> Result<serde_json::Value, ConsoleError> {
+    let wanted = project.to_owned();
+    let body = publishing::blocking(&state.registry, move |r| r.config_body(&wanted, version))
+        .await?
+        .ok_or(IngestError::NoSuchVersion(version))?;
+    Ok(parse_stored(&body))
+}
+
+fn version_number(text: &str) -> Result<i64, IngestError> {
+    text.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+        IngestError::InvalidRequest(format!("{text:?} is not a version number (1, 2, …)"))
+    })
+}
+
+/// Handles `GET /console/api/projects/{project}/versions/{version}` (viewer).
+pub async fn version(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, IngestError>,
+) -> Result<Json<VersionView>, ConsoleError> {
+    let Path((project, version)) = path?;
+    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let number = version_number(&version)?;
+    let wanted = project.clone();
+    let record = publishing::blocking(&state.registry, move |r| r.config_versions(&wanted))
+        .await?
+        .into_iter()
+        .find(|v| v.version == number)
+        .ok_or(IngestError::NoSuchVersion(number))?;
+    let config = version_config(&state, &project, number).await?;
+    Ok(Json(VersionView {
+        version: record,
+        config,
+    }))
+}
+
+/// The query of `GET /console/api/projects/{project}/diff`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiffQuery {
+    /// The older side: a version number, or `draft`.
+    pub from: String,
+    /// The newer side: a version number, or `draft`.
+    pub to: String,
+}
+
+/// The answer of `GET /console/api/projects/{project}/diff`.
+#[derive(Debug, Serialize)]
+pub struct DiffView {
+    /// The older side, as asked.
+    pub from: String,
+    /// The newer side, as asked.
+    pub to: String,
+    /// What changed, in document order.
+    pub changes: Vec<super::diff::Change>,
+}
+
+/// Handles `GET /console/api/projects/{project}/diff?from=…&to=…` (viewer): the changes
+/// between two versions, or a version and the draft.
+pub async fn diff(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    project: Result<Path<String>, IngestError>,
+    query: Result<Query<DiffQuery>, IngestError>,
+) -> Result<Json<DiffView>, ConsoleError> {
+    let Path(project) = project?;
+    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let Query(DiffQuery { from, to }) = query?;
+    let mut sides = Vec::with_capacity(2);
+    for side in [&from, &to] {
+        sides.push(if side == "draft" {
+            load_draft(&state, &project).await?.config
+        } else {
+            version_config(&state, &project, version_number(side)?).await?
+        });
+    }
+    Ok(Json(DiffView {
+        changes: super::diff::diff(&sides[0], &sides[1]),
+        from,
+        to,
+    }))
+}

@@ -47,6 +47,10 @@ pub enum ConsoleError {
         /// Seconds until an attempt is accepted again.
         retry_after: u64,
     },
+    /// The draft was saved by someone else since the revision the request was made from;
+    /// nothing was stored. The answer carries the stored draft.
+    #[error("the draft was saved by {} since your revision; nothing was stored: review their version, then save yours again", .0["saved_by"].as_str().unwrap_or("someone"))]
+    DraftConflict(Box<serde_json::Value>),
     /// The accounts database failed.
     #[error("the accounts database is unavailable")]
     Accounts(#[source] AccountsError),
@@ -74,6 +78,7 @@ impl ConsoleError {
             E::NoAccess(_) => (StatusCode::FORBIDDEN, "no_access", false),
             E::RoleTooLow { .. } => (StatusCode::FORBIDDEN, "role_too_low", false),
             E::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", true),
+            E::DraftConflict(_) => (StatusCode::CONFLICT, "draft_conflict", false),
             E::Accounts(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "accounts_unavailable",
@@ -96,11 +101,11 @@ impl IntoResponse for ConsoleError {
         } else {
             self.to_string()
         };
-        let mut response = (
-            status,
-            Json(json!({ "error": error, "message": message, "retryable": retryable })),
-        )
-            .into_response();
+        let mut body = json!({ "error": error, "message": message, "retryable": retryable });
+        if let ConsoleError::DraftConflict(draft) = &self {
+            body["draft"] = (**draft).clone();
+        }
+        let mut response = (status, Json(body)).into_response();
         let retry_after = match self {
             ConsoleError::RateLimited { retry_after } => Some(retry_after.max(1)),
             ConsoleError::Accounts(_) => Some(5),

@@ -6,6 +6,9 @@
 //! - [`session`]: the session cookie, the same-origin check every state-changing request
 //!   passes (CSRF), the role check, and the sign-in rate limits.
 //! - [`audit`]: who changed, published or rolled back what, and when.
+//! - [`drafts`]: each project's draft, saved as its authors type, with revisions that keep
+//!   two authors from overwriting each other unseen; [`diff`]: the changes between two
+//!   configs at JSON pointers.
 //! - [`error`]: [`ConsoleError`], which decides how each refusal is answered.
 //! - [`api`]: the handlers.
 //!
@@ -15,6 +18,8 @@
 pub mod accounts;
 pub mod api;
 pub mod audit;
+pub mod diff;
+pub mod drafts;
 pub mod error;
 pub mod session;
 

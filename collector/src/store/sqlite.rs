@@ -33,7 +33,7 @@ pub struct SqliteStore {
 }
 
 /// The schema version this build writes; [`MIGRATIONS`] brings older databases up to it.
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 
 const SCHEMA: &str = "
 CREATE TABLE events (
@@ -114,7 +114,7 @@ fn migrate(connection: &Connection) -> Result<(), StoreError> {
 }
 
 /// Each migration takes the schema from version `index + 1` to `index + 2`.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     // 2: the client address, as configured to be kept.
     "ALTER TABLE events ADD COLUMN ip TEXT;",
     // 3: projects, their keys (as digests) and their published configs.
@@ -171,6 +171,14 @@ const MIGRATIONS: [&str; 4] = [
         detail  TEXT    NOT NULL  -- JSON object
     );
     CREATE INDEX console_audit_by_project ON console_audit (project, seq);",
+    // 6: each project's draft config, as the console saves it.
+    "CREATE TABLE console_drafts (
+        project  TEXT    PRIMARY KEY REFERENCES projects (name),
+        revision INTEGER NOT NULL, -- from 1, one more each save
+        body     TEXT    NOT NULL, -- JSON, as the author wrote it (it may have errors)
+        saved_at INTEGER NOT NULL,
+        saved_by TEXT    NOT NULL
+    );",
 ];
 
 impl SqliteStore {
