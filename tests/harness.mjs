@@ -20,10 +20,11 @@ function required(path, how) {
 
 /**
  * Starts the collector on a free port; resolves once it listens. `args` are extra
- * command-line flags; `config`, an object, is published for the project at start-up. `halt()` and `resume()` stop it and start it again on the same
+ * command-line flags; `config`, an object, is published for the project at start-up;
+ * `siteDir` is the folder served at `/` (the demo site unless given). `halt()` and `resume()` stop it and start it again on the same
  * address and database, as an outage would.
  */
-export async function startCollector({ args = [], config } = {}) {
+export async function startCollector({ args = [], config, siteDir = join(ROOT, 'demo-site') } = {}) {
   const binary = required(process.env.WAYMARK_COLLECTOR ?? join(ROOT, 'target/debug/waymark-collector'), 'build it with `cargo build -p waymark-collector` (scripts/test does)');
   const sdkDir = required(join(ROOT, 'npm/dist/sdk'), 'build the SDK with scripts/build-sdk (scripts/test does)');
   const dir = mkdtempSync(join(tmpdir(), 'waymark-e2e-'));
@@ -36,7 +37,7 @@ export async function startCollector({ args = [], config } = {}) {
   let log = '';
   let child;
   const spawnAt = (listen) => {
-    child = spawn(binary, ['--listen', listen, '--db', db, '--project', `demo=${DEMO_KEY}`, '--sdk-dir', sdkDir, '--site-dir', join(ROOT, 'demo-site'), ...args], {
+    child = spawn(binary, ['--listen', listen, '--db', db, '--project', `demo=${DEMO_KEY}`, '--sdk-dir', sdkDir, '--site-dir', siteDir, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, WAYMARK_LOG: 'warn' },
     });
