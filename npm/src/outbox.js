@@ -11,6 +11,10 @@
 //   localStorage (a key per event), else in memory. Entries are keyed by event id (UUID v7,
 //   so key order is recording order) and hold the event's JSON exactly as it is sent: a
 //   retry never changes an event's timestamp.
+// - Storage work is per task, not per event: the events recorded in one task are written in
+//   one IndexedDB transaction once its script has run. IndexedDB commits after the task, so
+//   when the page is hidden or left, every entry not yet committed is also written to a
+//   synchronous localStorage journal, which the next send cycle reads beside the database.
 // - Sending is a cycle run by one tab at a time under the Web Lock
 //   `waymark:<project>:outbox`: read every stored event (this tab's, other tabs', those
 //   left by earlier pages), drop the oldest beyond the bounds (counted and reported as a
@@ -53,11 +57,14 @@ async function openShelf(name) {
       tx.onerror = tx.onabort = () => reject(tx.error);
     });
     // IndexedDB commits after the current task, and a page being unloaded may never get
-    // there; a synchronous localStorage journal holds each entry until its write commits.
+    // there: when the page is hidden or left, a synchronous localStorage journal takes every
+    // entry whose write has not committed, and holds it until it has (or is acknowledged).
     const journal = localJournal(name + ':journal:');
     return {
-      hold: journal.put,
-      put: (id, json) => run('readwrite', (s) => { s.put(json, id); }).then(() => journal.del([id])),
+      hold: (entries) => { for (const e of entries) if (!e.saved && journal.put(e.id, e.json)) e.journaled = true; },
+      // Every entry recorded in one task, in one transaction.
+      put: (entries) => run('readwrite', (s) => { for (const e of entries) s.put(e.json, e.id); })
+        .then(() => journal.del(entries.filter((e) => e.journaled).map((e) => e.id))),
       async all() {
         // One transaction: both lists come from the same snapshot, in key order.
         const [keys, values] = await run('readonly', (s) => [request(s.getAllKeys()), request(s.getAll())]);
@@ -79,7 +86,11 @@ async function openShelf(name) {
     const local = localJournal(name + ':' + STORE + ':');
     return {
       hold() {},
-      put: async (id, json) => { if (!local.put(id, json)) throw new Error('quota'); },
+      // Written at once, in the task that recorded them: nothing to journal.
+      put(entries) {
+        const refused = entries.filter((e) => !local.put(e.id, e.json));
+        return refused.length ? Promise.reject(new Error('quota')) : Promise.resolve();
+      },
       all: async () => local.all(),
       del: async (ids) => local.del(ids),
       clear: async () => local.clear(),
@@ -90,8 +101,13 @@ async function openShelf(name) {
   }
 }
 
-/** Entries as localStorage keys `<prefix><id>`; every call is safe where storage fails. */
+/**
+ * Entries as localStorage keys `<prefix><id>`; every call is safe where storage fails. It
+ * knows the keys it has seen (written, or found by `all`), and removes only those: deleting
+ * a thousand acknowledged ids costs nothing when none of them was ever journalled.
+ */
 function localJournal(prefix) {
+  const known = new Set();
   const keys = () => {
     const found = [];
     try {
@@ -102,12 +118,14 @@ function localJournal(prefix) {
     } catch {
       // Blocked storage holds nothing.
     }
+    for (const key of found) known.add(key);
     return found.sort();
   };
   return {
     put(id, json) {
       try {
         localStorage.setItem(prefix + id, json);
+        known.add(prefix + id);
         return true;
       } catch {
         return false;
@@ -116,7 +134,7 @@ function localJournal(prefix) {
     all: () => keys().map((key) => ({ id: key.slice(prefix.length), json: localStorage.getItem(key) })).filter((e) => e.json !== null),
     del(ids) {
       try {
-        for (const id of ids) localStorage.removeItem(prefix + id);
+        for (const id of ids) if (known.delete(prefix + id)) localStorage.removeItem(prefix + id);
       } catch {
         // Nothing to remove where storage fails.
       }
@@ -188,7 +206,9 @@ export class Outbox {
     this.core = core;
     [this.maxEvents, this.maxBytes, this.maxDelay, this.outboxEvents, this.outboxBytes] = core.policy();
     this.onDropped = onDropped;
-    this.mine = []; // this tab's entries not yet seen acknowledged: { id, json, seq, saved }
+    this.mine = []; // this tab's entries not yet seen acknowledged: { id, json, seq, saved, journaled, at }
+    this.bytes = 0; // the JSON length of this.mine
+    this.unsaved = []; // entries recorded in this task, written together after it
     this.seq = 0;
     this.state = 'pending';
     this.shelf = undefined; // undefined: not opened; null: none available
@@ -200,21 +220,26 @@ export class Outbox {
     this.listeners = [];
   }
 
-  /** Takes a recorded event. */
+  /**
+   * Takes a recorded event. This is on the path of every `track()`: it does no storage work
+   * of its own (the entries of one task are written together once it ends) and no more
+   * than constant work besides.
+   */
   add(id, json) {
     if (this.state === 'denied') return;
-    const entry = { id, json, seq: this.seq++, saved: false, at: Date.now() };
+    const entry = { id, json, seq: this.seq++, saved: false, journaled: false, at: Date.now() };
+    const first = !this.mine.length;
     this.mine.push(entry);
+    this.bytes += json.length;
     this.save(entry);
-    let bytes = this.mine.reduce((n, e) => n + e.json.length, 0);
     // Keep this tab's own list within bounds too (it may be all there is).
-    if (this.mine.length > this.outboxEvents || bytes > this.outboxBytes) {
+    if (this.mine.length > this.outboxEvents || this.bytes > this.outboxBytes) {
       const { drop } = this.plan(this.mine);
       this.forget(this.mine.slice(0, drop).map((e) => e.id), true);
-      bytes = this.mine.reduce((n, e) => n + e.json.length, 0);
     }
-    if (this.mine.length >= this.maxEvents || bytes >= this.maxBytes) this.send();
-    else this.schedule();
+    if (this.mine.length >= this.maxEvents || this.bytes >= this.maxBytes) this.send();
+    // The timer follows the oldest event: a new one changes it only in an empty list.
+    else if (first || this.timer === undefined) this.schedule();
   }
 
   /** The core's plan for these entries (oldest first): how many to drop, then the batches. */
@@ -224,15 +249,35 @@ export class Outbox {
     return { drop, batches };
   }
 
+  /** Queues an entry to be written with the others of this task, once the task's script has run. */
   save(entry) {
     if (this.state !== 'granted' || !this.shelf) return;
+    this.unsaved.push(entry);
+    if (this.unsaved.length === 1) queueMicrotask(() => this.store());
+  }
+
+  /** Writes the entries queued in this task, in one transaction. */
+  store() {
+    const entries = this.unsaved;
+    this.unsaved = [];
     const shelf = this.shelf;
-    // Synchronously, so that it survives the page going away in this very task.
-    shelf.hold(entry.id, entry.json);
-    this.writes = this.writes.then(() => shelf.put(entry.id, entry.json)).then(
-      () => { entry.saved = true; },
-      () => {}, // quota or a closed database: it stays in memory and is sent from there
+    if (!entries.length || !shelf || this.state !== 'granted') return;
+    // Made now, in the task that recorded them: IndexedDB runs transactions on a store in
+    // the order they are made, so a later delete of one of these ids comes after it.
+    const written = shelf.put(entries).then(
+      () => { for (const e of entries) e.saved = true; },
+      () => {}, // quota or a closed database: they stay in memory and are sent from there
     );
+    this.writes = Promise.all([this.writes, written]);
+  }
+
+  /**
+   * The page is hidden or going: every entry not yet committed goes to the synchronous
+   * journal, so that a page unloaded before its IndexedDB writes commit loses nothing.
+   */
+  hold() {
+    if (this.state !== 'granted' || !this.shelf) return;
+    this.shelf.hold(this.mine);
   }
 
   consent(state) {
@@ -247,8 +292,9 @@ export class Outbox {
       target.addEventListener(type, handler);
       this.listeners.push(() => target.removeEventListener(type, handler));
     };
-    on(window, 'pagehide', () => this.beacon());
-    on(document, 'visibilitychange', () => { if (document.visibilityState === 'hidden') this.beacon(); });
+    const going = () => { this.hold(); this.beacon(); };
+    on(window, 'pagehide', going);
+    on(document, 'visibilitychange', () => { if (document.visibilityState === 'hidden') going(); });
     on(window, 'online', () => this.send());
   }
 
@@ -264,9 +310,10 @@ export class Outbox {
   }
 
   async destroy() {
-    this.mine = [];
+    this.keep([]);
+    this.unsaved = [];
     this.dropped.clear();
-    clearTimeout(this.timer);
+    this.stopTimer();
     const shelf = this.shelf;
     this.shelf = undefined;
     if (shelf) {
@@ -283,7 +330,8 @@ export class Outbox {
   /** Sends what this tab holds by beacon, then forgets everything (logout). */
   reset() {
     this.beacon();
-    this.mine = [];
+    this.keep([]);
+    this.unsaved = [];
     const shelf = this.shelf;
     if (shelf) this.writes = this.writes.then(() => shelf.clear()).catch(() => {});
   }
@@ -296,13 +344,26 @@ export class Outbox {
     this.send(true);
     for (const remove of this.listeners) remove();
     this.listeners = [];
+    this.stopTimer();
+  }
+
+  /** This tab's entries are now `entries`. */
+  keep(entries) {
+    this.mine = entries;
+    this.bytes = entries.reduce((n, e) => n + e.json.length, 0);
+  }
+
+  stopTimer() {
     clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /** Forgets entries: acknowledged, refused, or dropped to stay within bounds. */
   forget(ids, dropped = false) {
     const gone = new Set(ids);
-    this.mine = this.mine.filter((e) => !gone.has(e.id));
+    this.keep(this.mine.filter((e) => !gone.has(e.id)));
+    // Not yet written: they never will be.
+    if (this.unsaved.length) this.unsaved = this.unsaved.filter((e) => !gone.has(e.id));
     // A set: an id dropped by this tab's bound and again by a cycle counts once.
     if (dropped) for (const id of ids) this.dropped.add(id);
     const shelf = this.shelf;
@@ -315,12 +376,12 @@ export class Outbox {
 
   /** One timer: when this tab's oldest event is due, but not before a backoff ends. */
   schedule() {
-    clearTimeout(this.timer);
+    this.stopTimer();
     if (this.state !== 'granted' || !navigator.onLine) return; // 'online' restarts sending
     if (!this.mine.length && !this.failures && !this.leftovers) return;
     const due = Math.max(this.mine.length ? this.mine[0].at + this.maxDelay : 0, this.retryAt);
     // Never sooner than half a second: a cycle that keeps failing must not spin.
-    this.timer = setTimeout(() => this.send(), Math.max(500, due - Date.now()));
+    this.timer = setTimeout(() => { this.timer = undefined; this.send(); }, Math.max(500, due - Date.now()));
   }
 
   send(force = false) {
@@ -360,12 +421,13 @@ export class Outbox {
     // Every entry before the watermark has been written (or failed to be) by the time
     // the writes settle, so the read below sees it unless it was acknowledged.
     const watermark = this.seq;
+    this.store(); // what this task recorded, now rather than after the task
     await this.writes;
     const shelf = this.shelf;
     const events = shelf ? await shelf.all() : [];
     const stored = new Set(events.map((e) => e.id));
     // This tab's entries that are saved but not in the outbox were sent by another tab.
-    this.mine = this.mine.filter((e) => !e.saved || e.seq >= watermark || stored.has(e.id));
+    this.keep(this.mine.filter((e) => !e.saved || e.seq >= watermark || stored.has(e.id)));
     // Entries that could not be written are sent from memory.
     for (const e of this.mine) if (e.seq < watermark && !stored.has(e.id)) events.push(e);
     events.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -203,6 +203,30 @@ test('an event tracked in the same task as a navigation away arrives', async () 
   await context.close();
 });
 
+test('1,000 events tracked in one task, then a navigation away at once: every one arrives, exactly once', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${site.url}/p/burst-leaving`);
+  await sdkReady(page);
+  const anonymousId = await page.evaluate(() => window.waymark.anonymousId);
+  // The page view first, so that the outbox holds exactly the burst.
+  await eventually(() => count(`name = '$pageview' AND anonymous_id = '${anonymousId}' AND path = '/p/burst-leaving'`) === 1, { describe: () => 'the page view did not arrive' });
+  // Their storage writes have not committed when the page goes, and beacons carry 64 KB at
+  // most: what the beacon does not take must survive in storage for the next page to send.
+  await page.evaluate(() => {
+    for (let i = 0; i < 1_000; i++) window.waymark.track('left_in_burst', { seq: i, plan: 'pro', seats: 12 });
+    location.href = '/p/burst-next';
+  });
+  await page.waitForURL('**/p/burst-next');
+  await sdkReady(page);
+  const rows = () => query(collector.db, `SELECT json_extract(properties, '$.seq') AS seq FROM events WHERE name = 'left_in_burst'`);
+  await eventually(() => rows().length >= 1_000, { timeoutMs: 30_000, describe: () => `${rows().length} of 1,000 arrived` });
+  const stored = rows();
+  assert.equal(stored.length, 1_000, 'none twice');
+  assert.equal(new Set(stored.map((r) => r.seq)).size, 1_000, 'none missing');
+  await context.close();
+});
+
 test('with localStorage full and no IndexedDB, the page and the SDK keep working and events flow', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
