@@ -238,7 +238,20 @@ fn run_project_command(config: &Config, command: ProjectCommand) -> anyhow::Resu
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // The error and its causes, printed here rather than by returning it from main:
+            // that would print anyhow's Debug form, with a backtrace whenever RUST_BACKTRACE
+            // is set, and a config file's diagnostics would drown in it.
+            eprintln!("waymark-collector: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("WAYMARK_LOG").unwrap_or_else(|_| EnvFilter::new("info")),

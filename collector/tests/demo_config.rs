@@ -220,7 +220,7 @@ fn applied_text(decision: &Decision, visitor: &Visitor, id: &str) -> Option<Stri
     decision.apply.iter().find(|a| *a == id)?;
     let experience = rules.experience(id).unwrap();
     match experience.content.changes[0].render(&visitor.attributes("/")) {
-        Some(Rendered::Text(text)) => Some(text),
+        Rendered::Text(text) => Some(text),
         other => panic!("{other:?}"),
     }
 }

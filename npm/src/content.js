@@ -8,10 +8,17 @@
 // It is JavaScript because DOM glue is smaller here than through web-sys bindings.
 //
 // Nothing from a config or a trait is ever parsed as HTML: text goes in through
-// textContent, attributes through setAttribute (the runtime has checked names and URLs), and
-// banners are built element by element inside a shadow root with a constructed stylesheet
-// (so a strict CSP allows them). A selector the browser cannot parse, or a class it refuses,
-// skips that change with one warning; nothing is thrown into the page.
+// textContent, attributes through setAttribute, and banners are built element by element
+// inside a shadow root with a constructed stylesheet (so a strict CSP allows them).
+//
+// What a change may set is the README's list ("What a content change may set"), which the
+// collector enforces before it publishes (`content.rs`, with the `publish` feature). It is
+// checked again here, on the element about to change and with the placeholders filled, so
+// that a config published before the list, or written around the collector, executes
+// nothing: `href` only on HTML links and `src` only on images, with URLs the browser's own
+// parser reads as relative or http(s), mailto or tel. A change that breaks a rule, whose
+// selector the browser cannot parse, or that the page refuses, is skipped with one warning
+// and one `$content_skipped` event (its reason); nothing is thrown into the page.
 
 const PREFIX = '[waymark]';
 const VARIANT = 'data-waymark-variant';
@@ -34,19 +41,47 @@ function bannerSheet() {
   return sheet;
 }
 
+const TEXT_ATTRIBUTE = /^(alt|title|placeholder|aria-[a-z]+)$/;
+// One class: no whitespace, control characters or quotes.
+const CLASS = /^[^\0- "'`\x7f]+$/;
+
+function safeUrl(url) {
+  try {
+    return /^(https?|mailto|tel):$/.test(new URL(url, document.baseURI).protocol);
+  } catch {
+    return false;
+  }
+}
+
+// Why `change` may not touch `el` (a diagnostic code), or '' when it may.
+function refusal(change, el) {
+  const { action, name, value } = change;
+  if (action === 'attribute' && !TEXT_ATTRIBUTE.test(name)) {
+    const link = name === 'href' ? el instanceof HTMLAnchorElement || el instanceof HTMLAreaElement : name === 'src' && el instanceof HTMLImageElement;
+    return !link ? 'forbidden_attribute' : safeUrl(value) ? '' : 'unsafe_url';
+  }
+  if (action === 'add_class' || action === 'remove_class') return CLASS.test(value) ? '' : 'invalid_class';
+  return action === 'banner' && change.url && !safeUrl(change.url) ? 'unsafe_url' : '';
+}
+
 const keyOf = (c) => JSON.stringify([c.experience, c.selector, c.action, c.name, c.value, c.title, c.cta, c.url, c.dismissible, c.position]);
 
-/** Makes the content layer; `report` has `seen(experience)`, `dismissed(experience)`, `action(experience)`. */
+/**
+ * Makes the content layer; `report` has `seen(experience)`, `dismissed(experience)`,
+ * `action(experience)` and `skipped(experience, reason)`.
+ */
 export function contentLayer(report) {
   // key -> {change, done: Map<Element, undo>}
   let applied = new Map();
   let observer;
   let warned = new Set();
-  const warn = (what, change, error) => {
-    const key = what + change.selector;
+  // Once per reason and change: the observer re-applies on every mutation.
+  const skip = (reason, change, error) => {
+    const key = reason + keyOf(change);
     if (warned.has(key)) return;
     warned.add(key);
-    console.warn(PREFIX, `a change of "${change.experience}" was skipped: ${what} (${change.selector})`, error && error.message);
+    console.warn(PREFIX, `a change of "${change.experience}" was skipped: ${reason} (${change.selector})`, error ? error.message : '');
+    report.skipped(change.experience, reason);
   };
 
   function find(selector) {
@@ -60,9 +95,14 @@ export function contentLayer(report) {
   function applyOne(entry) {
     const { change, done } = entry;
     const found = find(change.selector);
-    if (!found) return warn('its selector is not valid CSS', change);
+    if (!found) return skip('invalid_selector', change);
     let seen = false;
     for (const el of found) {
+      const refused = refusal(change, el);
+      if (refused) {
+        skip(refused, change);
+        continue;
+      }
       if (done.has(el)) {
         // A framework re-rendered the text: put ours back.
         if (change.action === 'text' && el.textContent !== change.value) el.textContent = change.value;
@@ -74,7 +114,7 @@ export function contentLayer(report) {
         if (undo) done.set(el, undo);
         seen = true;
       } catch (error) {
-        warn('the page refused it', change, error);
+        skip('refused', change, error);
       }
     }
     if (seen && !entry.reported) {

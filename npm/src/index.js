@@ -64,6 +64,7 @@ class Stage {
       seen: (id) => call('content', 'seen', id),
       dismissed: (id) => call('content', 'dismissed', id),
       action: (id) => call('content', 'action', id),
+      skipped: (id, reason) => call('content', reason, id),
     });
     this.host = {
       event: (name, properties) => call('experienceEvent', name, properties),

@@ -148,14 +148,15 @@ impl Waymark {
     }
 
     /// Called by the content layer about a content experience: `seen` (one of its changes is
-    /// on the page), `dismissed` (its banner was closed) or `action` (its banner's call to
-    /// action was used).
+    /// on the page), `dismissed` (its banner was closed), `action` (its banner's call to
+    /// action was used), or the reason it skipped one of its changes (`unsafe_url`, …).
     pub fn content(&self, what: &str, experience: &str) {
         match what {
             "seen" => self.sdk.content_seen(experience),
             "dismissed" => self.sdk.content_dismissed(experience),
             "action" => self.sdk.content_action(experience),
-            _ => {}
+            // Anything else is why the content layer skipped a change.
+            reason => self.sdk.content_skipped(experience, reason),
         }
     }
 

@@ -100,6 +100,9 @@ impl std::fmt::Debug for Live {
 pub const CONTENT_DISMISSED: &str = "$content_dismissed";
 /// The event a banner's call to action records when it names none: `experience`.
 pub const CONTENT_CLICKED: &str = "$content_clicked";
+/// A content change the content layer skipped: `experience`, `reason` (`invalid_selector`,
+/// `forbidden_attribute`, `unsafe_url`, `invalid_class`, or `refused` when the page threw).
+pub const CONTENT_SKIPPED: &str = "$content_skipped";
 /// A tour or survey that was eligible but could not show: `experience`, `reason`.
 pub const NOT_SHOWN: &str = "$experience_not_shown";
 
@@ -606,6 +609,14 @@ impl Sdk {
         self.consider(Kept::PageView);
     }
 
+    /// The content layer skipped a change of `experience`, for `reason`.
+    pub fn content_skipped(self: &Rc<Self>, experience: &str, reason: &str) {
+        let mut properties = Properties::new();
+        properties.insert("experience".into(), text(experience));
+        properties.insert("reason".into(), text(reason));
+        self.record_internal(CONTENT_SKIPPED, properties);
+    }
+
     /// A banner's call to action was used: its event (or `$content_clicked`).
     pub fn content_action(self: &Rc<Self>, experience: &str) {
         let event = self.live.try_borrow().ok().and_then(|live| {
@@ -728,9 +739,7 @@ fn content_entries(
     (out, hide): (&mut String, &mut String),
 ) {
     for change in changes {
-        if let Some(rendered) = change.render(attributes) {
-            content_entry(out, hide, id, &change.selector, rendered);
-        }
+        content_entry(out, hide, id, &change.selector, change.render(attributes));
     }
     let Some(experiment) = experiment else {
         return;
@@ -742,9 +751,7 @@ fn content_entries(
         return;
     };
     for change in &variant.changes {
-        if let Some(rendered) = change.render(attributes) {
-            content_entry(out, hide, id, &change.selector, rendered);
-        }
+        content_entry(out, hide, id, &change.selector, change.render(attributes));
     }
     if variant.changes.is_empty() {
         for selector in experiment.selectors() {

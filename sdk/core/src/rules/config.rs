@@ -9,7 +9,9 @@
 //! [`RuleSet::compile`] never fails: every problem becomes a [`Diagnostic`] naming the feature
 //! or experience it is in and its JSON pointer; an experience with an error is disabled and
 //! the rest keep working. The collector compiles a config with the same function before it
-//! accepts it, so the diagnostics an author sees are exactly what the SDK would find.
+//! accepts it, so the diagnostics an author sees are what the SDK would find, and more: the
+//! collector also parses every selector (the `publish` feature), which the browser leaves
+//! to itself.
 
 use super::arbitration::{self, Experience, Kind, Policy, Translations};
 use super::feature::{Feature, Features};

@@ -9,7 +9,7 @@
 //! - [`experiences`]: what shows: [`arbitration`] between every tour, survey and content
 //!   change, and the models of each: [`content`] changes and on-page experiments, [`survey`]
 //!   and [`tour`] definitions and runs, with [`placement`], the safe [`markdown`] subset,
-//!   translations ([`locale`]) and themes ([`theme`]).
+//!   translations ([`locale`]), themes ([`theme`]) and the [`selector`]s they all target.
 //! - [`config`]: [`RuleSet`], a project's rules compiled in one go when a config loads.
 //! - [`json`]: lenient reading of configuration JSON.
 //!
@@ -23,7 +23,9 @@ pub mod targeting;
 
 // The concerns' modules by their own names too (`rules::condition`, `rules::survey`), so
 // that a reader who knows the module need not know its folder.
-pub use experiences::{arbitration, content, locale, markdown, placement, survey, theme, tour};
+pub use experiences::{
+    arbitration, content, locale, markdown, placement, selector, survey, theme, tour,
+};
 pub use targeting::{bucket, condition, experiment, exposure, feature, js, platform, version};
 
 pub use condition::{Condition, SavedGroup, SavedGroups};

@@ -738,6 +738,15 @@ fn read_triggers(json: &Value, at: &str, diagnostics: &mut Vec<Diagnostic>) -> V
         } else if let Some(name) = trigger.str_field("event") {
             Some(Trigger::Event(name.to_owned()))
         } else if let Some(selector) = trigger.str_field("element") {
+            if let Some(problem) = super::selector::problem(selector) {
+                diagnostics.push(Diagnostic {
+                    subject: String::new(),
+                    severity: Severity::Error,
+                    code: "invalid_selector",
+                    pointer: pointer(&here, "element"),
+                    message: problem,
+                });
+            }
             Some(Trigger::Element(selector.to_owned()))
         } else if let Some(ms) = trigger.num_field("time_on_page_ms").filter(|ms| *ms >= 0.0) {
             Some(Trigger::TimeOnPage(Millis(ms as u64)))

@@ -7,6 +7,8 @@
 //! - [`tour`]: a tour's steps, and a user's progress through them across pages.
 //! - [`placement`]: where a tour step goes beside its target.
 //! - [`markdown`]: the safe markdown subset of tour step bodies.
+//! - [`selector`]: CSS selectors, parsed as browsers parse them before a config is
+//!   published.
 //! - [`locale`]: translated text, and which translation a user gets.
 //! - [`theme`]: a tour's or survey's theme as checked CSS custom properties.
 
@@ -15,6 +17,7 @@ pub mod content;
 pub mod locale;
 pub mod markdown;
 pub mod placement;
+pub mod selector;
 pub mod survey;
 pub mod theme;
 pub mod tour;

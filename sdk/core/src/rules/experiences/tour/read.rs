@@ -66,6 +66,18 @@ impl Reader<'_> {
         Some(text)
     }
 
+    /// Whether `selector` parses as browsers parse it, diagnosed when not; always true
+    /// without the `publish` feature (the locator skips what the browser refuses).
+    fn selector(&mut self, selector: &str, at: String) -> bool {
+        match crate::rules::selector::problem(selector) {
+            Some(problem) => {
+                self.error("invalid_selector", at, &problem);
+                false
+            }
+            None => true,
+        }
+    }
+
     fn target(&mut self, json: &Value, at: &str) -> Option<Target> {
         if let Value::String(selector) = json {
             if selector.trim().is_empty() {
@@ -74,6 +86,9 @@ impl Reader<'_> {
                     at.to_owned(),
                     "a target selector cannot be empty",
                 );
+                return None;
+            }
+            if !self.selector(selector, at.to_owned()) {
                 return None;
             }
             return Some(Target {
@@ -128,7 +143,13 @@ impl Reader<'_> {
             }
         }
         locators.extend(id.map(Locator::Id));
-        locators.extend(selector.map(Locator::Selector));
+        if let Some(selector) = selector {
+            if self.selector(&selector, pointer(at, "selector")) {
+                locators.push(Locator::Selector(selector));
+            } else {
+                valid = false;
+            }
+        }
         match (role, name) {
             (Some(role), Some(name)) => locators.push(Locator::Role { role, name }),
             (None, None) => {}
@@ -167,6 +188,16 @@ impl Reader<'_> {
                 return None;
             }
         };
+        let frames_at = pointer(at, "frame");
+        let one = matches!(json.field("frame"), Some(Value::String(_)));
+        for (i, frame) in frames.iter().enumerate() {
+            let here = if one {
+                frames_at.clone()
+            } else {
+                pointer(&frames_at, &js::number_to_string(i as f64))
+            };
+            valid &= self.selector(frame, here);
+        }
         if locators.is_empty() && valid {
             self.error(
                 "invalid_target",

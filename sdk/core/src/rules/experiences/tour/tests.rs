@@ -226,6 +226,25 @@ fn every_invalid_part_of_a_definition_is_diagnosed_with_its_pointer() {
 }
 
 #[test]
+fn every_selector_a_target_is_found_by_must_parse_as_browsers_parse_it() {
+    check(
+        json!({"tour": {"steps": [
+            {"id": "a", "title": "A", "target": "a["},
+            {"id": "b", "title": "B", "target": {"selector": "!!", "id": "b"}},
+            {"id": "c", "title": "C", "target": {"id": "c", "frame": "iframe >"}},
+            {"id": "d", "title": "D", "target": {"id": "d", "frame": ["#outer", "x:bogus"]}},
+            {"id": "e", "title": "E", "target": {"waymark": "ok", "selector": "main button.primary:hover", "frame": "iframe#app"}}
+        ]}}),
+        &[
+            ("invalid_selector", "/steps/0/target"),
+            ("invalid_selector", "/steps/1/target/selector"),
+            ("invalid_selector", "/steps/2/target/frame"),
+            ("invalid_selector", "/steps/3/target/frame/1"),
+        ],
+    );
+}
+
+#[test]
 fn the_tour_object_itself_is_checked() {
     check(json!({"id": "x"}), &[("missing_tour", "")]);
     check(json!({"tour": {"steps": []}}), &[("no_steps", "/steps")]);
