@@ -87,15 +87,21 @@ test('every hostile change in a config written around the collector is skipped w
   await context.close();
 });
 
-test('a tour target whose selector the browser refuses is skipped for the next strategy or the fallback, never thrown', async () => {
-  for (const row of TABLE.targets) {
+test('a tour target whose selector the browser refuses is reported and skipped for the next strategy or the fallback, never thrown', async () => {
+  const invalid = () => query(collector.db, "SELECT properties FROM events WHERE name = '$step_target_invalid'").map((r) => JSON.parse(r.properties));
+  for (const [i, row] of TABLE.targets.entries()) {
+    const tour = `tour-${i}`;
     const { context, page, seen } = await pageWith({
-      experiences: [{ id: 'tour', kind: 'tour', trigger: { page_view: true },
+      experiences: [{ id: tour, kind: 'tour', trigger: { page_view: true },
         tour: { steps: [{ id: 's', title: 'Step', target: row.target, wait_ms: 300, fallback: 'center', buttons: ['done'] }] } }],
     });
     await page.goto(`${site.url}/p/tour`);
     await sdkReady(page);
+    // Found by the next strategy (an id), or shown centered once the wait is over.
     await page.waitForFunction(() => document.querySelector('waymark-tour')?.shadowRoot.querySelector('h2')?.textContent === 'Step');
+    await page.evaluate(() => window.waymark.flush());
+    const strategy = row.pointer.startsWith('/frame') ? 'frame' : 'selector';
+    await eventually(() => invalid().some((e) => e.tour === tour && e.strategy === strategy && e.step_id === 's'), { describe: () => `${row.why}: no $step_target_invalid (${strategy})` });
     assert.deepEqual(seen.pageErrors, [], `${row.why}: no exception reached the page`);
     assert.deepEqual(await page.evaluate(() => window.__trips), []);
     await context.close();

@@ -56,6 +56,10 @@ pub mod tour {
     pub const STEP_COMPLETED: &str = "$step_completed";
     /// A step's target did not appear in time: `step`, `step_id`, `waited_ms`, `fallback`.
     pub const STEP_TARGET_MISSING: &str = "$step_target_missing";
+    /// A step's target has a CSS selector the browser refuses to parse (a config the
+    /// collector did not check): `step`, `step_id`, `strategy` (`selector`, or `frame` for
+    /// the target's frame path). That strategy finds nothing; the others are tried as usual.
+    pub const STEP_TARGET_INVALID: &str = "$step_target_invalid";
     /// The last step was completed.
     pub const COMPLETED: &str = "$tour_completed";
     /// The tour ended early: `step`, `step_id`, `reason` (`close`, `escape`, `skip`,

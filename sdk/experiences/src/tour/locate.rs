@@ -111,6 +111,22 @@ pub fn content_document(element: &Element) -> Option<Document> {
         .content_document()
 }
 
+/// Which of the target's selectors the browser refuses to parse, if one does: `selector`
+/// for the selector strategy, `frame` for the frame path. A config the collector checked has
+/// none; one written around it may, and that strategy then finds nothing.
+pub fn refused(target: &Target) -> Option<&'static str> {
+    let document = web_sys::window()?.document()?;
+    let bad = |selector: &str| document.query_selector(selector).is_err();
+    if target
+        .locators
+        .iter()
+        .any(|l| matches!(l, Locator::Selector(s) if bad(s)))
+    {
+        return Some("selector");
+    }
+    target.frames.iter().any(|f| bad(f)).then_some("frame")
+}
+
 /// The first visible element the target's strategies find, in order.
 pub fn locate(target: &Target, roots: &[Root]) -> Option<Found> {
     for locator in &target.locators {

@@ -120,6 +120,7 @@ pub fn show(request: &JsValue, host: Host) -> Option<Showing> {
             step: None,
             wait: None,
             seen: false,
+            refused: None,
             ended: false,
         }),
         queue: RefCell::new(Vec::new()),
@@ -213,6 +214,8 @@ struct State {
     wait: Option<Wait>,
     /// `seen` was reported.
     seen: bool,
+    /// The step whose target's refused selector was reported.
+    refused: Option<usize>,
     ended: bool,
 }
 
@@ -488,6 +491,16 @@ impl Run {
         let Some(target) = self.step(state).and_then(|s| s.target.as_ref()) else {
             return;
         };
+        if state.refused != Some(state.progress.step) {
+            if let Some(strategy) = locate::refused(target) {
+                state.refused = Some(state.progress.step);
+                let record = self.tour.target_invalid(&state.progress, strategy);
+                self.emit(Out::Event(
+                    record.name,
+                    Value::Object(record.properties).to_json_string(),
+                ));
+            }
+        }
         let roots = locate::roots(target);
         if let Some(found) = locate::locate(target, &roots) {
             state.wait = None;

@@ -353,6 +353,17 @@ impl Tour {
         })
     }
 
+    /// The current step's target has a selector the browser refuses, for `strategy`
+    /// (`selector` or `frame`): the `$step_target_invalid` record.
+    #[must_use]
+    pub fn target_invalid(&self, progress: &Progress, strategy: &'static str) -> Record {
+        self.record(
+            events::STEP_TARGET_INVALID,
+            Some(progress),
+            &[("strategy", Value::from(strategy))],
+        )
+    }
+
     /// The current step is on screen, its target found by `strategy`: records
     /// `$step_viewed`.
     #[must_use]

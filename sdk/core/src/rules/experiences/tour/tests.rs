@@ -653,6 +653,24 @@ fn stored_progress_that_is_unreadable_foreign_or_stale_starts_over() {
 }
 
 #[test]
+fn a_selector_the_browser_refuses_is_recorded_with_its_strategy() {
+    let tour =
+        valid(json!({"tour": {"steps": [{"id": "menu", "target": "#menu", "title": "Menu"}]}}));
+    let first = continued(&tour.start(T0));
+    let record = tour.target_invalid(&first, "frame");
+    assert_eq!(
+        (
+            record.name,
+            serde_json::to_value(&record.properties).unwrap()
+        ),
+        (
+            events::STEP_TARGET_INVALID,
+            json!({"tour": "tour-1", "step": 0, "step_id": "menu", "strategy": "frame"})
+        )
+    );
+}
+
+#[test]
 fn a_missing_target_applies_its_steps_fallback() {
     let tour = valid(json!({"tour": {"steps": [
             {"id": "skips", "target": "#a", "title": "A"},
