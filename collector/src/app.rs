@@ -15,7 +15,7 @@ use crate::console::{api as console, session};
 use crate::files::{self, Folder};
 use crate::ingest::ingest;
 use crate::publishing;
-use crate::reports::{experiments, surveys};
+use crate::reports::{experiments, funnels, surveys};
 use crate::state::AppState;
 
 /// Builds the router.
@@ -29,7 +29,8 @@ use crate::state::AppState;
 ///   ([`crate::reports::events`]); `GET /v1/reports/experiments/{id}` (admin key): an
 ///   experiment's variants against its control ([`crate::reports::experiments`]);
 ///   `GET /v1/reports/surveys/{id}` (admin key): a survey's responses, scores, trend, breakdown and open text
-///   ([`crate::reports::surveys`]).
+///   ([`crate::reports::surveys`]); `GET /v1/reports/funnels` (admin key): where people drop
+///   off between steps ([`crate::reports::funnels`]).
 /// - `/console/api/…`: the console's API ([`crate::console::api`]): `session` (sign in, who
 ///   is signed in, sign out) and, per project, `audit`, `versions` (list, publish, one),
 ///   `rollback`, `draft` (read, save, publish), `check` and `diff`; cookie sessions, never keys, and every method but `GET` from the
@@ -64,6 +65,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reports/events", get(crate::reports::events::events))
         .route("/v1/reports/experiments/{id}", get(experiments::report))
         .route("/v1/reports/surveys/{id}", get(surveys::report))
+        .route("/v1/reports/funnels", get(funnels::report))
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))

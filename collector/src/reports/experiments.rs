@@ -381,7 +381,7 @@ pub struct VariantReport {
 }
 
 /// An interval, as the API reports it.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct IntervalBody {
     /// The lower bound.
     pub low: f64,

@@ -5,13 +5,18 @@
 //!   (the range of UTC days, the person rule).
 //! - [`experiments`]: an experiment's variants against its control.
 //! - [`surveys`]: a survey's NPS, CES and CSAT with trend, breakdown and open text.
+//! - [`funnels`]: where people drop off between steps.
+//! - [`engine`]: what the journey reports (funnels, and later retention and paths) share:
+//!   the person-by-person stream a store answers with, and matching its events to steps.
 //! - [`stats`]: the statistics they use, pure functions of counts.
 //!
-//! A store computes only counts, in its own query language; every figure derived from them is
-//! computed here, once, so the SQLite and ClickHouse stores cannot drift apart in the
-//! arithmetic.
+//! A store computes only counts, or for the journey reports only filters, sorts and streams
+//! events, in its own query language; every figure derived from them is computed here, once,
+//! so the SQLite and ClickHouse stores cannot drift apart.
 
+pub mod engine;
 pub mod events;
 pub mod experiments;
+pub mod funnels;
 pub mod stats;
 pub mod surveys;

@@ -33,6 +33,9 @@ use super::{
     answer, corrected_timestamp, json, EventStore, IncomingBatch, Outcome, ProjectStats,
     StoreError, StoreFuture, WriterJobs, WriterQueue,
 };
+use crate::reports::engine::{
+    Journey, JourneyEvent, JourneyQuery, Journeys, WantedName, JOURNEY_BUFFER,
+};
 use crate::reports::events::{utc_day, Counts, EventCounts, ReportRange};
 use crate::reports::experiments::{ExperimentCounts, ExperimentQuery, FirstExposures, EXPOSURE};
 use crate::reports::surveys::{
@@ -94,7 +97,8 @@ CREATE TABLE IF NOT EXISTS events (
     sdk_version     String,
     properties      String,           -- JSON object
     traits          Nullable(String), -- JSON object, on $identify events
-    ip              Nullable(String)
+    ip              Nullable(String),
+    seq             Int64 DEFAULT 0   -- storage order (see SEQ_SHIFT); 0 before it was kept
 ) ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMM(day)
 ORDER BY (project, day, name, user_id, id)";
@@ -130,6 +134,20 @@ impl ClickHouseStore {
             )
             .await?;
         client.execute(EVENTS_TABLE.to_owned()).await?;
+        // Tables made before the storage order was kept get it, as 0 for their rows (ties
+        // among those fall back to the event id). 18.16 has no ADD COLUMN IF NOT EXISTS.
+        let has_seq = client
+            .execute(format!(
+                "SELECT count() FROM system.columns WHERE database = {} AND table = 'events' \
+                 AND name = 'seq'",
+                quote(&client.settings.database)
+            ))
+            .await?;
+        if has_seq.trim() == "0" {
+            client
+                .execute("ALTER TABLE events ADD COLUMN seq Int64 DEFAULT 0".to_owned())
+                .await?;
+        }
         client.execute(IDENTITIES_TABLE.to_owned()).await?;
         let (writer, jobs) = WriterQueue::new();
         tokio::spawn(run_writer(client.clone(), jobs));
@@ -190,6 +208,32 @@ impl Client {
                 body.trim()
             )))
         }
+    }
+
+    /// Starts a query answered in `JSONEachRow` with plain (unquoted) 64-bit integers, and
+    /// returns the answer once its status is in, for its body to be read as it comes.
+    async fn stream(&self, sql: String) -> Result<reqwest::Response, StoreError> {
+        let response = self
+            .post()
+            .query(&[
+                ("database", self.settings.database.as_str()),
+                ("output_format_json_quote_64bit_integers", "0"),
+            ])
+            // A report may take longer than a statement; it streams as it goes.
+            .timeout(Duration::from_secs(600))
+            .body(format!("{sql} FORMAT JSONEachRow"))
+            .send()
+            .await
+            .map_err(|e| StoreError::ClickHouse(format!("cannot reach ClickHouse: {e}")))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body = response.text().await.unwrap_or_default();
+        Err(StoreError::ClickHouse(format!(
+            "ClickHouse answered {status}: {}",
+            body.trim()
+        )))
     }
 
     /// Runs a query answered in `JSONEachRow` and reads each line as a `T`.
@@ -263,6 +307,7 @@ struct EventRow<'a> {
     properties: String,
     traits: Option<String>,
     ip: Option<&'a str>,
+    seq: i64,
 }
 
 #[derive(Serialize)]
@@ -273,12 +318,18 @@ struct IdentityRow<'a> {
     first_seen: i64,
 }
 
+/// The storage order of an event: the collector's receipt time in ms shifted by this many
+/// bits, plus a counter, so that it grows with every event a writer stores (SQLite's `seq`
+/// does the same by itself). Replicas' orders interleave by receipt time. Good until 2109.
+const SEQ_SHIFT: u32 = 21;
+
 /// The writer: takes the first waiting batch and every batch queued behind it, stores them
 /// with one lookup and one insert per table, and answers each.
 async fn run_writer(client: Client, mut jobs: WriterJobs) {
+    let mut last_seq = 0i64;
     while let Some(group) = jobs.next_group(GROUP).await {
         let batches: Vec<&IncomingBatch> = group.iter().map(|job| &job.batch).collect();
-        let written = write_group(&client, &batches).await;
+        let written = write_group(&client, &batches, &mut last_seq).await;
         answer(group, written, StoreError::ClickHouse);
     }
 }
@@ -287,6 +338,7 @@ async fn run_writer(client: Client, mut jobs: WriterJobs) {
 async fn write_group(
     client: &Client,
     batches: &[&IncomingBatch],
+    last_seq: &mut i64,
 ) -> Result<Vec<Vec<Outcome>>, StoreError> {
     // Which ids, on which days, each project's events of this group have.
     let mut wanted: HashMap<&str, (HashSet<String>, HashSet<String>)> = HashMap::new();
@@ -356,6 +408,11 @@ async fn write_group(
                 properties: json(&event.properties),
                 traits: event.traits.as_ref().map(json),
                 ip: batch.ip.as_deref(),
+                seq: {
+                    let received = (batch.received_at.0 as i64).saturating_mul(1 << SEQ_SHIFT);
+                    *last_seq = received.max(last_seq.saturating_add(1));
+                    *last_seq
+                },
             };
             events.push_str(&json(&row));
             events.push('\n');
@@ -1100,6 +1157,154 @@ async fn survey_counts(
     .sorted())
 }
 
+/// A journey query in ClickHouse 18.16's SQL: each person's wanted events gathered into one
+/// array (`groupArray` of name index, time, storage order, path, properties and id), sorted
+/// there by time, storage order and id, numbered, and only the wanted ones sent.
+fn journey_sql(project: &str, query: &JourneyQuery) -> String {
+    let project = quote(project);
+    let names: Vec<String> = query.names.iter().map(|w| quote(&w.name)).collect();
+    let names = names.join(", ");
+    let list = |pick: fn(&WantedName) -> bool| {
+        let chosen: Vec<String> = query
+            .names
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| pick(w))
+            .map(|(i, _)| i.to_string())
+            .collect();
+        if chosen.is_empty() {
+            "-1".to_owned()
+        } else {
+            chosen.join(", ")
+        }
+    };
+    let with_path = list(|w| w.path);
+    let with_properties = list(|w| w.properties);
+    let mut prefixes = String::new();
+    for (index, wanted) in query.names.iter().enumerate() {
+        if let Some(list) = &wanted.path_prefixes {
+            let any: Vec<String> = list
+                .iter()
+                .map(|p| format!("startsWith(path, {})", quote(p)))
+                .collect();
+            let any = if any.is_empty() {
+                "0".to_owned()
+            } else {
+                any.join(" OR ")
+            };
+            prefixes.push_str(&format!(" AND (raw_n != {index} OR {any})"));
+        }
+    }
+    // With positions, every event of the person is read and numbered; an unwanted one (or a
+    // page view outside the paths wanted) is -1, and dropped after numbering.
+    let filter = if query.positions {
+        String::new()
+    } else {
+        format!(" AND name IN ({names}) AND n >= 0")
+    };
+    let first_day = quote(&utc_day(query.start_ms));
+    let last_day = quote(&utc_day(query.end_ms.saturating_sub(1)));
+    format!(
+        "SELECT person, events FROM (
+             SELECT person,
+                    arrayFilter(x -> x.1 >= 0,
+                        arrayMap((x, i) -> (x.1, x.2, i, x.4, x.5), sorted, arrayEnumerate(sorted)))
+                        AS events
+             FROM (
+                 SELECT person,
+                        arraySort(x -> (x.2, x.3, x.6),
+                                  groupArray((n, timestamp, seq, path_out, properties_out, id)))
+                            AS sorted
+                 FROM (
+                     SELECT {PERSON_SQL} AS person, n, timestamp, seq, id, path_out, properties_out
+                     FROM (
+                         SELECT anonymous_id, user_id,
+                                toInt64(indexOf([{names}], name)) - 1 AS raw_n,
+                                if(1{prefixes}, raw_n, -1) AS n,
+                                timestamp, seq, id,
+                                if(n IN ({with_path}), path, '') AS path_out,
+                                if(n IN ({with_properties}), properties, '') AS properties_out
+                         FROM events FINAL
+                         WHERE project = {project} AND day >= {first_day} AND day <= {last_day}
+                           AND timestamp >= {start} AND timestamp < {end}{filter}
+                     ) ANY LEFT JOIN (
+                         SELECT anonymous_id, min(user_id) AS linked FROM identities FINAL
+                         WHERE project = {project} GROUP BY anonymous_id
+                     ) USING anonymous_id
+                 )
+                 GROUP BY person
+             )
+         )
+         WHERE notEmpty(events)",
+        start = query.start_ms,
+        end = query.end_ms,
+    )
+}
+
+/// Reads a journey answer line by line as it arrives, and sends each person on.
+async fn read_journeys(
+    mut response: reqwest::Response,
+    sender: &tokio::sync::mpsc::Sender<Result<Journey, StoreError>>,
+) -> Result<(), StoreError> {
+    #[derive(Deserialize)]
+    struct Row {
+        person: String,
+        events: Vec<(i64, i64, u32, String, String)>,
+    }
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        let chunk = response
+            .chunk()
+            .await
+            .map_err(|e| StoreError::ClickHouse(format!("reading ClickHouse's answer: {e}")))?;
+        let done = chunk.is_none();
+        if let Some(chunk) = chunk {
+            pending.extend_from_slice(&chunk);
+        }
+        let mut lines: Vec<&[u8]> = pending.split(|&b| b == b'\n').collect();
+        // The last piece is a line still arriving, unless the answer is over.
+        let rest = if done {
+            Vec::new()
+        } else {
+            lines.pop().unwrap_or_default().to_vec()
+        };
+        for line in lines {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let row: Row = serde_json::from_slice(line).map_err(|e| {
+                StoreError::ClickHouse(format!(
+                    "unexpected row from ClickHouse: {e}: {}",
+                    String::from_utf8_lossy(line)
+                ))
+            })?;
+            let journey = Journey {
+                person: row.person,
+                events: row
+                    .events
+                    .into_iter()
+                    .map(
+                        |(name, timestamp, position, path, properties)| JourneyEvent {
+                            name: name as u32,
+                            timestamp,
+                            position,
+                            path,
+                            properties,
+                        },
+                    )
+                    .collect(),
+            };
+            if sender.send(Ok(journey)).await.is_err() {
+                return Ok(()); // Nobody reads any more.
+            }
+        }
+        pending = rest;
+        if done {
+            return Ok(());
+        }
+    }
+}
+
 impl EventStore for ClickHouseStore {
     fn insert(&self, batch: IncomingBatch) -> StoreFuture<'_, Vec<Outcome>> {
         Box::pin(self.writer.submit(batch))
@@ -1145,6 +1350,19 @@ impl EventStore for ClickHouseStore {
 
     fn survey_counts(&self, project: String, query: SurveyQuery) -> StoreFuture<'_, SurveyCounts> {
         Box::pin(async move { survey_counts(&self.client, &project, &query).await })
+    }
+
+    fn journeys(&self, project: String, query: JourneyQuery) -> StoreFuture<'_, Journeys> {
+        Box::pin(async move {
+            let response = self.client.stream(journey_sql(&project, &query)).await?;
+            let (sender, receiver) = tokio::sync::mpsc::channel(JOURNEY_BUFFER);
+            tokio::spawn(async move {
+                if let Err(error) = read_journeys(response, &sender).await {
+                    let _ = sender.send(Err(error)).await;
+                }
+            });
+            Ok(receiver)
+        })
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use waymark_core::{Event, Millis};
 
+use crate::reports::engine::{JourneyQuery, Journeys};
 use crate::reports::events::{EventCounts, ReportRange};
 use crate::reports::experiments::{ExperimentCounts, ExperimentQuery};
 use crate::reports::surveys::{SurveyCounts, SurveyQuery};
@@ -118,6 +119,11 @@ pub trait EventStore: Send + Sync + 'static {
     /// Counts a survey's responses, answers, dismissals and open text, for
     /// [`crate::reports::surveys`] (whose docs define them). Duplicates never count.
     fn survey_counts(&self, project: String, query: SurveyQuery) -> StoreFuture<'_, SurveyCounts>;
+
+    /// Streams, person by person, the events a journey report wants, in order (see
+    /// [`crate::reports::engine`], whose docs define the person and the order). Duplicates
+    /// never count. The stream ends after the last person, or with an error.
+    fn journeys(&self, project: String, query: JourneyQuery) -> StoreFuture<'_, Journeys>;
 
     /// Succeeds when storage answers queries.
     fn ping(&self) -> StoreFuture<'_, ()>;

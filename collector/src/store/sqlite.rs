@@ -15,6 +15,7 @@ use super::{
     answer, corrected_timestamp, json, EventStore, IncomingBatch, Outcome, ProjectStats,
     StoreError, StoreFuture, WriterJobs, WriterQueue,
 };
+use crate::reports::engine::{Journey, JourneyEvent, JourneyQuery, Journeys, JOURNEY_BUFFER};
 use crate::reports::events::{Counts, EventCounts, ReportRange};
 use crate::reports::experiments::{ExperimentCounts, ExperimentQuery, FirstExposures, EXPOSURE};
 use crate::reports::surveys::{
@@ -30,6 +31,8 @@ pub struct SqliteStore {
     /// Batches go to the single writer thread.
     writer: WriterQueue,
     thread: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
+    /// The database file, for reports that stream on a connection of their own.
+    path: Arc<std::path::PathBuf>,
 }
 
 /// The schema version this build writes; [`MIGRATIONS`] brings older databases up to it.
@@ -195,6 +198,7 @@ impl SqliteStore {
             connection: Arc::new(Mutex::new(connection)),
             writer,
             thread: Arc::new(Mutex::new(Some(thread))),
+            path: Arc::new(path.to_owned()),
         })
     }
 
@@ -831,6 +835,127 @@ fn survey_counts(
     .sorted())
 }
 
+/// The SQL of a journey query and its parameters: each wanted event with its person, name
+/// index, time and (if asked) place among all the person's events, path and properties,
+/// ordered by person, then time, then storage order.
+fn journey_sql(project: &str, query: &JourneyQuery) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value as V;
+    let mut parameters: Vec<V> = vec![
+        V::Text(project.to_owned()),
+        V::Integer(query.start_ms),
+        V::Integer(query.end_ms),
+    ];
+    let mut bind = |value: V| {
+        parameters.push(value);
+        format!("?{}", parameters.len())
+    };
+    let mut cases = String::new();
+    let mut names = Vec::new();
+    for (index, wanted) in query.names.iter().enumerate() {
+        let p = bind(V::Text(wanted.name.clone()));
+        cases.push_str(&format!(" WHEN {p} THEN {index}"));
+        names.push(p);
+    }
+    let list = |pick: fn(&crate::reports::engine::WantedName) -> bool| {
+        let chosen: Vec<String> = query
+            .names
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| pick(w))
+            .map(|(i, _)| i.to_string())
+            .collect();
+        if chosen.is_empty() {
+            "-1".to_owned()
+        } else {
+            chosen.join(", ")
+        }
+    };
+    let with_path = list(|w| w.path);
+    let with_properties = list(|w| w.properties);
+    let mut prefixes = Vec::new();
+    for (index, wanted) in query.names.iter().enumerate() {
+        if let Some(list) = &wanted.path_prefixes {
+            let mut any = Vec::new();
+            for prefix in list {
+                let p = bind(V::Text(prefix.clone()));
+                any.push(format!("substr(path, 1, {}) = {p}", prefix.chars().count()));
+            }
+            let any = if any.is_empty() {
+                "0".to_owned()
+            } else {
+                any.join(" OR ")
+            };
+            prefixes.push(format!(" AND (n <> {index} OR {any})"));
+        }
+    }
+    let prefixes = prefixes.concat();
+    let names = names.join(", ");
+    // Without positions, only the wanted names are read at all.
+    let (filter, position) = if query.positions {
+        (
+            String::new(),
+            "ROW_NUMBER() OVER (PARTITION BY person ORDER BY ts, seq)",
+        )
+    } else {
+        (format!(" AND e.name IN ({names})"), "0")
+    };
+    let sql = format!(
+        "WITH linked AS (
+            SELECT anonymous_id, MIN(user_id) AS user_id FROM identities
+            WHERE project = ?1 GROUP BY anonymous_id),
+         ranged AS (
+            SELECT {PERSON_SQL} AS person, CASE e.name{cases} ELSE -1 END AS n,
+                   e.timestamp AS ts, e.seq AS seq, e.path AS path, e.properties AS properties
+            FROM events e LEFT JOIN linked l ON l.anonymous_id = e.anonymous_id
+            WHERE e.project = ?1 AND e.timestamp >= ?2 AND e.timestamp < ?3{filter}),
+         numbered AS (SELECT *, {position} AS pos FROM ranged)
+         SELECT person, n, ts, pos,
+                CASE WHEN n IN ({with_path}) THEN path ELSE '' END,
+                CASE WHEN n IN ({with_properties}) THEN properties ELSE '' END
+         FROM numbered WHERE n >= 0{prefixes}
+         ORDER BY person, ts, seq"
+    );
+    (sql, parameters)
+}
+
+/// Runs a journey query and sends each person's events as soon as the next person's start.
+fn stream_journeys(
+    connection: &Connection,
+    project: &str,
+    query: &JourneyQuery,
+    sender: &tokio::sync::mpsc::Sender<Result<Journey, StoreError>>,
+) -> Result<(), StoreError> {
+    let (sql, parameters) = journey_sql(project, query);
+    let mut statement = connection.prepare(&sql)?;
+    let mut rows = statement.query(rusqlite::params_from_iter(parameters))?;
+    let mut current = Journey::default();
+    while let Some(row) = rows.next()? {
+        let person: String = row.get(0)?;
+        if person != current.person && !current.events.is_empty() {
+            let done = std::mem::take(&mut current);
+            if sender.blocking_send(Ok(done)).is_err() {
+                return Ok(()); // Nobody reads any more.
+            }
+        }
+        current.person = person;
+        let position = match row.get::<_, i64>(3)? {
+            0 => current.events.len() as u32 + 1,
+            n => n as u32,
+        };
+        current.events.push(JourneyEvent {
+            name: row.get::<_, i64>(1)? as u32,
+            timestamp: row.get(2)?,
+            position,
+            path: row.get(4)?,
+            properties: row.get(5)?,
+        });
+    }
+    if !current.events.is_empty() {
+        let _ = sender.blocking_send(Ok(current));
+    }
+    Ok(())
+}
+
 impl EventStore for SqliteStore {
     fn insert(&self, batch: IncomingBatch) -> StoreFuture<'_, Vec<Outcome>> {
         Box::pin(self.writer.submit(batch))
@@ -854,6 +979,23 @@ impl EventStore for SqliteStore {
 
     fn survey_counts(&self, project: String, query: SurveyQuery) -> StoreFuture<'_, SurveyCounts> {
         self.blocking(move |connection| survey_counts(connection, &project, &query))
+    }
+
+    fn journeys(&self, project: String, query: JourneyQuery) -> StoreFuture<'_, Journeys> {
+        let path = Arc::clone(&self.path);
+        Box::pin(async move {
+            // A connection of its own: a long report never holds up the others, nor readiness.
+            let connection = tokio::task::spawn_blocking(move || open_database(&path))
+                .await
+                .map_err(|e| StoreError::Task(e.to_string()))??;
+            let (sender, receiver) = tokio::sync::mpsc::channel(JOURNEY_BUFFER);
+            tokio::task::spawn_blocking(move || {
+                if let Err(error) = stream_journeys(&connection, &project, &query, &sender) {
+                    let _ = sender.blocking_send(Err(error));
+                }
+            });
+            Ok(receiver)
+        })
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {

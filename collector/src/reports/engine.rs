@@ -1,0 +1,483 @@
+//! The engine the journey reports share (funnels, retention, paths): what a store streams,
+//! and how a stream's events are matched to the steps a report asks about.
+//!
+//! **The stores only filter, sort and stream.** A report names the events it needs
+//! ([`JourneyQuery`]); the store answers with a [`Journeys`] stream: for each person (identity
+//! resolved through the alias table at query time: the event's user id, else the smallest
+//! user its anonymous id was linked to, else the anonymous id), that person's wanted events in
+//! order. Everything else (which step an event fills, attempts, windows, exclusions) is
+//! computed here and in the reports, once, in Rust, so SQLite and ClickHouse cannot disagree.
+//!
+//! **Every event has one fixed place.** Events are ordered by their skew-corrected timestamp
+//! in integer milliseconds; ties are broken by the order the collector stored them (its
+//! `seq`), then by event id, so the order never depends on how a query happened to run.
+//!
+//! **Memory stays bounded by a person**: the stream holds a few people at a time, and the
+//! reports fold each person into their figures as it arrives.
+
+use serde::Deserialize;
+use waymark_core::rules::platform::{Platform, Regress};
+use waymark_core::rules::{Condition, SavedGroups, Severity};
+use waymark_core::Value;
+
+use crate::error::IngestError;
+use crate::store::StoreError;
+
+/// People the stream holds before the store waits for the report to read them.
+pub const JOURNEY_BUFFER: usize = 64;
+
+/// What a report asks a store for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JourneyQuery {
+    /// The event names wanted; an event's [`JourneyEvent::name`] is its index here.
+    pub names: Vec<WantedName>,
+    /// The first millisecond wanted (skew-corrected timestamp).
+    pub start_ms: i64,
+    /// The first millisecond after the range.
+    pub end_ms: i64,
+    /// Whether each event's [`JourneyEvent::position`] counts every event of the person in
+    /// the range (for strict funnels: "nothing between"), not only the wanted ones.
+    pub positions: bool,
+}
+
+/// One event name a report wants, and what it needs of such events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WantedName {
+    /// The event name.
+    pub name: String,
+    /// Only events whose path starts with one of these (a necessary condition the report
+    /// checks fully itself); `None`: any path.
+    pub path_prefixes: Option<Vec<String>>,
+    /// Whether the report needs the events' paths.
+    pub path: bool,
+    /// Whether the report needs the events' properties.
+    pub properties: bool,
+}
+
+/// One person's wanted events, in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Journey {
+    /// Who (see the module docs).
+    pub person: String,
+    /// Their wanted events in the range, ordered by (timestamp, storage order, id).
+    pub events: Vec<JourneyEvent>,
+}
+
+/// One event of a [`Journey`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JourneyEvent {
+    /// Its name, as an index into [`JourneyQuery::names`].
+    pub name: u32,
+    /// Skew-corrected, in ms since the Unix epoch.
+    pub timestamp: i64,
+    /// Its place among the person's events in the range, counting from 1: among every
+    /// event with [`JourneyQuery::positions`], among the wanted ones otherwise.
+    pub position: u32,
+    /// Its page's path, if asked for (else empty).
+    pub path: String,
+    /// Its properties' JSON, if asked for (else empty).
+    pub properties: String,
+}
+
+/// A store's answer: people, one at a time, in no particular order.
+pub type Journeys = tokio::sync::mpsc::Receiver<Result<Journey, StoreError>>;
+
+/// A path pattern: `*` stands for any run of characters (`/` included); everything else is
+/// itself. `/invoices/*` matches `/invoices/42` and `/invoices/42/edit`, not `/invoices`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Glob {
+    /// The literal pieces between the stars (one more than there are stars).
+    pieces: Vec<String>,
+}
+
+impl Glob {
+    /// Reads a pattern.
+    #[must_use]
+    pub fn new(pattern: &str) -> Glob {
+        Glob {
+            pieces: pattern.split('*').map(str::to_owned).collect(),
+        }
+    }
+
+    /// What every matching text starts with.
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        self.pieces.first().map_or("", String::as_str)
+    }
+
+    /// Whether `text` matches the whole pattern.
+    #[must_use]
+    pub fn matches(&self, text: &str) -> bool {
+        let pieces = &self.pieces;
+        if pieces.len() == 1 {
+            return text == pieces[0];
+        }
+        let (first, last) = (&pieces[0], &pieces[pieces.len() - 1]);
+        if !text.starts_with(first.as_str()) || text.len() < first.len() + last.len() {
+            return false;
+        }
+        if !text.ends_with(last.as_str()) {
+            return false;
+        }
+        // The middle pieces, leftmost each, between the first and the last.
+        let mut rest = &text[first.len()..text.len() - last.len()];
+        for piece in &pieces[1..pieces.len() - 1] {
+            match rest.find(piece.as_str()) {
+                Some(at) => rest = &rest[at + piece.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
+}
+
+/// What an event must be to count as a step (or an exclusion): its name, for page views
+/// optionally its path, and optionally a condition on its properties.
+#[derive(Debug)]
+pub struct Matcher {
+    /// The event name.
+    pub name: String,
+    /// For page views: the path pattern.
+    pub page: Option<Glob>,
+    /// A condition on the event's properties (GrowthBook's condition language, as in
+    /// targeting), if any.
+    pub condition: Option<Condition>,
+    /// The definition as asked, for the report to echo.
+    pub definition: serde_json::Value,
+}
+
+/// How a step is written: an event name, `{"event": name, "where": condition}` or
+/// `{"page": pattern, "where": condition}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StepSpec {
+    Name(String),
+    Object(StepObject),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepObject {
+    event: Option<String>,
+    page: Option<String>,
+    #[serde(rename = "where")]
+    condition: Option<serde_json::Value>,
+    /// Exclusions only: between which steps.
+    between: Option<(usize, usize)>,
+}
+
+static REGRESS: Regress = Regress;
+
+impl Matcher {
+    /// Reads one step (or exclusion) written as JSON; `at` names it in messages. An
+    /// exclusion's `between` is returned beside it.
+    pub fn from_json(
+        json: &serde_json::Value,
+        at: &str,
+    ) -> Result<(Matcher, Option<(usize, usize)>), IngestError> {
+        let bad = |message: String| IngestError::InvalidRequest(format!("{at}: {message}"));
+        let spec: StepSpec = serde_json::from_value(json.clone()).map_err(|_| {
+            bad("expected an event name, {\"event\": name} or {\"page\": pattern}, each with an optional \"where\" condition".into())
+        })?;
+        let (name, page, condition, between) = match spec {
+            StepSpec::Name(name) => (name, None, None, None),
+            StepSpec::Object(object) => match (object.event, object.page) {
+                (Some(name), None) => (name, None, object.condition, object.between),
+                (None, Some(page)) => (
+                    waymark_core::protocol::PAGEVIEW.to_owned(),
+                    Some(page),
+                    object.condition,
+                    object.between,
+                ),
+                _ => return Err(bad("give either \"event\" or \"page\"".into())),
+            },
+        };
+        if name.is_empty() {
+            return Err(bad("the event name is empty".into()));
+        }
+        if let Some(page) = &page {
+            if !page.starts_with('/') && !page.starts_with('*') {
+                return Err(bad(format!(
+                    "a page pattern is matched against the path and starts with / or *, got {page:?}"
+                )));
+            }
+        }
+        let condition = match condition {
+            None => None,
+            Some(json) => {
+                if !json.is_object() {
+                    return Err(bad("\"where\" is a condition object".into()));
+                }
+                let value: Value =
+                    serde_json::from_value(json).map_err(|e| bad(format!("\"where\": {e}")))?;
+                let (condition, diagnostics) = Condition::compile(
+                    &value,
+                    "",
+                    &REGRESS as &'static dyn Platform,
+                    &SavedGroups::default(),
+                );
+                if let Some(error) = diagnostics
+                    .iter()
+                    .find(|d| matches!(d.severity, Severity::Error))
+                {
+                    return Err(bad(format!(
+                        "\"where\"{}: {}",
+                        error.pointer, error.message
+                    )));
+                }
+                Some(condition)
+            }
+        };
+        Ok((
+            Matcher {
+                name,
+                page: page.as_deref().map(Glob::new),
+                condition,
+                definition: json.clone(),
+            },
+            between,
+        ))
+    }
+
+    /// Whether an event (its name already known to be this matcher's) matches.
+    fn matches(&self, path: &str, properties: Option<&Value>) -> bool {
+        if let Some(page) = &self.page {
+            if !page.matches(path) {
+                return false;
+            }
+        }
+        match (&self.condition, properties) {
+            (None, _) => true,
+            (Some(condition), Some(properties)) => condition.matches(properties),
+            (Some(condition), None) => condition.matches(&Value::Object(Default::default())),
+        }
+    }
+}
+
+/// The matchers of one report, and the store query that finds their events.
+#[derive(Debug)]
+pub struct MatcherSet {
+    matchers: Vec<Matcher>,
+    /// For each wanted name (by index), the matchers of that name.
+    by_name: Vec<Vec<usize>>,
+    /// Whether some matcher needs each wanted name's properties parsed.
+    parse: Vec<bool>,
+    query: JourneyQuery,
+}
+
+impl MatcherSet {
+    /// Gathers matchers (at most 64: bit `i` of a mask is matcher `i`) into one query over
+    /// `[range.0, range.1)`; with `positions`, every event of a person is numbered.
+    #[must_use]
+    pub fn new(matchers: Vec<Matcher>, range: (i64, i64), positions: bool) -> MatcherSet {
+        let mut names: Vec<WantedName> = Vec::new();
+        let mut by_name: Vec<Vec<usize>> = Vec::new();
+        for (index, matcher) in matchers.iter().enumerate() {
+            let at = match names.iter().position(|n| n.name == matcher.name) {
+                Some(at) => at,
+                None => {
+                    names.push(WantedName {
+                        name: matcher.name.clone(),
+                        path_prefixes: Some(Vec::new()),
+                        path: false,
+                        properties: false,
+                    });
+                    by_name.push(Vec::new());
+                    names.len() - 1
+                }
+            };
+            by_name[at].push(index);
+            let wanted = &mut names[at];
+            match &matcher.page {
+                Some(glob) => {
+                    wanted.path = true;
+                    if let Some(prefixes) = &mut wanted.path_prefixes {
+                        if !prefixes.iter().any(|p| p == glob.prefix()) {
+                            prefixes.push(glob.prefix().to_owned());
+                        }
+                    }
+                }
+                None => wanted.path_prefixes = None,
+            }
+            if matcher.condition.is_some() {
+                wanted.properties = true;
+            }
+        }
+        for wanted in &mut names {
+            // A prefix that is empty lets every path through: no filter at all.
+            if let Some(prefixes) = &wanted.path_prefixes {
+                if prefixes.iter().any(String::is_empty) {
+                    wanted.path_prefixes = None;
+                }
+            }
+        }
+        let parse = names.iter().map(|n| n.properties).collect();
+        MatcherSet {
+            matchers,
+            by_name,
+            parse,
+            query: JourneyQuery {
+                names,
+                start_ms: range.0,
+                end_ms: range.1,
+                positions,
+            },
+        }
+    }
+
+    /// Asks for the properties of the events of matcher `index`'s name too (for a report
+    /// that reads them, such as a breakdown).
+    pub fn want_properties(&mut self, index: usize) {
+        if let Some(at) = self.by_name.iter().position(|m| m.contains(&index)) {
+            self.query.names[at].properties = true;
+        }
+    }
+
+    /// The query for the store.
+    #[must_use]
+    pub fn query(&self) -> &JourneyQuery {
+        &self.query
+    }
+
+    /// The matchers, in the order given.
+    #[must_use]
+    pub fn matchers(&self) -> &[Matcher] {
+        &self.matchers
+    }
+
+    /// For each event of a journey, the set of matchers it meets (bit `i` for matcher `i`).
+    #[must_use]
+    pub fn masks(&self, journey: &Journey) -> Vec<u64> {
+        journey
+            .events
+            .iter()
+            .map(|event| {
+                let at = event.name as usize;
+                let Some(candidates) = self.by_name.get(at) else {
+                    return 0;
+                };
+                let parsed = if self.parse[at] && !event.properties.is_empty() {
+                    serde_json::from_str::<Value>(&event.properties).ok()
+                } else {
+                    None
+                };
+                candidates.iter().fold(0u64, |mask, &i| {
+                    if self.matchers[i].matches(&event.path, parsed.as_ref()) {
+                        mask | (1 << i)
+                    } else {
+                        mask
+                    }
+                })
+            })
+            .collect()
+    }
+}
+
+/// A property of an event as a breakdown reads it: a string as it is, other JSON as its
+/// text, missing or null as `None`. Top-level keys only.
+#[must_use]
+pub fn property_value(properties: &str, key: &str) -> Option<String> {
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(properties).ok()?;
+    match object.get(key)? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(text) => Some(text.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The median of whole milliseconds (the mean of the two middle ones for an even count).
+#[must_use]
+pub fn median(values: &mut [i64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let n = values.len();
+    Some(if n % 2 == 1 {
+        values[n / 2] as f64
+    } else {
+        (values[n / 2 - 1] as f64 + values[n / 2] as f64) / 2.0
+    })
+}
+
+/// The mean of whole milliseconds, from their exact sum.
+#[must_use]
+pub fn mean(values: &[i64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let sum: i128 = values.iter().map(|&v| i128::from(v)).sum();
+    Some(sum as f64 / values.len() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_whole_paths() {
+        let g = Glob::new("/invoices/*");
+        assert!(g.matches("/invoices/42"));
+        assert!(g.matches("/invoices/42/edit"));
+        assert!(g.matches("/invoices/"));
+        assert!(!g.matches("/invoices"));
+        assert!(!g.matches("/x/invoices/1"));
+        assert_eq!(g.prefix(), "/invoices/");
+        let exact = Glob::new("/plans");
+        assert!(exact.matches("/plans") && !exact.matches("/plans/"));
+        let middle = Glob::new("/a/*/b/*/c");
+        assert!(middle.matches("/a/1/b/2/c"));
+        assert!(middle.matches("/a//b//c"));
+        assert!(!middle.matches("/a/b/c"));
+        let overlap = Glob::new("/ab*ba");
+        assert!(!overlap.matches("/aba"));
+        assert!(overlap.matches("/abba"));
+        let any = Glob::new("*");
+        assert!(any.matches("") && any.matches("/x"));
+        assert_eq!(any.prefix(), "");
+    }
+
+    #[test]
+    fn steps_are_read_from_json_and_bad_ones_say_why() {
+        let read =
+            |text: &str| Matcher::from_json(&serde_json::from_str(text).unwrap(), "steps[0]");
+        let (m, _) = read(r#"{"page": "/invoices/*", "where": {"plan": "pro"}}"#).unwrap();
+        assert_eq!(m.name, "$pageview");
+        assert!(m.matches(
+            "/invoices/1",
+            Some(&serde_json::from_str(r#"{"plan":"pro"}"#).unwrap())
+        ));
+        assert!(!m.matches("/invoices/1", None));
+        let message = |text: &str| read(text).unwrap_err().to_string();
+        assert_eq!(message(r#""""#), "steps[0]: the event name is empty");
+        assert_eq!(
+            message(r#"{"event": "a", "page": "/"}"#),
+            "steps[0]: give either \"event\" or \"page\""
+        );
+        assert!(message(r#"{"page": "invoices"}"#).contains("starts with / or *"));
+        assert!(message("3").contains("expected an event name"));
+        assert!(
+            message(r#"{"event": "a", "where": {"n": {"$regex": "("}}}"#).contains("\"where\"")
+        );
+    }
+
+    #[test]
+    fn properties_read_for_a_breakdown() {
+        assert_eq!(
+            property_value(r#"{"plan":"pro"}"#, "plan").as_deref(),
+            Some("pro")
+        );
+        assert_eq!(property_value(r#"{"n":3}"#, "n").as_deref(), Some("3"));
+        assert_eq!(property_value(r#"{"n":null}"#, "n"), None);
+        assert_eq!(property_value(r#"{"a":{"plan":"x"}}"#, "plan"), None);
+    }
+
+    #[test]
+    fn medians_and_means_of_milliseconds() {
+        assert_eq!(median(&mut [3, 1, 2]), Some(2.0));
+        assert_eq!(median(&mut [4, 1, 2, 3]), Some(2.5));
+        assert_eq!(median(&mut []), None);
+        assert_eq!(mean(&[1, 2]), Some(1.5));
+    }
+}
