@@ -16,7 +16,8 @@
 // checked again here, on the element about to change and with the placeholders filled, so
 // that a config published before the list, or written around the collector, executes
 // nothing: `href` only on HTML links and `src` only on images, with URLs the browser's own
-// parser reads as relative or http(s), mailto or tel. A change that breaks a rule, whose
+// parser reads as relative or http(s), mailto or tel, and no text or banner in a script or
+// a style element. A change that breaks a rule, whose
 // selector the browser cannot parse, or that the page refuses, is skipped with one warning
 // and one `$content_skipped` event (its reason); nothing is thrown into the page.
 
@@ -61,6 +62,8 @@ function refusal(change, el) {
     return !link ? 'forbidden_attribute' : safeUrl(value) ? '' : 'unsafe_url';
   }
   if (action === 'add_class' || action === 'remove_class') return CLASS.test(value) ? '' : 'invalid_class';
+  // An empty script runs the text it is given; a style sheet's text is CSS.
+  if ((action === 'text' || action === 'banner') && /^(script|style)$/.test(el.localName)) return 'forbidden_element';
   return action === 'banner' && change.url && !safeUrl(change.url) ? 'unsafe_url' : '';
 }
 

@@ -83,6 +83,7 @@ test('every hostile change in a config written around the collector is skipped w
   assert.deepEqual(await page.evaluate(() => window.__trips), [], 'no payload ran');
   assert.equal(await page.locator('#frame').getAttribute('srcdoc'), null);
   assert.equal(await page.locator('#late-script').getAttribute('src'), null);
+  assert.deepEqual(await page.evaluate(() => [document.getElementById('late-script').childNodes.length, document.getElementById('page-style').textContent]), [0, ''], 'nothing went into the script or the style sheet');
   assert.deepEqual(seen.pageErrors, [], 'no exception reached the page');
   await context.close();
 });

@@ -101,7 +101,8 @@ pub const CONTENT_DISMISSED: &str = "$content_dismissed";
 /// The event a banner's call to action records when it names none: `experience`.
 pub const CONTENT_CLICKED: &str = "$content_clicked";
 /// A content change the content layer skipped: `experience`, `reason` (`invalid_selector`,
-/// `forbidden_attribute`, `unsafe_url`, `invalid_class`, or `refused` when the page threw).
+/// `forbidden_attribute`, `forbidden_element`, `unsafe_url`, `invalid_class`, or `refused`
+/// when the page threw).
 pub const CONTENT_SKIPPED: &str = "$content_skipped";
 /// A tour or survey that was eligible but could not show: `experience`, `reason`.
 pub const NOT_SHOWN: &str = "$experience_not_shown";

@@ -25,7 +25,7 @@
 //! ([`attribute_elements`]): text-like attributes (`alt`, `title`, `placeholder`, `aria-*`)
 //! on any element, `href` on links (`a`, `area`) and `src` on images (`img`), whose URLs
 //! must be relative or use one of [`URL_SCHEMES`] ([`safe_url`]); a placeholder may not
-//! make up a URL's scheme. A class is one token ([`class_token`]), a selector one that
+//! make up a URL's scheme. Text and banners never go into `script` or `style` elements. A class is one token ([`class_token`]), a selector one that
 //! browsers parse ([`selector`](super::selector)).
 //!
 //! These rules are checked twice. The collector checks them before it publishes (the
@@ -470,6 +470,10 @@ pub fn class_token(class: &str) -> bool {
             .all(|c| c > ' ' && c != '\u{7f}' && !matches!(c, '"' | '\'' | '`'))
 }
 
+/// Elements whose text is code, which `text` and `banner` changes may not touch: a script
+/// that is empty runs the text it is given, and a style sheet's text is CSS.
+pub const CODE_ELEMENTS: [&str; 2] = ["script", "style"];
+
 /// What the README and the diagnostics say a change may set.
 const ATTRIBUTES_ALLOWED: &str = "a content change may set alt, title, placeholder and aria-* attributes on any element, href on a and area elements and src on img elements (use text, add_class or a banner for the rest)";
 
@@ -565,6 +569,20 @@ impl Reader<'_> {
         }
     }
 
+    /// Diagnoses (selectors are parsed with the `publish` feature only) text or a banner
+    /// aimed at an element whose text is code ([`CODE_ELEMENTS`]).
+    fn code_element(&mut self, selector: &str, at: String) {
+        let names = super::selector::subject_names(selector).unwrap_or_default();
+        if let Some(name) = names
+            .iter()
+            .flatten()
+            .find(|n| CODE_ELEMENTS.contains(&n.as_str()))
+        {
+            let message = crate::rules::msg!("text and banners cannot go into {name} elements, whose text is code: an empty script given text runs it");
+            self.error("forbidden_element", at, &message);
+        }
+    }
+
     fn changes(&mut self, json: Option<&Value>, at: &str) -> Vec<Change> {
         let items = match json {
             None => return Vec::new(),
@@ -608,6 +626,9 @@ impl Reader<'_> {
             return None;
         };
         self.selector(&selector, field("selector"));
+        if json.field("text").is_some() || json.field("banner").is_some() {
+            self.code_element(&selector, field("selector"));
+        }
         let action = if json.field("text").is_some() {
             Action::Text(self.template(json.field("text"), field("text")))
         } else if let Some(name) = json.str_field("attribute") {
@@ -940,6 +961,31 @@ mod tests {
         ] {
             assert_eq!(attribute_elements(name), elements, "{name:?}");
         }
+    }
+
+    #[test]
+    fn text_and_banners_never_go_into_code() {
+        let (_, problems) = read(
+            r##"{"changes": [
+                {"selector": "script#x", "text": "alert(1)"},
+                {"selector": "head > style, p", "banner": {"text": "Hi"}, "position": "append"},
+                {"selector": "#x", "text": "left to the content layer, which sees the element"},
+                {"selector": "noscript p", "text": "fine"}
+            ]}"##,
+        );
+        assert_eq!(
+            problems,
+            [
+                (
+                    "forbidden_element",
+                    "/experiences/0/changes/0/selector".to_owned()
+                ),
+                (
+                    "forbidden_element",
+                    "/experiences/0/changes/1/selector".to_owned()
+                )
+            ]
+        );
     }
 
     #[test]

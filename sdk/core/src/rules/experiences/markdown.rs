@@ -24,7 +24,7 @@
 //!
 //! Everything else is literal text, HTML included: `<b>` and `<script>` reach the page as
 //! the characters `<b>` and `<script>`, because the shell only ever sets text. A link whose
-//! URL fails [`safe_url`] (`javascript:`, `data:`, `vbscript:`) keeps its label as plain
+//! URL fails [`safe_url`] (`javascript:`, `data:`, any scheme but four) keeps its label as plain
 //! text and its URL is listed in [`Document::refused`], so the configuration loader can warn.
 //! A link's URL is written without spaces, brackets, parentheses, quotes or `<>` (encode
 //! them: `%20`, `%28`…); a label holds no `[` and no line break. There are no images, code

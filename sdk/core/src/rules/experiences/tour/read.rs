@@ -272,7 +272,7 @@ impl Reader<'_> {
                     self.error(
                         "unsafe_url",
                         pointer(at, "url"),
-                        "javascript:, data: and vbscript: URLs are not allowed",
+                        "a URL is relative or starts with http:, https:, mailto: or tel:",
                     );
                     None
                 }
@@ -567,7 +567,7 @@ impl Reader<'_> {
                 self.warn(
                     "unsafe_link",
                     here,
-                    "a link with a javascript:, data: or vbscript: URL is shown as plain text",
+                    "a link whose URL is not relative or http:, https:, mailto: or tel: is shown as plain text",
                 );
             }
         }
