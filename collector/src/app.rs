@@ -33,8 +33,11 @@ use crate::state::AppState;
 ///   off between steps ([`crate::reports::funnels`]).
 /// - `/console/api/…`: the console's API ([`crate::console::api`]): `session` (sign in, who
 ///   is signed in, sign out) and, per project, `audit`, `versions` (list, publish, one),
-///   `rollback`, `draft` (read, save, publish), `check` and `diff`; cookie sessions, never keys, and every method but `GET` from the
+///   `rollback`, `draft` (read, save, publish), `check`, `diff`, and the survey and
+///   experiment reports; cookie sessions, never keys, and every method but `GET` from the
 ///   console's own origin only.
+/// - `/console/…`: the console's pages, built into `--console-dir`, with a strict
+///   Content-Security-Policy (no inline script or style, nothing from elsewhere).
 /// - `GET /healthz`: liveness; `GET /readyz`: storage answers; `GET /metrics`: Prometheus.
 /// - `/sdk/…`: the SDK files, content-hashed ones cached for a year, the loader for five
 ///   minutes; readable from any origin, since customer pages load them cross-origin.
@@ -109,6 +112,14 @@ pub fn app(state: AppState) -> Router {
             post(console::check),
         )
         .route("/console/api/projects/{project}/diff", get(console::diff))
+        .route(
+            "/console/api/projects/{project}/reports/surveys/{id}",
+            get(console::survey_report),
+        )
+        .route(
+            "/console/api/projects/{project}/reports/experiments/{id}",
+            get(console::experiment_report),
+        )
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -116,6 +127,17 @@ pub fn app(state: AppState) -> Router {
         ))
         .route_layer(middleware::from_fn(crate::telemetry::count_requests));
     router = router.merge(console_api);
+    if let Some(pages) = &state.console.settings.pages {
+        // The console's pages: every path under /console/ that is not the API gets the page
+        // (its routes live in the URL's fragment), with a strict Content-Security-Policy.
+        let pages: Router<AppState> = Router::new()
+            .fallback_service(Folder::with_index(pages))
+            .layer(middleware::from_fn(files::console_headers));
+        // `nest` answers /console and what is below it; /console/ itself is routed here.
+        router = router
+            .route_service("/console/", pages.clone().with_state(state.clone()))
+            .nest("/console", pages);
+    }
 
     router = match &state.site_dir {
         Some(site) => router.fallback_service(Folder::with_index(site)),

@@ -149,6 +149,11 @@ pub struct Config {
     /// client address (0: no limit).
     #[arg(long, env = "WAYMARK_CONSOLE_SIGN_INS_PER_MINUTE", default_value_t = crate::console::ConsoleSettings::default().sign_ins_per_minute)]
     pub console_sign_ins_per_minute: u32,
+
+    /// Folder of the built console served at `/console/` (`scripts/build-console` writes
+    /// `console/dist`). A folder without an `index.html` serves no pages, only the API.
+    #[arg(long, env = "WAYMARK_CONSOLE_DIR", default_value = "console/dist")]
+    pub console_dir: PathBuf,
 }
 
 impl Config {
@@ -158,6 +163,11 @@ impl Config {
         crate::console::ConsoleSettings {
             session_lifetime: std::time::Duration::from_secs(self.console_session_hours * 3600),
             sign_ins_per_minute: self.console_sign_ins_per_minute,
+            pages: self
+                .console_dir
+                .join("index.html")
+                .is_file()
+                .then(|| self.console_dir.clone()),
         }
     }
 

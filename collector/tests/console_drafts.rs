@@ -366,3 +366,53 @@ async fn published_versions_do_not_change_diff_against_each_other_and_roll_back_
         ["rolled_back", "draft_saved", "published", "published"]
     );
 }
+
+#[tokio::test]
+async fn a_viewer_reads_reports_through_the_console_without_the_admin_key() {
+    let h = harness();
+    user(&h, "vic", Role::Viewer);
+    h.registry
+        .publish(
+            "demo",
+            CONFIG,
+            &waymark_collector::console::audit::Actor::Startup,
+            None,
+        )
+        .unwrap();
+    let cookie = cookie_for(&h, "vic").await;
+    let (status, report) = get(
+        &h,
+        "/console/api/projects/demo/reports/surveys/nps",
+        &cookie,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(
+        (report["survey"].clone(), report["responses"].clone()),
+        (json!("nps"), json!(0))
+    );
+    let (status, body) = get(
+        &h,
+        "/console/api/projects/demo/reports/experiments/nope",
+        &cookie,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (StatusCode::NOT_FOUND, json!("unknown_experiment"))
+    );
+    let (status, _, body) = call(
+        &h,
+        request(
+            "GET",
+            "/console/api/projects/demo/reports/surveys/nps",
+            None,
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (StatusCode::UNAUTHORIZED, json!("not_signed_in"))
+    );
+}

@@ -33,7 +33,7 @@ pub use session::SignInLimits;
 use crate::state::AppState;
 
 /// The console's settings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConsoleSettings {
     /// How long a session lasts from sign-in. Default 12 hours: a working day, after which
     /// the user signs in again.
@@ -41,6 +41,9 @@ pub struct ConsoleSettings {
     /// Sign-in attempts allowed per user name each minute (four times as many per client
     /// address); 0 turns the limit off. Default 5.
     pub sign_ins_per_minute: u32,
+    /// The built console pages served at `/console/` (`console/dist`, which
+    /// `scripts/build-console` writes); none: the API only.
+    pub pages: Option<std::path::PathBuf>,
 }
 
 impl Default for ConsoleSettings {
@@ -48,6 +51,7 @@ impl Default for ConsoleSettings {
         ConsoleSettings {
             session_lifetime: Duration::from_secs(12 * 60 * 60),
             sign_ins_per_minute: 5,
+            pages: None,
         }
     }
 }

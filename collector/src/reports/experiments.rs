@@ -557,14 +557,26 @@ pub async fn report(
     // The key first: a caller without one learns nothing, not even what is wrong with the rest.
     let Path(experiment) = id?;
     let Query(query) = query?;
+    experiment_report(&state, key.project, experiment, query)
+        .await
+        .map(Json)
+}
+
+/// The report of `experiment` in `project`, for the admin key's route and the console's.
+pub(crate) async fn experiment_report(
+    state: &AppState,
+    project: String,
+    experiment: String,
+    query: ExperimentReportQuery,
+) -> Result<ExperimentReport, IngestError> {
     let now = (state.clock)();
     let today =
         OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64).map_or(Date::MIN, |t| t.date());
     let range = query.range(today)?;
     let asked = query.goal()?;
 
-    let project = key.project.clone();
-    let active = blocking(&state.registry, move |r| r.active_config(&project)).await?;
+    let wanted = project.clone();
+    let active = blocking(&state.registry, move |r| r.active_config(&wanted)).await?;
     let configured = active.and_then(|(version, _, body)| {
         Design::from_config(&body, &experiment).map(|design| (version, design))
     });
@@ -576,7 +588,7 @@ pub async fn report(
     let counts = state
         .store
         .experiment_counts(
-            key.project.clone(),
+            project.clone(),
             ExperimentQuery {
                 experiment: experiment.clone(),
                 goal: goal.clone(),
@@ -594,13 +606,13 @@ pub async fn report(
     };
     let goal = goal.ok_or(IngestError::GoalRequired(experiment.clone()))?;
     let subject = ReportSubject {
-        project: key.project,
+        project,
         experiment,
         config_version,
         range,
         goal,
     };
-    Ok(Json(ExperimentReport::new(subject, &design, &counts)))
+    Ok(ExperimentReport::new(subject, &design, &counts))
 }
 
 #[cfg(test)]

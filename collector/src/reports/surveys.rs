@@ -1418,6 +1418,18 @@ pub async fn report(
     // The key first: a caller without one learns nothing, not even what is wrong with the rest.
     let Path(survey) = id?;
     let Query(query) = query?;
+    survey_report(&state, key.project, survey, query)
+        .await
+        .map(Json)
+}
+
+/// The report of `survey` in `project`, for the admin key's route and the console's.
+pub(crate) async fn survey_report(
+    state: &AppState,
+    project: String,
+    survey: String,
+    query: SurveyReportQuery,
+) -> Result<SurveyReport, IngestError> {
     let now = (state.clock)();
     let today =
         OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64).map_or(Date::MIN, |t| t.date());
@@ -1427,15 +1439,15 @@ pub async fn report(
     let after = query.cursor()?;
     let text_question = query.question()?;
 
-    let project = key.project.clone();
-    let active = blocking(&state.registry, move |r| r.active_config(&project)).await?;
+    let wanted = project.clone();
+    let active = blocking(&state.registry, move |r| r.active_config(&wanted)).await?;
     let configured = active.and_then(|(version, _, body)| {
         SurveyDesign::from_config(&body, &survey).map(|design| (version, design))
     });
     let counts = state
         .store
         .survey_counts(
-            key.project.clone(),
+            project.clone(),
             SurveyQuery {
                 survey: survey.clone(),
                 range: range.clone(),
@@ -1472,7 +1484,7 @@ pub async fn report(
         }
     }
     let subject = ReportSubject {
-        project: key.project,
+        project,
         survey,
         config_version,
         range,
@@ -1480,7 +1492,7 @@ pub async fn report(
         text_question,
         limit,
     };
-    Ok(Json(SurveyReport::new(subject, &design, &counts)))
+    Ok(SurveyReport::new(subject, &design, &counts))
 }
 
 #[cfg(test)]

@@ -1,0 +1,236 @@
+// The editor of one experience: a form for what the form knows (an NPS survey's wording and
+// where it shows) and a JSON view of the same experience, kept in sync, with the compiler's
+// diagnostics shown at the field they point to as the author types.
+
+import { allows, call, project, type Config, type Diagnostic, type Experience, type Published, type Role } from './api.js';
+import { DraftCopy } from './draft.js';
+import { h, replace, uid, when } from './dom.js';
+import { fieldFor, get, set } from './pointer.js';
+
+interface Field {
+  /** Pointer inside the experience (`/survey/questions/0/text`). */
+  at: string;
+  label: string;
+  hint?: string;
+  kind: 'text' | 'lines';
+}
+
+/** The fields of an NPS survey's form. */
+const NPS_FIELDS: Field[] = [
+  { at: '/id', label: 'Survey id', hint: 'Letters, digits and dashes; reports and events name the survey by it.', kind: 'text' },
+  { at: '/trigger/page_view', label: 'Show on pages', hint: 'One path pattern a line, such as /invoices*; leave empty for every page.', kind: 'lines' },
+  { at: '/survey/questions/0/text', label: 'Question', kind: 'text' },
+  { at: '/survey/questions/0/labels/low', label: 'Words for 0', kind: 'text' },
+  { at: '/survey/questions/0/labels/high', label: 'Words for 10', kind: 'text' },
+  { at: '/survey/thank_you', label: 'Thank-you message', hint: 'Optional.', kind: 'text' },
+];
+
+/** A new NPS survey, in the standard wording, for the form to start from. */
+export function newNpsSurvey(config: Config): Experience {
+  const taken = new Set((config.experiences ?? []).map((e) => e.id));
+  let n = 1;
+  while (taken.has(n === 1 ? 'nps' : `nps-${n}`)) n += 1;
+  return {
+    id: n === 1 ? 'nps' : `nps-${n}`,
+    kind: 'survey',
+    trigger: { page_view: true },
+    survey: {
+      questions: [{
+        id: 'score',
+        type: 'nps',
+        text: 'How likely are you to recommend us to a friend or colleague?',
+        labels: { low: 'Not at all likely', high: 'Extremely likely' },
+      }],
+      thank_you: 'Thank you!',
+    },
+  };
+}
+
+/** Whether the form can edit this experience (else the JSON view alone does). */
+function formFits(experience: Experience): boolean {
+  const questions = get(experience, '/survey/questions');
+  return experience.kind === 'survey' && Array.isArray(questions) && questions.length === 1 && get(experience, '/survey/questions/0/type') === 'nps';
+}
+
+function fieldValue(experience: Experience, field: Field): string {
+  const value = get(experience, field.at);
+  if (field.kind === 'lines') return Array.isArray(value) ? value.join('\n') : '';
+  return typeof value === 'string' ? value : '';
+}
+
+function writeField(experience: Experience, field: Field, text: string): void {
+  if (field.kind === 'lines') {
+    const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    set(experience, field.at, lines.length > 0 ? lines : true);
+  } else if (field.at === '/survey/thank_you' && text === '') set(experience, field.at, undefined);
+  else set(experience, field.at, text);
+}
+
+/** Renders the editor of experience `index` of `draft` into `main`. */
+export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number, role: Role | undefined): void {
+  const base = `/experiences/${index}`;
+  const experience = (): Experience | undefined => draft.config.experiences?.[index];
+  const current = experience();
+  if (!current) {
+    replace(main, h('h1', { tabindex: '-1' }, 'No such experience'), h('p', {}, 'The draft has no experience here. ', h('a', { href: `#/p/${encodeURIComponent(draft.projectName)}` }, 'Back to the list')));
+    return;
+  }
+  const inputs = new Map<string, HTMLInputElement | HTMLTextAreaElement>();
+  const errors = new Map<string, HTMLElement>();
+  const status = h('p', { class: 'save-status', id: 'save-status', 'aria-live': 'polite' });
+  const conflict = h('div', { class: 'conflict', hidden: true });
+  const general = h('ul', { class: 'diagnostics', 'aria-label': 'Other problems' });
+  const publishResult = h('p', { class: 'publish-result', role: 'status' });
+
+  // The form.
+  const form = h('form', { class: 'fields', novalidate: true, 'aria-labelledby': 'form-title' });
+  form.addEventListener('submit', (event) => event.preventDefault());
+  const fits = formFits(current);
+  if (fits) {
+    for (const field of NPS_FIELDS) {
+      const id = uid('field');
+      const errorId = `${id}-error`;
+      const hintId = `${id}-hint`;
+      const control = field.kind === 'lines'
+        ? h('textarea', { id, rows: 2, 'data-pointer': base + field.at, 'aria-describedby': `${field.hint ? hintId : ''} ${errorId}`.trim(), disabled: !draft.canSave })
+        : h('input', { id, type: 'text', autocomplete: 'off', 'data-pointer': base + field.at, 'aria-describedby': `${field.hint ? hintId : ''} ${errorId}`.trim(), disabled: !draft.canSave });
+      control.value = fieldValue(current, field);
+      control.addEventListener('input', () => {
+        draft.edit(() => {
+          const target = experience();
+          if (target) writeField(target, field, control.value);
+        });
+        syncJson();
+      });
+      const error = h('p', { class: 'field-error', id: errorId });
+      inputs.set(base + field.at, control);
+      errors.set(base + field.at, error);
+      form.append(h('div', { class: 'field' }, h('label', { for: id }, field.label), field.hint ? h('p', { class: 'hint', id: hintId }, field.hint) : null, control, error));
+    }
+  }
+
+  // The JSON view of the same experience.
+  const jsonId = uid('json');
+  const jsonError = h('p', { class: 'field-error', id: `${jsonId}-error` });
+  const json = h('textarea', { id: jsonId, class: 'json', rows: 18, spellcheck: 'false', 'aria-describedby': `${jsonId}-error`, 'data-pointer': base, disabled: !draft.canSave });
+  json.value = JSON.stringify(current, null, 2);
+  json.addEventListener('input', () => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json.value);
+    } catch (error) {
+      jsonError.textContent = `Not JSON yet, so not saved: ${(error as Error).message}`;
+      json.setAttribute('aria-invalid', 'true');
+      return;
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      jsonError.textContent = 'An experience is a JSON object ({…}); not saved.';
+      json.setAttribute('aria-invalid', 'true');
+      return;
+    }
+    jsonError.textContent = '';
+    json.removeAttribute('aria-invalid');
+    draft.edit((config) => {
+      if (config.experiences) config.experiences[index] = parsed as Experience;
+    });
+    syncForm();
+  });
+  function syncJson(): void {
+    const target = experience();
+    if (target && document.activeElement !== json) json.value = JSON.stringify(target, null, 2);
+  }
+  function syncForm(): void {
+    const target = experience();
+    if (!target) return;
+    for (const field of NPS_FIELDS) {
+      const control = inputs.get(base + field.at);
+      if (control && document.activeElement !== control) control.value = fieldValue(target, field);
+    }
+  }
+
+  const canPublish = allows(role, 'publisher');
+  const publish = h('button', { type: 'button', class: 'primary' }, 'Publish');
+  publish.addEventListener('click', async () => {
+    publish.disabled = true;
+    publishResult.textContent = 'Publishing…';
+    if (!(await draft.flush())) {
+      publishResult.textContent = 'Not published: the draft could not be saved first.';
+      render();
+      return;
+    }
+    const answer = await call<Published>('POST', `${project(draft.projectName)}/draft/publish`, { revision: draft.revision });
+    if (answer.ok) {
+      publishResult.textContent = `Published as version ${answer.value.version}.`;
+    } else {
+      publishResult.textContent = `Not published: ${answer.problem.message}`;
+      if (answer.problem.diagnostics) draft.diagnostics = answer.problem.diagnostics;
+    }
+    render();
+  });
+
+  function describeState(): string {
+    const state = draft.state;
+    switch (state.kind) {
+      case 'read-only': return 'You can read this draft; editing it needs the editor role.';
+      case 'saved': return state.at > 0 ? `All changes saved (${when(state.at)}).` : 'No changes yet.';
+      case 'pending': return 'Unsaved changes…';
+      case 'saving': return 'Saving…';
+      case 'failed': return state.retryInMs > 0
+        ? `Not saved: ${state.problem.message} Your changes are kept on this page; trying again in ${Math.round(state.retryInMs / 1000)} s.`
+        : `Not saved: ${state.problem.message} Your changes are kept on this page.`;
+      case 'conflict': return `Not saved: ${state.theirs.saved_by} saved the draft meanwhile. Your changes are kept on this page.`;
+    }
+  }
+
+  function render(): void {
+    status.textContent = describeState();
+    status.classList.toggle('bad', draft.state.kind === 'failed' || draft.state.kind === 'conflict');
+    // Conflict choices.
+    if (draft.state.kind === 'conflict') {
+      const mine = h('button', { type: 'button' }, 'Save mine over theirs');
+      mine.addEventListener('click', () => draft.keepMine());
+      const theirs = h('button', { type: 'button' }, 'Load theirs');
+      theirs.addEventListener('click', () => { draft.takeTheirs(); syncForm(); syncJson(); });
+      replace(conflict, mine, ' ', theirs);
+      conflict.hidden = false;
+    } else conflict.hidden = true;
+    // Diagnostics at their fields.
+    const mine = draft.diagnostics.filter((d) => d.pointer === base || d.pointer.startsWith(`${base}/`));
+    const placed = new Map<string, Diagnostic[]>();
+    const unplaced: Diagnostic[] = [];
+    for (const d of mine) {
+      const at = fieldFor(d.pointer, [...inputs.keys()]);
+      if (at) placed.set(at, [...(placed.get(at) ?? []), d]);
+      else unplaced.push(d);
+    }
+    for (const [at, control] of inputs) {
+      const found = placed.get(at) ?? [];
+      const error = errors.get(at);
+      if (error) error.textContent = found.map((d) => `${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.message}`).join(' ');
+      if (found.some((d) => d.severity === 'error')) control.setAttribute('aria-invalid', 'true');
+      else control.removeAttribute('aria-invalid');
+    }
+    replace(general, ...unplaced.map((d) => h('li', { class: d.severity }, h('strong', {}, d.severity === 'error' ? 'Error' : 'Warning'), ` at ${d.pointer.slice(base.length) || '/'}: ${d.message}`)));
+    general.hidden = unplaced.length === 0;
+    const otherErrors = draft.errors.filter((d) => !mine.includes(d)).length;
+    publish.disabled = draft.errors.length > 0 || draft.state.kind === 'conflict';
+    publish.title = draft.errors.length > 0 ? `Fix ${draft.errors.length} error(s) first${otherErrors ? ` (${otherErrors} in other experiences)` : ''}` : '';
+  }
+  draft.watch(render);
+
+  const id = typeof current.id === 'string' ? current.id : `experience ${index + 1}`;
+  replace(main,
+    h('p', { class: 'crumbs' }, h('a', { href: `#/p/${encodeURIComponent(draft.projectName)}` }, 'Experiences'), ' › ', id),
+    h('h1', { tabindex: '-1' }, `Edit ${id}`),
+    status, conflict,
+    h('div', { class: 'editor' },
+      h('section', { 'aria-labelledby': 'form-title' },
+        h('h2', { id: 'form-title' }, fits ? 'NPS survey' : 'Form'),
+        fits ? form : h('p', {}, 'The form edits NPS surveys of one question; edit this experience in its JSON.'),
+        general),
+      h('section', { 'aria-labelledby': 'json-title' },
+        h('h2', { id: 'json-title' }, h('label', { for: jsonId }, 'JSON')),
+        json, jsonError)),
+    canPublish ? h('div', { class: 'actions' }, publish, publishResult) : null);
+  render();
+}

@@ -1,0 +1,266 @@
+// The console's pages, routed by the URL's fragment: #/sign-in, #/p/PROJECT (experiences),
+// #/p/PROJECT/e/INDEX (the editor), #/p/PROJECT/versions, #/p/PROJECT/audit.
+
+import { allows, call, project, type AuditEntry, type Change, type Config, type Draft, type Experience, type Me, type Published, type Role, type Version } from './api.js';
+import { DraftCopy } from './draft.js';
+import { announce, h, replace, when } from './dom.js';
+import { newNpsSurvey, renderEditor } from './editor.js';
+
+const main = document.getElementById('main') as HTMLElement;
+const nav = document.getElementById('nav') as HTMLElement;
+let me: Me | null = null;
+let open: DraftCopy | null = null;
+
+function roleIn(name: string): Role | undefined {
+  return me?.projects.find((p) => p.project === name)?.role;
+}
+
+function heading(text: string): HTMLHeadingElement {
+  return h('h1', { tabindex: '-1' }, text);
+}
+
+function problemText(message: string): HTMLElement {
+  return h('p', { class: 'problem', role: 'alert' }, message);
+}
+
+function renderNav(current: string | null): void {
+  if (!me || current === null) {
+    replace(nav);
+    return;
+  }
+  const base = `#/p/${encodeURIComponent(current)}`;
+  const link = (href: string, text: string) => h('a', { href, 'aria-current': location.hash === href ? 'page' : undefined }, text);
+  const signOut = h('button', { type: 'button', class: 'link' }, 'Sign out');
+  signOut.addEventListener('click', async () => {
+    await call('DELETE', '/session');
+    me = null;
+    location.hash = '#/sign-in';
+  });
+  replace(nav, h('ul', {},
+    h('li', {}, link(base, 'Experiences')),
+    h('li', {}, link(`${base}/versions`, 'Versions')),
+    h('li', {}, link(`${base}/audit`, 'Audit log')),
+    h('li', { class: 'who' }, `${me.name} (${roleIn(current) ?? 'no role'})`, ' ', signOut)));
+}
+
+// Sign in.
+function renderSignIn(): void {
+  const message = h('p', { class: 'problem', id: 'sign-in-problem', role: 'alert' });
+  const name = h('input', { id: 'name', name: 'username', autocomplete: 'username', required: true, 'aria-describedby': 'sign-in-problem' });
+  const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, 'aria-describedby': 'sign-in-problem' });
+  const form = h('form', { class: 'sign-in', 'aria-labelledby': 'sign-in-title' },
+    h('div', { class: 'field' }, h('label', { for: 'name' }, 'User name'), name),
+    h('div', { class: 'field' }, h('label', { for: 'password' }, 'Password'), password),
+    message,
+    h('button', { type: 'submit', class: 'primary' }, 'Sign in'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    message.textContent = '';
+    const answer = await call<Me>('POST', '/session', { name: name.value, password: password.value });
+    if (!answer.ok) {
+      message.textContent = answer.problem.message;
+      password.select();
+      return;
+    }
+    me = answer.value;
+    const first = me.projects[0]?.project;
+    location.hash = first ? `#/p/${encodeURIComponent(first)}` : '#/none';
+  });
+  replace(main, h('h1', { id: 'sign-in-title', tabindex: '-1' }, 'Sign in to the console'), form);
+  name.focus();
+}
+
+async function loadDraft(name: string): Promise<DraftCopy | null> {
+  const answer = await call<Draft>('GET', `${project(name)}/draft`);
+  if (!answer.ok) {
+    replace(main, heading('The draft could not be loaded'), problemText(answer.problem.message));
+    return null;
+  }
+  return new DraftCopy(name, answer.value, allows(roleIn(name), 'editor'));
+}
+
+async function activeConfig(name: string): Promise<{ version: number; config: Config } | null> {
+  const versions = await call<Version[]>('GET', `${project(name)}/versions`);
+  const active = versions.ok ? versions.value.find((v) => v.active) : undefined;
+  if (!active) return null;
+  const one = await call<{ config: Config }>('GET', `${project(name)}/versions/${active.version}`);
+  return one.ok ? { version: active.version, config: one.value.config } : null;
+}
+
+interface QuestionFigures { type: string; score?: number | null }
+interface SurveyReport { responses: number; questions: QuestionFigures[] }
+
+async function headline(name: string, experience: Experience): Promise<string> {
+  if (experience.kind !== 'survey' || typeof experience.id !== 'string') return '—';
+  const answer = await call<SurveyReport>('GET', `${project(name)}/reports/surveys/${encodeURIComponent(experience.id)}`);
+  if (!answer.ok) return answer.problem.error === 'unknown_survey' ? 'No responses yet' : 'Report unavailable';
+  const nps = answer.value.questions.find((q) => q.type === 'nps');
+  const score = nps && typeof nps.score === 'number' ? ` · NPS ${Math.round(nps.score)}` : '';
+  const n = answer.value.responses;
+  return `${n} response${n === 1 ? '' : 's'}${score}`;
+}
+
+function state(experience: Experience, live: Config | undefined): string {
+  const published = live?.experiences?.find((e) => e.id === experience.id);
+  if (!published) return 'Draft';
+  return JSON.stringify(published) === JSON.stringify(experience) ? 'Live' : 'Live, edited in draft';
+}
+
+// The experiences of a project.
+async function renderList(name: string): Promise<void> {
+  const [draft, live] = await Promise.all([loadDraft(name), activeConfig(name)]);
+  if (!draft) return;
+  open = draft;
+  const experiences = draft.config.experiences ?? [];
+  const rows = await Promise.all(experiences.map(async (experience, index) => {
+    const id = typeof experience.id === 'string' ? experience.id : `(no id) ${index + 1}`;
+    return h('tr', {},
+      h('th', { scope: 'row' }, h('a', { href: `#/p/${encodeURIComponent(name)}/e/${index}` }, id), h('span', { class: 'kind' }, typeof experience.kind === 'string' ? experience.kind : 'no kind')),
+      h('td', {}, state(experience, live?.config)),
+      h('td', {}, await headline(name, experience)));
+  }));
+  const removed = (live?.config.experiences ?? []).filter((e) => !experiences.some((d) => d.id === e.id));
+  const create = h('button', { type: 'button', class: 'primary' }, 'New NPS survey');
+  create.addEventListener('click', () => {
+    const survey = newNpsSurvey(draft.config);
+    draft.edit((config) => { config.experiences = [...(config.experiences ?? []), survey]; });
+    location.hash = `#/p/${encodeURIComponent(name)}/e/${(draft.config.experiences ?? []).length - 1}`;
+  });
+  replace(main,
+    heading(`Experiences in ${name}`),
+    h('p', {}, live ? `Version ${live.version} is live. ` : 'Nothing is published yet. ', `The draft is at revision ${draft.revision}`, draft.errors.length ? `, with ${draft.errors.length} error(s).` : '.'),
+    draft.canSave ? h('p', {}, create) : null,
+    h('div', { class: 'table' }, h('table', {},
+      h('caption', {}, 'Tours, surveys, content and experiments in the draft'),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Experience'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Headline'))),
+      h('tbody', {}, ...rows))),
+    removed.length ? h('p', {}, `Live but removed in the draft: ${removed.map((e) => String(e.id)).join(', ')}.`) : null);
+}
+
+async function renderEditorPage(name: string, index: number): Promise<void> {
+  // The list may have just added an experience to the open copy: keep it, unsaved edits and all.
+  const draft = open && open.projectName === name ? open : await loadDraft(name);
+  if (!draft) return;
+  open = draft;
+  renderEditor(main, draft, index, roleIn(name));
+}
+
+function describeChange(change: Change): HTMLElement {
+  const show = (value: unknown) => h('code', {}, JSON.stringify(value));
+  const verb = { added: 'Added', removed: 'Removed', changed: 'Changed' }[change.op];
+  return h('li', { class: change.op }, h('strong', {}, verb), ' ', h('code', {}, change.pointer || '/'), ': ',
+    change.op === 'changed' ? h('span', {}, show(change.before), ' → ', show(change.after)) : show(change.op === 'added' ? change.after : change.before));
+}
+
+async function renderVersions(name: string): Promise<void> {
+  const answer = await call<Version[]>('GET', `${project(name)}/versions`);
+  if (!answer.ok) {
+    replace(main, heading('Versions'), problemText(answer.problem.message));
+    return;
+  }
+  const versions = answer.value;
+  const canRollBack = allows(roleIn(name), 'publisher');
+  const result = h('p', { role: 'status' });
+  const diff = h('section', { 'aria-labelledby': 'diff-title' });
+  const rows = versions.map((v) => {
+    let action: HTMLElement | string = v.active ? 'Live' : '';
+    if (!v.active && canRollBack) {
+      const button = h('button', { type: 'button' }, `Roll back to version ${v.version}`);
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        const done = await call<Published>('POST', `${project(name)}/rollback`, { version: v.version });
+        if (done.ok) {
+          announce(`Version ${v.version} is live again, as version ${done.value.version}.`);
+          await renderVersions(name);
+        } else {
+          result.textContent = `Not rolled back: ${done.problem.message}`;
+          button.disabled = false;
+        }
+      });
+      action = button;
+    }
+    return h('tr', {},
+      h('th', { scope: 'row' }, String(v.version), v.rolled_back_from ? h('span', { class: 'kind' }, `rollback to ${v.rolled_back_from}`) : null),
+      h('td', {}, when(v.published_at), h('span', { class: 'kind' }, `by ${v.key_id.replace(/^console:/, '')}`)),
+      h('td', {}, action));
+  });
+  const choices = ['draft', ...versions.map((v) => String(v.version))];
+  const picker = (id: string, label: string, chosen: string) => {
+    const select = h('select', { id }, ...choices.map((c) => h('option', { value: c, selected: c === chosen }, c === 'draft' ? 'the draft' : `version ${c}`)));
+    return { select, field: h('div', { class: 'field inline' }, h('label', { for: id }, label), select) };
+  };
+  const from = picker('diff-from', 'From', versions[1] ? String(versions[1].version) : versions[0] ? String(versions[0].version) : 'draft');
+  const to = picker('diff-to', 'To', versions[0] ? 'draft' : 'draft');
+  const show = h('button', { type: 'submit' }, 'Show changes');
+  const list = h('ul', { class: 'changes', 'aria-live': 'polite' });
+  const form = h('form', { class: 'diff-form' }, from.field, to.field, show);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const changes = await call<{ changes: Change[] }>('GET', `${project(name)}/diff?from=${from.select.value}&to=${to.select.value}`);
+    if (!changes.ok) replace(list, h('li', {}, changes.problem.message));
+    else if (changes.value.changes.length === 0) replace(list, h('li', {}, 'No changes.'));
+    else replace(list, ...changes.value.changes.map(describeChange));
+  });
+  replace(diff, h('h2', { id: 'diff-title' }, 'Compare'), form, list);
+  replace(main, heading(`Versions of ${name}`),
+    versions.length === 0 ? h('p', {}, 'Nothing is published yet.') : h('div', { class: 'table' }, h('table', {},
+      h('caption', {}, 'Published versions, newest first (a published version never changes)'),
+      h('thead', {}, h('tr', {}, ...['Version', 'Published', 'Action'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, ...rows))),
+    result, diff);
+}
+
+async function renderAudit(name: string): Promise<void> {
+  const answer = await call<{ entries: AuditEntry[] }>('GET', `${project(name)}/audit`);
+  if (!answer.ok) {
+    replace(main, heading('Audit log'), problemText(answer.problem.message));
+    return;
+  }
+  const what = (e: AuditEntry) => {
+    switch (e.action) {
+      case 'published': return `Published version ${e.version ?? '?'}`;
+      case 'rolled_back': return `Rolled back to version ${e.from_version ?? '?'} (as version ${e.version ?? '?'})`;
+      case 'draft_saved': return `Edited the draft (revision ${e.version ?? '?'})`;
+    }
+  };
+  replace(main, heading(`Audit log of ${name}`),
+    answer.value.entries.length === 0 ? h('p', {}, 'Nothing has happened yet.') : h('div', { class: 'table' }, h('table', {},
+      h('caption', {}, 'Who changed, published or rolled back what, newest first'),
+      h('thead', {}, h('tr', {}, ...['When', 'Who', 'What'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, ...answer.value.entries.map((e) => h('tr', {}, h('td', {}, when(e.at)), h('td', {}, e.actor), h('td', {}, what(e))))))));
+}
+
+async function route(): Promise<void> {
+  if (!me) {
+    const answer = await call<Me>('GET', '/session');
+    if (answer.ok) me = answer.value;
+  }
+  const hash = location.hash || '#/';
+  const [, kind, name, page, arg] = hash.split('/').map((p) => decodeURIComponent(p));
+  if (!me || kind === 'sign-in') {
+    if (open) { open.close(); open = null; }
+    renderNav(null);
+    renderSignIn();
+    return;
+  }
+  if (kind !== 'p' || !name) {
+    const first = me.projects[0]?.project;
+    if (first) location.hash = `#/p/${encodeURIComponent(first)}`;
+    else replace(main, heading('No projects'), h('p', {}, 'You have no role in any project yet; ask an admin.'));
+    return;
+  }
+  if (open && (open.projectName !== name || page !== 'e')) {
+    if (!open.settled && open.canSave) await open.flush();
+    open.close();
+    open = null;
+  }
+  renderNav(name);
+  if (page === 'e' && arg !== undefined) await renderEditorPage(name, Number(arg));
+  else if (page === 'versions') await renderVersions(name);
+  else if (page === 'audit') await renderAudit(name);
+  else await renderList(name);
+  main.querySelector<HTMLElement>('h1')?.focus();
+}
+
+window.addEventListener('hashchange', () => void route());
+void route();

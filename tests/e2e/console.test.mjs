@@ -1,0 +1,163 @@
+// The marketer console end to end, in Chromium at 375 px wide: sign in; build an NPS survey
+// through the form alone; a diagnostic appears at the field it points to and clears; publish;
+// the survey shows on a page with the SDK and is answered; the answer shows in the console;
+// roll back; the audit log says who did what; a viewer has no publish button and the API
+// refuses them. Every page is checked with axe-core and screenshotted into
+// tests/screenshots/ (gitignored).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ROOT, eventually, launchBrowser, sdkReady, startCollector, startSite, watchConsole } from '../harness.mjs';
+
+const PASSWORD = 'console e2e passphrase';
+const SHOTS = join(ROOT, 'tests/screenshots');
+const AXE = readFileSync(join(ROOT, 'tests/node_modules/axe-core/axe.min.js'), 'utf8');
+const WIDTH = 375;
+
+let collector;
+let site;
+let browser;
+before(async () => {
+  collector = await startCollector({ args: ['--console-dir', join(ROOT, 'console/dist')] });
+  site = await startSite(collector.url);
+  browser = await launchBrowser();
+  mkdirSync(SHOTS, { recursive: true });
+  for (const [name, role] of [['pia', 'publisher'], ['vic', 'viewer']]) {
+    const made = spawnSync(join(ROOT, 'target/debug/waymark-collector'), ['user', 'create', name, '--project', 'demo', '--role', role, '--password-stdin', '--db', collector.db], { input: `${PASSWORD}\n`, encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+  }
+});
+after(async () => {
+  await browser?.close();
+  await site?.stop();
+  await collector?.stop();
+});
+
+/** Zero axe-core violations, nothing wider than the viewport, and a screenshot to look at. */
+async function check(page, name) {
+  // evaluate, not addScriptTag: the console's CSP rightly refuses inline scripts.
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
+  assert.deepEqual(violations, [], `axe on the ${name} page`);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= WIDTH, `the ${name} page is ${width} px wide at ${WIDTH} px`);
+  await page.screenshot({ path: join(SHOTS, `console-${name}.png`), fullPage: true });
+}
+
+async function signIn(page, name) {
+  const response = await page.goto(`${collector.url}/console/`);
+  assert.match(response.headers()['content-security-policy'], /script-src 'self'; style-src 'self'/);
+  await page.getByLabel('User name').fill(name);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Experiences in demo' }).waitFor();
+}
+
+test('a publisher builds an NPS survey with the form, publishes it, sees its answer, rolls back and reads the audit log', async () => {
+  const context = await browser.newContext({ viewport: { width: WIDTH, height: 800 } });
+  const page = await context.newPage();
+  const seen = watchConsole(page);
+  await page.goto(`${collector.url}/console/`);
+  await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+  await check(page, 'sign-in');
+  await page.getByLabel('User name').fill('pia');
+  await page.getByLabel('Password').fill('not the passphrase');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('the user name or the password is wrong').waitFor();
+  await signIn(page, 'pia');
+  assert.deepEqual(await context.storageState().then((s) => s.origins), [], 'nothing in the browser\'s storage');
+  const cookie = (await context.cookies()).find((c) => c.name === 'waymark_console');
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, 'Strict');
+
+  // Build the survey through the form alone.
+  await page.getByRole('button', { name: 'New NPS survey' }).click();
+  await page.getByRole('heading', { name: 'Edit nps' }).waitFor();
+  const low = page.getByLabel('Words for 0');
+  await low.fill('');
+  const error = page.locator(`#${await low.getAttribute('aria-describedby').then((ids) => ids.split(' ').pop())}`);
+  await eventually(async () => (await error.textContent()).includes('this text is required'), { describe: () => 'the diagnostic at "Words for 0"' });
+  assert.equal(await low.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByRole('button', { name: 'Publish' }).isDisabled(), true, 'a draft with errors cannot be published');
+  await check(page, 'editor-diagnostic');
+  await low.fill('Not at all likely');
+  await page.getByLabel('Question').fill('How likely are you to recommend the console to a colleague?');
+  await eventually(async () => (await error.textContent()) === '' && (await page.locator('#save-status').textContent()).startsWith('All changes saved'), { describe: () => 'the diagnostic clears and the draft saves' });
+  assert.equal(await low.getAttribute('aria-invalid'), null);
+  assert.match(await page.getByRole('textbox', { name: 'JSON' }).inputValue(), /recommend the console to a colleague/, 'the JSON view follows the form');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByText('Published as version 1.').waitFor();
+  await check(page, 'editor');
+
+  // It shows on a page with the SDK, and is answered.
+  const visitor = await browser.newPage();
+  await visitor.goto(`${site.url}/p/console`);
+  await sdkReady(visitor);
+  await visitor.locator('waymark-survey h2').waitFor();
+  assert.equal(await visitor.locator('waymark-survey h2').textContent(), 'How likely are you to recommend the console to a colleague?');
+  await visitor.getByRole('radio', { name: '9', exact: true }).click();
+  await visitor.getByRole('button', { name: /Submit|Next/ }).click();
+  await visitor.close();
+
+  // The answer shows in the console's list.
+  await eventually(async () => {
+    await page.goto(`${collector.url}/console/#/p/demo`);
+    await page.getByRole('heading', { name: 'Experiences in demo' }).waitFor();
+    return (await page.getByRole('row', { name: /nps/ }).textContent()).includes('1 response · NPS 100');
+  }, { describe: () => 'the response in the list' });
+  assert.match(await page.getByRole('row', { name: /nps/ }).textContent(), /Live/);
+  await check(page, 'experiences');
+
+  // Roll back to the empty config of before: publish an edit first, then roll back to 1.
+  await page.getByRole('link', { name: 'nps' }).click();
+  await page.getByLabel('Thank-you message').fill('Thanks a lot!');
+  await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved'));
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByText('Published as version 2.').waitFor();
+  await page.getByRole('link', { name: 'Versions' }).click();
+  await page.getByRole('heading', { name: 'Versions of demo' }).waitFor();
+  await page.getByRole('button', { name: 'Show changes' }).click();
+  await page.getByText('/experiences/0/survey/thank_you').first().waitFor();
+  await page.getByRole('button', { name: 'Roll back to version 1' }).click();
+  await page.getByRole('row', { name: /^3 rollback to 1/ }).waitFor();
+  await check(page, 'versions');
+
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('heading', { name: 'Audit log of demo' }).waitFor();
+  const log = await page.locator('tbody').textContent();
+  for (const line of ['Rolled back to version 1 (as version 3)', 'Published version 2', 'Published version 1', 'Edited the draft']) {
+    assert.ok(log.includes(line), `the audit log lacks "${line}": ${log}`);
+  }
+  assert.ok(log.includes('pia'));
+  await check(page, 'audit');
+  // The 401s are the console asking who is signed in before anyone is, and the wrong password.
+  const unexpected = seen.errors.filter((e) => !e.includes('status of 401 (Unauthorized)'));
+  assert.deepEqual([unexpected, seen.pageErrors], [[], []], 'no console errors (CSP violations included)');
+  await context.close();
+});
+
+test('a viewer sees no publish button, and the API refuses them', async () => {
+  const context = await browser.newContext({ viewport: { width: WIDTH, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, 'vic');
+  await page.getByRole('link', { name: 'nps' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'New NPS survey' }).count(), 0);
+  await page.getByRole('link', { name: 'nps' }).click();
+  await page.getByRole('heading', { name: 'Edit nps' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Publish' }).count(), 0);
+  assert.equal(await page.getByLabel('Question').isDisabled(), true);
+  await check(page, 'editor-viewer');
+  const refused = await page.evaluate(async () => {
+    const response = await fetch('/console/api/projects/demo/draft/publish', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"revision": 1}' });
+    return [response.status, (await response.json()).error];
+  });
+  assert.deepEqual(refused, [403, 'role_too_low']);
+  const unknown = await page.evaluate(async () => {
+    const response = await fetch('/console/api/nothing');
+    return [response.status, (await response.json()).error];
+  });
+  assert.deepEqual(unknown, [404, 'not_found'], 'an unknown API path is not the page');
+  await context.close();
+});
