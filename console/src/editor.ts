@@ -221,7 +221,7 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
   const id = typeof current.id === 'string' ? current.id : `experience ${index + 1}`;
   replace(main,
     h('p', { class: 'crumbs' }, h('a', { href: `#/p/${encodeURIComponent(draft.projectName)}` }, 'Experiences'), ' › ', id),
-    h('h1', { tabindex: '-1' }, `Edit ${id}`),
+    h('h1', { tabindex: '-1' }, draft.canSave ? `Edit ${id}` : `View ${id}`),
     status, conflict,
     h('div', { class: 'editor' },
       h('section', { 'aria-labelledby': 'form-title' },

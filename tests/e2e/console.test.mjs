@@ -138,6 +138,52 @@ test('a publisher builds an NPS survey with the form, publishes it, sees its ans
   await context.close();
 });
 
+/** Presses Tab (or Shift+Tab) until the focused element's text or label is `name`. */
+async function tabTo(page, name, { back = false } = {}) {
+  for (let presses = 0; presses < 40; presses++) {
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      const label = el?.labels?.[0]?.textContent ?? '';
+      return (el?.textContent?.trim() || label).trim();
+    });
+    if (focused === name) return;
+  }
+  throw new Error(`Tab never reached "${name}"`);
+}
+
+test('the console works from the keyboard alone', async () => {
+  const context = await browser.newContext({ viewport: { width: WIDTH, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/console/`);
+  await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'name', 'the name field has focus');
+  await page.keyboard.type('pia');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Experiences in demo' }).waitFor();
+  await tabTo(page, 'nps');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Edit nps' }).waitFor();
+  await tabTo(page, 'Thank-you message');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('Thanks, from the keyboard');
+  await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved'));
+  await tabTo(page, 'Publish');
+  await page.keyboard.press('Enter');
+  await page.getByText(/^Published as version \d+\.$/).waitFor();
+  await page.locator('main h1').focus();
+  await tabTo(page, 'Versions', { back: true });
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Versions of demo' }).waitFor();
+  const before = await page.locator('tbody tr').count();
+  await tabTo(page, 'Roll back to version 1');
+  await page.keyboard.press('Enter');
+  await eventually(async () => (await page.locator('tbody tr').count()) === before + 1, { describe: () => 'a new version from the rollback' });
+  await context.close();
+});
+
 test('a viewer sees no publish button, and the API refuses them', async () => {
   const context = await browser.newContext({ viewport: { width: WIDTH, height: 800 } });
   const page = await context.newPage();
@@ -145,7 +191,7 @@ test('a viewer sees no publish button, and the API refuses them', async () => {
   await page.getByRole('link', { name: 'nps' }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'New NPS survey' }).count(), 0);
   await page.getByRole('link', { name: 'nps' }).click();
-  await page.getByRole('heading', { name: 'Edit nps' }).waitFor();
+  await page.getByRole('heading', { name: 'View nps' }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Publish' }).count(), 0);
   assert.equal(await page.getByLabel('Question').isDisabled(), true);
   await check(page, 'editor-viewer');
