@@ -12,18 +12,34 @@ interface Field {
   at: string;
   label: string;
   hint?: string;
-  kind: 'text' | 'lines';
+  kind: 'text' | 'lines' | 'type';
 }
 
-/** The fields of an NPS survey's form. */
-const NPS_FIELDS: Field[] = [
-  { at: '/id', label: 'Survey id', hint: 'Letters, digits and dashes; reports and events name the survey by it.', kind: 'text' },
-  { at: '/trigger/page_view', label: 'Show on pages', hint: 'One path pattern a line, such as /invoices*; leave empty for every page.', kind: 'lines' },
-  { at: '/survey/questions/0/text', label: 'Question', kind: 'text' },
-  { at: '/survey/questions/0/labels/low', label: 'Words for 0', kind: 'text' },
-  { at: '/survey/questions/0/labels/high', label: 'Words for 10', kind: 'text' },
-  { at: '/survey/thank_you', label: 'Thank-you message', hint: 'Optional.', kind: 'text' },
-];
+/** The question types the form edits; others (choices) are edited in the JSON view. */
+const TYPES: Array<[string, string]> = [['nps', 'NPS (0 to 10)'], ['ces', 'Effort (CES, 1 to 7)'], ['csat', 'Satisfaction (CSAT, 1 to 5)'], ['text', 'Free text']];
+const RATED = new Set(['nps', 'ces', 'csat']);
+
+/** The survey's own fields, then each question's. */
+function surveyFields(experience: Experience): Field[] {
+  const fields: Field[] = [
+    { at: '/id', label: 'Survey id', hint: 'Letters, digits and dashes; reports and events name the survey by it.', kind: 'text' },
+    { at: '/trigger/page_view', label: 'Show on pages', hint: 'One path pattern a line, such as /invoices*; leave empty for every page.', kind: 'lines' },
+  ];
+  const questions = get(experience, '/survey/questions');
+  (Array.isArray(questions) ? questions : []).forEach((_, q) => {
+    const at = `/survey/questions/${q}`;
+    const type = get(experience, `${at}/type`);
+    fields.push({ at: `${at}/type`, label: 'Type', kind: 'type' });
+    fields.push({ at: `${at}/text`, label: 'Question', kind: 'text' });
+    if (typeof type === 'string' && RATED.has(type)) {
+      const [low, high] = type === 'nps' ? ['Words for 0', 'Words for 10'] : ['Words for the lowest score', 'Words for the highest score'];
+      fields.push({ at: `${at}/labels/low`, label: low, kind: 'text' });
+      fields.push({ at: `${at}/labels/high`, label: high, kind: 'text' });
+    }
+  });
+  fields.push({ at: '/survey/thank_you', label: 'Thank-you message', hint: 'Optional.', kind: 'text' });
+  return fields;
+}
 
 /** A new NPS survey, in the standard wording, for the form to start from. */
 export function newNpsSurvey(config: Config): Experience {
@@ -48,12 +64,23 @@ export function newNpsSurvey(config: Config): Experience {
 
 /** Whether the form can edit this experience (else the JSON view alone does). */
 function formFits(experience: Experience): boolean {
-  const questions = get(experience, '/survey/questions');
-  return experience.kind === 'survey' && Array.isArray(questions) && questions.length === 1 && get(experience, '/survey/questions/0/type') === 'nps';
+  return experience.kind === 'survey' && Array.isArray(get(experience, '/survey/questions'));
+}
+
+/** Gives question `at` the type `type`, with the parts that type needs. */
+function retype(experience: Experience, at: string, type: string): void {
+  set(experience, `${at}/type`, type);
+  if (RATED.has(type)) {
+    if (typeof get(experience, `${at}/labels`) !== 'object') set(experience, `${at}/labels`, { low: '', high: '' });
+  } else set(experience, `${at}/labels`, undefined);
+  if (type === 'ces') {
+    if (get(experience, `${at}/scale`) === undefined) set(experience, `${at}/scale`, 7);
+  } else set(experience, `${at}/scale`, undefined);
 }
 
 function fieldValue(experience: Experience, field: Field): string {
   const value = get(experience, field.at);
+  if (field.kind === 'type') return typeof value === 'string' ? value : '';
   if (field.kind === 'lines') return Array.isArray(value) ? value.join('\n') : '';
   return typeof value === 'string' ? value : '';
 }
@@ -75,38 +102,102 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
     replace(main, h('h1', { tabindex: '-1' }, 'No such experience'), h('p', {}, 'The draft has no experience here. ', h('a', { href: `#/p/${encodeURIComponent(draft.projectName)}` }, 'Back to the list')));
     return;
   }
-  const inputs = new Map<string, HTMLInputElement | HTMLTextAreaElement>();
+  const inputs = new Map<string, HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>();
   const errors = new Map<string, HTMLElement>();
   const status = h('p', { class: 'save-status', id: 'save-status', 'aria-live': 'polite' });
   const conflict = h('div', { class: 'conflict', hidden: true });
   const general = h('ul', { class: 'diagnostics', 'aria-label': 'Other problems' });
   const publishResult = h('p', { class: 'publish-result', role: 'status' });
 
-  // The form.
+  // The form, rebuilt whenever the questions change (added, removed, retyped).
   const form = h('form', { class: 'fields', novalidate: true, 'aria-labelledby': 'form-title' });
   form.addEventListener('submit', (event) => event.preventDefault());
   const fits = formFits(current);
-  if (fits) {
-    for (const field of NPS_FIELDS) {
-      const id = uid('field');
-      const errorId = `${id}-error`;
-      const hintId = `${id}-hint`;
-      const control = field.kind === 'lines'
-        ? h('textarea', { id, rows: 2, 'data-pointer': base + field.at, 'aria-describedby': `${field.hint ? hintId : ''} ${errorId}`.trim(), disabled: !draft.canSave })
-        : h('input', { id, type: 'text', autocomplete: 'off', 'data-pointer': base + field.at, 'aria-describedby': `${field.hint ? hintId : ''} ${errorId}`.trim(), disabled: !draft.canSave });
-      control.value = fieldValue(current, field);
-      control.addEventListener('input', () => {
+  let fields: Field[] = [];
+  function control(field: Field, id: string, describedBy: string): HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement {
+    const target = experience();
+    const common = { id, 'data-pointer': base + field.at, 'aria-describedby': describedBy || undefined, disabled: !draft.canSave };
+    if (field.kind === 'type') {
+      const value = target ? fieldValue(target, field) : '';
+      const known = TYPES.some(([t]) => t === value);
+      const select = h('select', common, ...TYPES.map(([t, label]) => h('option', { value: t, selected: t === value }, label)), known ? null : h('option', { value, selected: true }, `${value} (edit in JSON)`));
+      select.addEventListener('change', () => {
         draft.edit(() => {
-          const target = experience();
-          if (target) writeField(target, field, control.value);
+          const exp = experience();
+          if (exp) retype(exp, field.at.replace(/\/type$/, ''), select.value);
         });
         syncJson();
+        buildForm();
+        inputs.get(base + field.at)?.focus();
       });
-      const error = h('p', { class: 'field-error', id: errorId });
-      inputs.set(base + field.at, control);
-      errors.set(base + field.at, error);
-      form.append(h('div', { class: 'field' }, h('label', { for: id }, field.label), field.hint ? h('p', { class: 'hint', id: hintId }, field.hint) : null, control, error));
+      return select;
     }
+    const element = field.kind === 'lines' ? h('textarea', { ...common, rows: 2 }) : h('input', { ...common, type: 'text', autocomplete: 'off' });
+    element.value = target ? fieldValue(target, field) : '';
+    element.addEventListener('input', () => {
+      draft.edit(() => {
+        const exp = experience();
+        if (exp) writeField(exp, field, element.value);
+      });
+      syncJson();
+    });
+    return element;
+  }
+  function buildForm(): void {
+    const target = experience();
+    if (!target || !fits) return;
+    inputs.clear();
+    errors.clear();
+    fields = surveyFields(target);
+    const block = (field: Field) => {
+      const id = uid('field');
+      const error = h('p', { class: 'field-error', id: `${id}-error` });
+      const hint = field.hint ? h('p', { class: 'hint', id: `${id}-hint` }, field.hint) : null;
+      const input = control(field, id, `${hint ? `${id}-hint ` : ''}${id}-error`);
+      inputs.set(base + field.at, input);
+      errors.set(base + field.at, error);
+      return h('div', { class: 'field' }, h('label', { for: id }, field.label), hint, input, error);
+    };
+    const parts: HTMLElement[] = [];
+    const questions = get(target, '/survey/questions');
+    const count = Array.isArray(questions) ? questions.length : 0;
+    for (const field of fields.filter((f) => !f.at.startsWith('/survey/'))) parts.push(block(field));
+    for (let q = 0; q < count; q++) {
+      const mine = fields.filter((f) => f.at.startsWith(`/survey/questions/${q}/`));
+      const remove = h('button', { type: 'button', disabled: !draft.canSave || count === 1 }, `Remove question ${q + 1}`);
+      remove.addEventListener('click', () => {
+        draft.edit(() => {
+          const exp = experience();
+          if (exp) set(exp, `/survey/questions/${q}`, undefined);
+        });
+        syncJson();
+        buildForm();
+        form.querySelector<HTMLElement>('legend')?.focus();
+      });
+      parts.push(h('fieldset', { class: 'question' }, h('legend', { tabindex: '-1' }, `Question ${q + 1}`), ...mine.map(block), draft.canSave ? remove : null));
+    }
+    if (draft.canSave) {
+      const add = h('button', { type: 'button' }, 'Add a question');
+      add.addEventListener('click', () => {
+        draft.edit(() => {
+          const exp = experience();
+          const list = exp ? get(exp, '/survey/questions') : undefined;
+          if (!exp || !Array.isArray(list)) return;
+          const taken = new Set(list.map((item) => (item as { id?: unknown }).id));
+          let n = list.length + 1;
+          while (taken.has(`q${n}`)) n += 1;
+          list.push({ id: `q${n}`, type: 'text', text: '', optional: true });
+        });
+        syncJson();
+        buildForm();
+        const selects = form.querySelectorAll('select');
+        selects[selects.length - 1]?.focus();
+      });
+      parts.push(h('p', {}, add));
+    }
+    for (const field of fields.filter((f) => f.at === '/survey/thank_you')) parts.push(block(field));
+    replace(form, ...parts);
+    render();
   }
 
   // The JSON view of the same experience.
@@ -133,7 +224,9 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
     draft.edit((config) => {
       if (config.experiences) config.experiences[index] = parsed as Experience;
     });
-    syncForm();
+    const changed = JSON.stringify(surveyFields(parsed as Experience).map((f) => f.at)) !== JSON.stringify(fields.map((f) => f.at));
+    if (changed) buildForm();
+    else syncForm();
   });
   function syncJson(): void {
     const target = experience();
@@ -142,7 +235,7 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
   function syncForm(): void {
     const target = experience();
     if (!target) return;
-    for (const field of NPS_FIELDS) {
+    for (const field of fields) {
       const control = inputs.get(base + field.at);
       if (control && document.activeElement !== control) control.value = fieldValue(target, field);
     }
@@ -190,7 +283,7 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
       const mine = h('button', { type: 'button' }, 'Save mine over theirs');
       mine.addEventListener('click', () => draft.keepMine());
       const theirs = h('button', { type: 'button' }, 'Load theirs');
-      theirs.addEventListener('click', () => { draft.takeTheirs(); syncForm(); syncJson(); });
+      theirs.addEventListener('click', () => { draft.takeTheirs(); buildForm(); syncJson(); });
       replace(conflict, mine, ' ', theirs);
       conflict.hidden = false;
     } else conflict.hidden = true;
@@ -225,12 +318,13 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
     status, conflict,
     h('div', { class: 'editor' },
       h('section', { 'aria-labelledby': 'form-title' },
-        h('h2', { id: 'form-title' }, fits ? 'NPS survey' : 'Form'),
-        fits ? form : h('p', {}, 'The form edits NPS surveys of one question; edit this experience in its JSON.'),
+        h('h2', { id: 'form-title' }, fits ? 'Survey' : 'Form'),
+        fits ? form : h('p', {}, 'The form edits surveys; edit this experience in its JSON.'),
         general),
       h('section', { 'aria-labelledby': 'json-title' },
         h('h2', { id: 'json-title' }, h('label', { for: jsonId }, 'JSON')),
         json, jsonError)),
     canPublish ? h('div', { class: 'actions' }, publish, publishResult) : null);
+  buildForm();
   render();
 }

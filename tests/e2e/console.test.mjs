@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, eventually, launchBrowser, sdkReady, startCollector, startSite, watchConsole } from '../harness.mjs';
+import { ROOT, eventually, launchBrowser, query, sdkReady, startCollector, startSite, watchConsole } from '../harness.mjs';
 
 const PASSWORD = 'console e2e passphrase';
 const SHOTS = join(ROOT, 'tests/screenshots');
@@ -99,6 +99,8 @@ test('a publisher builds an NPS survey with the form, publishes it, sees its ans
   assert.equal(await visitor.locator('waymark-survey h2').textContent(), 'How likely are you to recommend the console to a colleague?');
   await visitor.getByRole('radio', { name: '9', exact: true }).click();
   await visitor.getByRole('button', { name: /Submit|Next/ }).click();
+  // The page's SDK sends the answer in its own time; the console can only show it once stored.
+  await eventually(() => query(collector.db, "SELECT 1 FROM events WHERE name = '$survey_answered'").length > 0, { timeoutMs: 30_000, describe: () => 'the answer stored' });
   await visitor.close();
 
   // The answer shows in the console's list.
@@ -181,6 +183,32 @@ test('the console works from the keyboard alone', async () => {
   await tabTo(page, 'Roll back to version 1');
   await page.keyboard.press('Enter');
   await eventually(async () => (await page.locator('tbody tr').count()) === before + 1, { describe: () => 'a new version from the rollback' });
+  await context.close();
+});
+
+test('the form adds questions of other types, each with the fields its type needs', async () => {
+  const context = await browser.newContext({ viewport: { width: WIDTH, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, 'pia');
+  await page.getByRole('link', { name: 'nps' }).click();
+  await page.getByRole('heading', { name: 'Edit nps' }).waitFor();
+  await page.getByRole('button', { name: 'Add a question' }).click();
+  const second = page.getByRole('group', { name: 'Question 2' });
+  await second.getByLabel('Type').selectOption('ces');
+  const text = second.getByLabel('Question');
+  const error = page.locator(`#${await text.getAttribute('aria-describedby').then((ids) => ids.split(' ').pop())}`);
+  await eventually(async () => (await error.textContent()).includes('this text is required'), { describe: () => 'the new question\'s text is required' });
+  await text.fill('It was easy to set up my first survey.');
+  await second.getByLabel('Words for the lowest score').fill('Strongly disagree');
+  await second.getByLabel('Words for the highest score').fill('Strongly agree');
+  await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved') && (await page.locator('.field-error:not(:empty)').count()) === 0, { describe: () => 'saved without diagnostics' });
+  const json = JSON.parse(await page.getByRole('textbox', { name: 'JSON' }).inputValue());
+  assert.deepEqual(json.survey.questions[1], { id: 'q2', type: 'ces', text: 'It was easy to set up my first survey.', optional: true, scale: 7, labels: { low: 'Strongly disagree', high: 'Strongly agree' } });
+  assert.equal(await page.getByRole('button', { name: 'Publish' }).isDisabled(), false);
+  await check(page, 'editor-questions');
+  await second.getByRole('button', { name: 'Remove question 2' }).click();
+  assert.equal(await page.getByRole('group', { name: 'Question 2' }).count(), 0);
+  await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved'));
   await context.close();
 });
 
