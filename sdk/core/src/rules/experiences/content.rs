@@ -626,7 +626,11 @@ impl Reader<'_> {
             return None;
         };
         self.selector(&selector, field("selector"));
-        if json.field("text").is_some() || json.field("banner").is_some() {
+        // Only the collector parses selectors; in the browser, the content layer sees the
+        // element.
+        if cfg!(feature = "publish")
+            && (json.field("text").is_some() || json.field("banner").is_some())
+        {
             self.code_element(&selector, field("selector"));
         }
         let action = if json.field("text").is_some() {
