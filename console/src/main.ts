@@ -90,7 +90,22 @@ async function activeConfig(name: string): Promise<{ version: number; config: Co
 interface QuestionFigures { type: string; score?: number | null }
 interface SurveyReport { responses: number; questions: QuestionFigures[] }
 
+interface VariantFigures { key: string; conversion_rate: number | null }
+interface ExperimentReport { exposures: number; goal: string; srm_flag: boolean; variants: VariantFigures[] }
+
+const percent = (rate: number | null) => (rate === null ? '—' : `${(rate * 100).toFixed(1)}%`);
+
+async function experimentHeadline(name: string, key: string): Promise<string> {
+  const answer = await call<ExperimentReport>('GET', `${project(name)}/reports/experiments/${encodeURIComponent(key)}`);
+  if (!answer.ok) return answer.problem.error === 'unknown_experiment' ? 'No exposures yet' : 'Report unavailable';
+  const report = answer.value;
+  const rates = report.variants.map((v) => `${v.key} ${percent(v.conversion_rate)}`).join(' · ');
+  return `${report.exposures} exposed; ${report.goal}: ${rates}${report.srm_flag ? ' · sample ratio warning' : ''}`;
+}
+
 async function headline(name: string, experience: Experience): Promise<string> {
+  const experiment = experience.experiment as { key?: unknown } | undefined;
+  if (experiment && typeof experiment.key === 'string') return experimentHeadline(name, experiment.key);
   if (experience.kind !== 'survey' || typeof experience.id !== 'string') return '—';
   const answer = await call<SurveyReport>('GET', `${project(name)}/reports/surveys/${encodeURIComponent(experience.id)}`);
   if (!answer.ok) return answer.problem.error === 'unknown_survey' ? 'No responses yet' : 'Report unavailable';

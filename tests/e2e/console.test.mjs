@@ -209,6 +209,18 @@ test('the form adds questions of other types, each with the fields its type need
   await second.getByRole('button', { name: 'Remove question 2' }).click();
   assert.equal(await page.getByRole('group', { name: 'Question 2' }).count(), 0);
   await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved'));
+
+  // An experiment in the draft is listed with its report's headline.
+  const saved = await page.evaluate(async () => {
+    const draft = await (await fetch('/console/api/projects/demo/draft')).json();
+    draft.config.experiences.push({ id: 'pricing', kind: 'content', trigger: { page_view: ['/plans*'] }, experiment: { key: 'pricing', goals: ['upgrade'], variants: [{ key: 'a', weight: 0.5, changes: [] }, { key: 'b', weight: 0.5, changes: [] }] } });
+    const response = await fetch('/console/api/projects/demo/draft', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ revision: draft.revision, config: draft.config }) });
+    return response.status;
+  });
+  assert.equal(saved, 200);
+  await page.getByRole('link', { name: 'Experiences' }).first().click();
+  await page.getByRole('heading', { name: 'Experiences in demo' }).waitFor();
+  assert.match(await page.getByRole('row', { name: /pricing/ }).textContent(), /content.*Draft.*No exposures yet/);
   await context.close();
 });
 
