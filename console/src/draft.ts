@@ -2,7 +2,8 @@
 // each change. A failed save keeps the copy and says so, and tries again; a save refused
 // because someone else saved first keeps the copy too, and lets the author choose.
 
-import { call, project, type Config, type Diagnostic, type Draft, type Problem } from './api.js';
+import { call, project, type Config, type Diagnostic, type Draft, type Problem, type Published } from './api.js';
+import { when } from './dom.js';
 
 export type SaveState =
   | { kind: 'saved'; at: number }
@@ -40,6 +41,11 @@ export class DraftCopy {
     this.listeners = [];
   }
 
+  /** Forgets the listeners of the page shown before. */
+  unwatch(): void {
+    this.listeners = [];
+  }
+
   /** Calls `listener` after every change of state or diagnostics. */
   watch(listener: () => void): void {
     this.listeners.push(listener);
@@ -68,6 +74,27 @@ export class DraftCopy {
     window.clearTimeout(this.timer);
     if (this.state.kind === 'pending' || this.state.kind === 'failed') await this.save();
     return this.settled;
+  }
+
+  /** Replaces the whole working copy (the JSON view of the whole draft) and saves it shortly. */
+  replaceAll(config: Config): void {
+    this.edit((current) => {
+      for (const key of Object.keys(current)) delete current[key];
+      Object.assign(current, config);
+    });
+  }
+
+  /** Saves what is pending, then publishes the revision on the server; says what happened. */
+  async publish(): Promise<{ ok: boolean; message: string }> {
+    if (!(await this.flush())) return { ok: false, message: 'Not published: the draft could not be saved first.' };
+    const answer = await call<Published>('POST', `${project(this.projectName)}/draft/publish`, { revision: this.revision });
+    if (answer.ok) {
+      this.set(this.state);
+      return { ok: true, message: `Published as version ${answer.value.version}.` };
+    }
+    if (answer.problem.diagnostics) this.diagnostics = answer.problem.diagnostics;
+    this.set(this.state);
+    return { ok: false, message: `Not published: ${answer.problem.message}` };
   }
 
   /** After a conflict: keep this page's copy, saving it over theirs. */
@@ -127,5 +154,20 @@ export class DraftCopy {
       this.schedule(wait);
       this.set({ kind: 'failed', problem, retryInMs: wait });
     } else this.set({ kind: 'failed', problem, retryInMs: 0 });
+  }
+}
+
+/** What the save status line says. */
+export function describeSave(draft: DraftCopy): string {
+  const state = draft.state;
+  switch (state.kind) {
+    case 'read-only': return 'You can read this draft; editing it needs the editor role.';
+    case 'saved': return state.at > 0 ? `All changes saved (${when(state.at)}).` : 'No changes yet.';
+    case 'pending': return 'Unsaved changes…';
+    case 'saving': return 'Saving…';
+    case 'failed': return state.retryInMs > 0
+      ? `Not saved: ${state.problem.message} Your changes are kept on this page; trying again in ${Math.round(state.retryInMs / 1000)} s.`
+      : `Not saved: ${state.problem.message} Your changes are kept on this page.`;
+    case 'conflict': return `Not saved: ${state.theirs.saved_by} saved the draft meanwhile. Your changes are kept on this page.`;
   }
 }

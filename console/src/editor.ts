@@ -2,9 +2,9 @@
 // where it shows) and a JSON view of the same experience, kept in sync, with the compiler's
 // diagnostics shown at the field they point to as the author types.
 
-import { allows, call, project, type Config, type Diagnostic, type Experience, type Published, type Role } from './api.js';
-import { DraftCopy } from './draft.js';
-import { h, replace, uid, when } from './dom.js';
+import { allows, type Config, type Diagnostic, type Experience, type Role } from './api.js';
+import { describeSave, DraftCopy } from './draft.js';
+import { h, replace, uid } from './dom.js';
 import { fieldFor, get, set } from './pointer.js';
 
 interface Field {
@@ -205,20 +205,26 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
   const jsonError = h('p', { class: 'field-error', id: `${jsonId}-error` });
   const json = h('textarea', { id: jsonId, class: 'json', rows: 18, spellcheck: 'false', 'aria-describedby': `${jsonId}-error`, 'data-pointer': base, disabled: !draft.canSave });
   json.value = JSON.stringify(current, null, 2);
+  // While the text is not an experience, what the server has is not what the author sees.
+  let broken = false;
   json.addEventListener('input', () => {
+    broken = true;
     let parsed: unknown;
     try {
       parsed = JSON.parse(json.value);
     } catch (error) {
       jsonError.textContent = `Not JSON yet, so not saved: ${(error as Error).message}`;
       json.setAttribute('aria-invalid', 'true');
+      render();
       return;
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       jsonError.textContent = 'An experience is a JSON object ({…}); not saved.';
       json.setAttribute('aria-invalid', 'true');
+      render();
       return;
     }
+    broken = false;
     jsonError.textContent = '';
     json.removeAttribute('aria-invalid');
     draft.edit((config) => {
@@ -246,37 +252,12 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
   publish.addEventListener('click', async () => {
     publish.disabled = true;
     publishResult.textContent = 'Publishing…';
-    if (!(await draft.flush())) {
-      publishResult.textContent = 'Not published: the draft could not be saved first.';
-      render();
-      return;
-    }
-    const answer = await call<Published>('POST', `${project(draft.projectName)}/draft/publish`, { revision: draft.revision });
-    if (answer.ok) {
-      publishResult.textContent = `Published as version ${answer.value.version}.`;
-    } else {
-      publishResult.textContent = `Not published: ${answer.problem.message}`;
-      if (answer.problem.diagnostics) draft.diagnostics = answer.problem.diagnostics;
-    }
+    publishResult.textContent = (await draft.publish()).message;
     render();
   });
 
-  function describeState(): string {
-    const state = draft.state;
-    switch (state.kind) {
-      case 'read-only': return 'You can read this draft; editing it needs the editor role.';
-      case 'saved': return state.at > 0 ? `All changes saved (${when(state.at)}).` : 'No changes yet.';
-      case 'pending': return 'Unsaved changes…';
-      case 'saving': return 'Saving…';
-      case 'failed': return state.retryInMs > 0
-        ? `Not saved: ${state.problem.message} Your changes are kept on this page; trying again in ${Math.round(state.retryInMs / 1000)} s.`
-        : `Not saved: ${state.problem.message} Your changes are kept on this page.`;
-      case 'conflict': return `Not saved: ${state.theirs.saved_by} saved the draft meanwhile. Your changes are kept on this page.`;
-    }
-  }
-
   function render(): void {
-    status.textContent = describeState();
+    status.textContent = describeSave(draft);
     status.classList.toggle('bad', draft.state.kind === 'failed' || draft.state.kind === 'conflict');
     // Conflict choices.
     if (draft.state.kind === 'conflict') {
@@ -306,7 +287,7 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
     replace(general, ...unplaced.map((d) => h('li', { class: d.severity }, h('strong', {}, d.severity === 'error' ? 'Error' : 'Warning'), ` at ${d.pointer.slice(base.length) || '/'}: ${d.message}`)));
     general.hidden = unplaced.length === 0;
     const otherErrors = draft.errors.filter((d) => !mine.includes(d)).length;
-    publish.disabled = draft.errors.length > 0 || draft.state.kind === 'conflict';
+    publish.disabled = broken || draft.errors.length > 0 || draft.state.kind === 'conflict';
     publish.title = draft.errors.length > 0 ? `Fix ${draft.errors.length} error(s) first${otherErrors ? ` (${otherErrors} in other experiences)` : ''}` : '';
   }
   draft.watch(render);

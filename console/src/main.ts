@@ -1,10 +1,12 @@
 // The console's pages, routed by the URL's fragment: #/sign-in, #/p/PROJECT (experiences),
-// #/p/PROJECT/e/INDEX (the editor), #/p/PROJECT/versions, #/p/PROJECT/audit.
+// #/p/PROJECT/e/INDEX (the editor), #/p/PROJECT/json (the whole draft), #/p/PROJECT/versions,
+// #/p/PROJECT/audit.
 
 import { allows, call, project, type AuditEntry, type Change, type Config, type Draft, type Experience, type Me, type Published, type Role, type Version } from './api.js';
 import { DraftCopy } from './draft.js';
 import { announce, h, replace, when } from './dom.js';
 import { newNpsSurvey, renderEditor } from './editor.js';
+import { renderWhole } from './whole.js';
 
 const main = document.getElementById('main') as HTMLElement;
 const nav = document.getElementById('nav') as HTMLElement;
@@ -38,6 +40,7 @@ function renderNav(current: string | null): void {
   });
   replace(nav, h('ul', {},
     h('li', {}, link(base, 'Experiences')),
+    h('li', {}, link(`${base}/json`, 'JSON')),
     h('li', {}, link(`${base}/versions`, 'Versions')),
     h('li', {}, link(`${base}/audit`, 'Audit log')),
     h('li', { class: 'who' }, `${me.name} (${roleIn(current) ?? 'no role'})`, ' ', signOut)));
@@ -157,7 +160,16 @@ async function renderEditorPage(name: string, index: number): Promise<void> {
   const draft = open && open.projectName === name ? open : await loadDraft(name);
   if (!draft) return;
   open = draft;
+  draft.unwatch();
   renderEditor(main, draft, index, roleIn(name));
+}
+
+async function renderWholePage(name: string): Promise<void> {
+  const draft = open && open.projectName === name ? open : await loadDraft(name);
+  if (!draft) return;
+  open = draft;
+  draft.unwatch();
+  renderWhole(main, draft, roleIn(name));
 }
 
 function describeChange(change: Change): HTMLElement {
@@ -264,13 +276,14 @@ async function route(): Promise<void> {
     else replace(main, heading('No projects'), h('p', {}, 'You have no role in any project yet; ask an admin.'));
     return;
   }
-  if (open && (open.projectName !== name || page !== 'e')) {
+  if (open && (open.projectName !== name || (page !== 'e' && page !== 'json'))) {
     if (!open.settled && open.canSave) await open.flush();
     open.close();
     open = null;
   }
   renderNav(name);
   if (page === 'e' && arg !== undefined) await renderEditorPage(name, Number(arg));
+  else if (page === 'json') await renderWholePage(name);
   else if (page === 'versions') await renderVersions(name);
   else if (page === 'audit') await renderAudit(name);
   else await renderList(name);

@@ -210,14 +210,18 @@ test('the form adds questions of other types, each with the fields its type need
   assert.equal(await page.getByRole('group', { name: 'Question 2' }).count(), 0);
   await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved'));
 
-  // An experiment in the draft is listed with its report's headline.
-  const saved = await page.evaluate(async () => {
-    const draft = await (await fetch('/console/api/projects/demo/draft')).json();
-    draft.config.experiences.push({ id: 'pricing', kind: 'content', trigger: { page_view: ['/plans*'] }, experiment: { key: 'pricing', goals: ['upgrade'], variants: [{ key: 'a', weight: 0.5, changes: [] }, { key: 'b', weight: 0.5, changes: [] }] } });
-    const response = await fetch('/console/api/projects/demo/draft', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ revision: draft.revision, config: draft.config }) });
-    return response.status;
-  });
-  assert.equal(saved, 200);
+  // An experiment added in the JSON view of the whole draft is listed with its report's headline.
+  await page.getByRole('link', { name: 'JSON' }).click();
+  await page.getByRole('heading', { name: 'The whole draft of demo' }).waitFor();
+  const whole = page.getByRole('textbox', { name: 'Config (JSON)' });
+  const config = JSON.parse(await whole.inputValue());
+  config.experiences.push({ id: 'pricing', kind: 'content', trigger: { page_view: ['/plans*'] }, experiment: { key: 'pricing', goals: ['upgrade'], variants: [{ key: 'a', weight: 0.5, changes: [] }, { key: 'b', weight: 0.5, changes: [] }] } });
+  await whole.fill(JSON.stringify(config, null, 2));
+  await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved'), { describe: () => 'the whole draft saved' });
+  await whole.fill('{"experiences": [');
+  assert.match(await page.locator('#whole-syntax').textContent(), /Not JSON yet, so not saved/);
+  assert.equal(await page.getByRole('button', { name: 'Publish' }).isDisabled(), true, 'what the server has is not what the author sees');
+  await check(page, 'json');
   await page.getByRole('link', { name: 'Experiences' }).first().click();
   await page.getByRole('heading', { name: 'Experiences in demo' }).waitFor();
   assert.match(await page.getByRole('row', { name: /pricing/ }).textContent(), /content.*Draft.*No exposures yet/);
