@@ -47,7 +47,19 @@ pub(crate) struct State {
     pub(crate) profile: Profile,
     /// The profile changed since it was last stored.
     pub(crate) profile_dirty: bool,
+    /// The session as this page last read, made or resumed it.
+    session: Option<Session>,
+    /// When the session was last read from storage, and last written to it.
+    session_read: Millis,
+    session_written: Millis,
+    /// The session changed since it was last written.
+    session_dirty: bool,
 }
+
+/// How long the session read from storage is trusted before it is read again (another tab
+/// may have moved it on), and how often at most a changed session is written (and when the
+/// page is hidden): a burst of events costs one read and one write, not one per event.
+const REREAD_MS: u64 = 1_000;
 
 /// The SDK of one page.
 pub struct Sdk {
@@ -158,6 +170,10 @@ impl Sdk {
                 referrer: browser::document_referrer(),
                 profile,
                 profile_dirty: false,
+                session: None,
+                session_read: Millis(0),
+                session_written: Millis(0),
+                session_dirty: false,
             }),
             profile_pending: Cell::new(false),
             live: RefCell::new(Live::default()),
@@ -223,7 +239,14 @@ impl Sdk {
     /// triggers are considered.
     pub fn track(self: &Rc<Self>, name: String, properties: Properties, at: Option<Millis>) {
         self.record(name.clone(), properties, None, at);
-        self.stage.event(&name);
+        // Telling the stage is a call out of the wasm: only when an experience is on screen.
+        let on_screen = self
+            .live
+            .try_borrow()
+            .is_ok_and(|live| live.on_screen.is_some());
+        if on_screen {
+            self.stage.event(&name);
+        }
         self.consider(Kept::Event(name));
     }
 
@@ -303,15 +326,31 @@ impl Sdk {
         }
     }
 
-    /// The page was hidden or is being left: the profile is stored now.
+    /// The page was hidden or is being left: the profile and the session are stored now.
     pub fn hidden(&self) {
         self.persist_profile();
+        self.persist_session();
     }
 
-    /// The stage's timer fired: the changed profile is stored.
+    /// The stage's timer fired: the changed profile and session are stored.
     pub fn tick(&self) {
         self.profile_pending.set(false);
         self.persist_profile();
+        self.persist_session();
+    }
+
+    /// Writes the session if it changed since it was last written.
+    fn persist_session(&self) {
+        let now = browser::now();
+        let json = self.with_state(|s| {
+            let session = s.session.filter(|_| s.session_dirty)?;
+            s.session_dirty = false;
+            s.session_written = now;
+            Some(session.to_json_string())
+        });
+        if let Some(json) = json.flatten() {
+            self.storage.set(storage::SESSION, &json);
+        }
     }
 
     fn record(
@@ -328,16 +367,22 @@ impl Sdk {
         if let Some(traits) = traits.as_mut() {
             privacy::mask(traits, self.allow);
         }
-        let stored_session = self
-            .storage
-            .get(storage::SESSION)
-            .and_then(|json| convert::session_from_json(&json));
+        let storage = &self.storage;
         let recorded = self.with_state(|s| {
             if s.consent == Consent::Denied {
                 return Ok(None);
             }
-            let (session, new_session) =
-                Session::resume(stored_session, now, || s.ids.next(now, browser::entropy()));
+            if s.session.is_none() || now.0.saturating_sub(s.session_read.0) >= REREAD_MS {
+                s.session = storage
+                    .get(storage::SESSION)
+                    .and_then(|json| convert::session_from_json(&json));
+                s.session_read = now;
+            }
+            let before = s.session.map(|session| session.id);
+            let (session, new_session) = Session::resume(s.session.take(), now, || {
+                s.ids.next(now, browser::entropy())
+            });
+            s.session = Some(session);
             let event = Event {
                 id: s.ids.next(now, browser::entropy()),
                 name,
@@ -361,8 +406,16 @@ impl Sdk {
                 s.profile.record_event(&event.name, moment);
             }
             s.profile_dirty = true;
+            // Written when it is a new session, else at most once a second (and on tick or
+            // when the page is hidden).
+            let write = before != Some(session.id)
+                || now.0.saturating_sub(s.session_written.0) >= REREAD_MS;
+            s.session_dirty = !write;
+            if write {
+                s.session_written = now;
+            }
             Ok::<_, EventProblem>(Some((
-                session,
+                write.then(|| session.to_json_string()),
                 encode_uuid(event.id),
                 event.to_json_string(),
             )))
@@ -374,8 +427,9 @@ impl Sdk {
             }
             Some(Ok(None)) | None => return,
         };
-        self.storage
-            .set(storage::SESSION, &session.to_json_string());
+        if let Some(session) = session {
+            self.storage.set(storage::SESSION, &session);
+        }
         self.outbox.add(&id, &json);
         self.schedule_profile();
     }
@@ -392,6 +446,7 @@ impl Sdk {
     /// Sends everything pending now.
     pub fn flush(self: &Rc<Self>) {
         self.persist_profile();
+        self.persist_session();
         self.outbox.flush();
     }
 
@@ -417,6 +472,8 @@ impl Sdk {
                 self.with_state(|s| {
                     s.profile = Profile::new(browser::now());
                     s.profile_dirty = false;
+                    s.session = None;
+                    s.session_dirty = false;
                 });
                 self.storage.hold();
                 self.storage.purge();
@@ -438,6 +495,8 @@ impl Sdk {
             s.page_url = None;
             s.profile = Profile::new(now);
             s.profile_dirty = false;
+            s.session = None;
+            s.session_dirty = false;
             s.anonymous_id = s.ids.next(now, browser::entropy());
             s.anonymous_id
         });
@@ -488,6 +547,7 @@ impl Sdk {
         self.stage.close();
         self.stage.stop();
         self.persist_profile();
+        self.persist_session();
         self.outbox.close();
     }
 }
