@@ -257,7 +257,7 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
   });
 
   function render(): void {
-    status.textContent = describeSave(draft);
+    replace(status, describeSave(draft), draft.state.kind === 'failed' && draft.state.problem.status === 401 ? h('span', {}, ' ', h('a', { href: '#/sign-in' }, 'Sign in again')) : null);
     status.classList.toggle('bad', draft.state.kind === 'failed' || draft.state.kind === 'conflict');
     // Conflict choices.
     if (draft.state.kind === 'conflict') {

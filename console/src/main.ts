@@ -12,6 +12,9 @@ const main = document.getElementById('main') as HTMLElement;
 const nav = document.getElementById('nav') as HTMLElement;
 let me: Me | null = null;
 let open: DraftCopy | null = null;
+/** The page shown last, and where to go back to after signing in again. */
+let lastPage = '#/';
+let returnTo: string | null = null;
 
 function roleIn(name: string): Role | undefined {
   return me?.projects.find((p) => p.project === name)?.role;
@@ -67,7 +70,9 @@ function renderSignIn(): void {
     }
     me = answer.value;
     const first = me.projects[0]?.project;
-    location.hash = first ? `#/p/${encodeURIComponent(first)}` : '#/none';
+    const back = returnTo;
+    returnTo = null;
+    location.hash = back ?? (first ? `#/p/${encodeURIComponent(first)}` : '#/none');
   });
   replace(main, h('h1', { id: 'sign-in-title', tabindex: '-1' }, 'Sign in to the console'), form);
   name.focus();
@@ -162,6 +167,7 @@ async function renderEditorPage(name: string, index: number): Promise<void> {
   open = draft;
   draft.unwatch();
   renderEditor(main, draft, index, roleIn(name));
+  if (draft.state.kind === 'failed') void draft.flush();
 }
 
 async function renderWholePage(name: string): Promise<void> {
@@ -170,6 +176,7 @@ async function renderWholePage(name: string): Promise<void> {
   open = draft;
   draft.unwatch();
   renderWhole(main, draft, roleIn(name));
+  if (draft.state.kind === 'failed') void draft.flush();
 }
 
 function describeChange(change: Change): HTMLElement {
@@ -265,11 +272,15 @@ async function route(): Promise<void> {
   const hash = location.hash || '#/';
   const [, kind, name, page, arg] = hash.split('/').map((p) => decodeURIComponent(p));
   if (!me || kind === 'sign-in') {
-    if (open) { open.close(); open = null; }
+    // A copy with changes the server does not have survives signing in again: the editor
+    // it came from gets it back, and saves it.
+    if (open && open.settled) { open.close(); open = null; }
+    if (open) returnTo = lastPage;
     renderNav(null);
     renderSignIn();
     return;
   }
+  lastPage = hash;
   if (kind !== 'p' || !name) {
     const first = me.projects[0]?.project;
     if (first) location.hash = `#/p/${encodeURIComponent(first)}`;

@@ -228,6 +228,29 @@ test('the form adds questions of other types, each with the fields its type need
   await context.close();
 });
 
+test('an edit made after the session ended is kept on the page and saved after signing in again', async () => {
+  const context = await browser.newContext({ viewport: { width: WIDTH, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, 'pia');
+  await page.getByRole('link', { name: 'nps' }).click();
+  await page.getByRole('heading', { name: 'Edit nps' }).waitFor();
+  query(collector.db, 'DELETE FROM console_sessions'); // every session ends, as at expiry
+  await page.getByLabel('Thank-you message').fill('Kept while signed out');
+  await page.getByRole('link', { name: 'Sign in again' }).waitFor();
+  assert.match(await page.locator('#save-status').textContent(), /^Not saved: .*Your changes are kept on this page/);
+  await page.getByRole('link', { name: 'Sign in again' }).click();
+  await page.getByLabel('User name').fill('pia');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Edit nps' }).waitFor();
+  assert.equal(await page.getByLabel('Thank-you message').inputValue(), 'Kept while signed out');
+  await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved'), { describe: () => 'saved after signing in' });
+  const stored = await page.evaluate(async () => (await (await fetch('/console/api/projects/demo/draft')).json()).config.experiences[0].survey.thank_you);
+  assert.equal(stored, 'Kept while signed out');
+  await check(page, 'editor-after-sign-in');
+  await context.close();
+});
+
 test('a viewer sees no publish button, and the API refuses them', async () => {
   const context = await browser.newContext({ viewport: { width: WIDTH, height: 800 } });
   const page = await context.newPage();
