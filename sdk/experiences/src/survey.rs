@@ -21,7 +21,8 @@
 //!
 //! # Layout
 //! - `screen`: one screen's DOM and the state of its controls.
-//! - `words`: the controls' built-in words (en, fr, de, es; English otherwise).
+//! - `words`: the controls' words: the survey's `labels`, else the built-in words (en, fr,
+//!   de, es; English otherwise).
 
 mod screen;
 mod words;
@@ -42,7 +43,6 @@ use web_sys::{Element, KeyboardEvent};
 use crate::ui::{Options, Ui};
 use crate::Host;
 use screen::Screen;
-use words::Words;
 
 /// The survey's own styles, after the frame's base.
 const CSS: &str = ".p{width:360px;max-width:calc(100vw - 32px)}\
@@ -85,7 +85,6 @@ struct Shared {
 #[derive(Debug)]
 struct Live {
     run: Run,
-    words: &'static Words,
     /// Whether the `answered` outcome was sent.
     answered: bool,
     screen: Screen,
@@ -269,11 +268,9 @@ fn open(shared: &Rc<Shared>, run: Run) -> Option<Live> {
             }
         })
     };
-    let words = words::for_locale(run.locale());
-    let screen = Screen::draw(&ui, &run, words)?;
+    let screen = Screen::draw(&ui, &run)?;
     Some(Live {
         run,
-        words,
         answered: false,
         screen,
         timer: None,
@@ -418,7 +415,7 @@ impl Live {
         let advance = match result {
             Ok(advance) => advance,
             Err(problem) => {
-                let message = self.screen.error(&problem, self.words);
+                let message = self.screen.error(&problem, &self.run);
                 self.ui.announce(&message);
                 return None;
             }
@@ -457,7 +454,7 @@ impl Live {
 
     /// Draws the run's current screen in place of the last.
     fn redraw(&mut self) -> Option<()> {
-        self.screen = Screen::draw(&self.ui, &self.run, self.words)?;
+        self.screen = Screen::draw(&self.ui, &self.run)?;
         Some(())
     }
 }

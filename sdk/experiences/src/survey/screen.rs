@@ -8,10 +8,12 @@
 
 use wasm_bindgen::JsCast;
 use waymark_core::rules::js::number_to_string;
-use waymark_core::rules::survey::{Answer, AnswerProblem, Display, Input, Run, Screen as Shown};
+use waymark_core::rules::survey::{
+    Answer, AnswerProblem, ControlWord, Display, Input, Run, Screen as Shown,
+};
 use web_sys::{Element, HtmlTextAreaElement};
 
-use super::words::Words;
+use super::words::word;
 use super::Action;
 use crate::ui::{attrs, element, Ui};
 
@@ -53,7 +55,7 @@ fn number(n: i64) -> String {
 impl Screen {
     /// Draws the run's screen into the frame's content, replacing what was there, and
     /// moves focus to it.
-    pub fn draw(ui: &Ui, run: &Run, words: &Words) -> Option<Screen> {
+    pub fn draw(ui: &Ui, run: &Run) -> Option<Screen> {
         let document = ui.document();
         let content = ui.content();
         content.set_text_content(None);
@@ -74,7 +76,7 @@ impl Screen {
             Shown::Question(view) => view,
             Shown::ThankYou { text, .. } => {
                 let _ = panel.remove_attribute("aria-describedby");
-                let close = close_button(document, &head, words)?;
+                let close = close_button(document, &head, run)?;
                 let title = element(document, "h2", content, "")?;
                 title.set_id("q");
                 title.set_text_content(Some(text));
@@ -92,7 +94,7 @@ impl Screen {
         counter.push_str(&number(view.total_at_most as i64));
         progress.set_text_content(Some(&counter));
         attrs(panel, &[("aria-describedby", "d")]);
-        close_button(document, &head, words)?;
+        close_button(document, &head, run)?;
         let title = element(document, "h2", content, "")?;
         title.set_id("q");
         title.set_text_content(Some(view.text));
@@ -198,17 +200,24 @@ impl Screen {
 
         let nav = element(document, "div", content, "f")?;
         if view.can_go_back {
-            button(document, &nav, "b", "", words.back)?;
+            button(document, &nav, "b", "", word(run, ControlWord::Back))?;
         }
         if view.optional {
-            button(document, &nav, "s", "", words.skip)?;
+            button(document, &nav, "s", "", word(run, ControlWord::Skip))?;
         }
         button(
             document,
             &nav,
             "n",
             "go",
-            if view.last { words.submit } else { words.next },
+            word(
+                run,
+                if view.last {
+                    ControlWord::Submit
+                } else {
+                    ControlWord::Next
+                },
+            ),
         )?;
         screen.refresh();
         let first = match screen.kind {
@@ -309,25 +318,32 @@ impl Screen {
         }
     }
 
-    /// Shows what is wrong with the answer under the controls; returns the message.
-    pub fn error(&self, problem: &AnswerProblem, words: &Words) -> String {
-        let mut message = String::new();
-        match problem {
-            AnswerProblem::TooFewChoices { min } => {
-                message.push_str(words.at_least);
-                message.push_str(&number(*min as i64));
-            }
-            AnswerProblem::TooManyChoices { max } => {
-                message.push_str(words.at_most);
-                message.push_str(&number(*max as i64));
-            }
+    /// Shows what is wrong with the answer under the controls, in the run's words;
+    /// returns the message.
+    pub fn error(&self, problem: &AnswerProblem, run: &Run) -> String {
+        let (control, n) = match problem {
+            AnswerProblem::TooFewChoices { min } => (ControlWord::AtLeast, Some(*min as i64)),
+            AnswerProblem::TooManyChoices { max } => (ControlWord::AtMost, Some(*max as i64)),
             AnswerProblem::TooLong { max_length } => {
-                message.push_str(words.too_long);
-                message.push_str(&number(i64::from(*max_length)));
+                (ControlWord::TooLong, Some(i64::from(*max_length)))
             }
-            AnswerProblem::ExclusiveChoice(_) => message.push_str(words.alone),
-            _ => message.push_str(words.required),
-        }
+            AnswerProblem::ExclusiveChoice(_) => (ControlWord::Alone, None),
+            _ => (ControlWord::Required, None),
+        };
+        // `{n}` in the words is the number, for the problems that have one. Found by bytes:
+        // `str::split_once` with a `&str` pattern brings a second copy of the two-way
+        // searcher into the wasm (0.4 KB raw).
+        let text = word(run, control);
+        let at = text.as_bytes().windows(3).position(|w| w == b"{n}");
+        let message = match (n, at) {
+            (Some(n), Some(i)) => {
+                let mut message = String::from(text.get(..i).unwrap_or(""));
+                message.push_str(&number(n));
+                message.push_str(text.get(i + 3..).unwrap_or(""));
+                message
+            }
+            _ => text.to_owned(),
+        };
         if let Some(error) = &self.error {
             error.set_text_content(Some(&message));
         }
@@ -401,8 +417,8 @@ fn button(
     Some(button)
 }
 
-fn close_button(document: &web_sys::Document, head: &Element, words: &Words) -> Option<Element> {
+fn close_button(document: &web_sys::Document, head: &Element, run: &Run) -> Option<Element> {
     let close = button(document, head, "x", "x", "×")?;
-    attrs(&close, &[("aria-label", words.close)]);
+    attrs(&close, &[("aria-label", word(run, ControlWord::Close))]);
     Some(close)
 }

@@ -427,6 +427,67 @@ fn a_locale_without_a_translation_shows_nothing() {
     assert_eq!(page_html(), before);
 }
 
+/// The texts of the buttons at the foot of the question.
+fn buttons() -> String {
+    q("[...root.querySelectorAll('.f button')].map(b => b.textContent)")
+}
+
+#[wasm_bindgen_test]
+fn a_survey_shows_its_own_control_words_and_built_in_ones_for_the_rest() {
+    js("document.querySelectorAll('waymark-survey').forEach(e => e.remove())");
+    let survey = r#"{
+      default_locale: 'ja',
+      labels: {next: '次へ', submit: '送信', close: 'アンケートを閉じる',
+               required: 'この質問にお答えください。', at_least: '{n}個以上選んでください'},
+      questions: [
+        {id: 'role', type: 'single', text: '職種は？',
+         choices: [{id: 'dev', label: '開発者'}, {id: 'pm', label: 'PM'}]},
+        {id: 'stack', type: 'multiple', text: '使っている言語は？', optional: true, min: 2,
+         choices: [{id: 'rust', label: 'Rust'}, {id: 'go', label: 'Go'}, {id: 'ts', label: 'TypeScript'}]}]}"#;
+    let showing = show_survey(request(survey, "ja-JP"), host()).expect("the survey shows");
+    assert_eq!(buttons(), r#"["次へ"]"#);
+    assert_eq!(
+        q("root.querySelector('[data-a=x]').getAttribute('aria-label')"),
+        "\"アンケートを閉じる\""
+    );
+    click("[data-a=n]");
+    assert_eq!(
+        q("root.querySelector('.er').textContent"),
+        "\"この質問にお答えください。\""
+    );
+    click_option("開発者");
+    click("[data-a=n]");
+    assert_eq!(title(), "\"使っている言語は？\"");
+    // Back and Skip are not given, and there are no built-in Japanese words: English.
+    assert_eq!(buttons(), r#"["Back","Skip","送信"]"#);
+    // The number goes where the words put it.
+    click_option("Rust");
+    click("[data-a=n]");
+    assert_eq!(
+        q("root.querySelector('.er').textContent"),
+        "\"2個以上選んでください\""
+    );
+    drop(showing);
+
+    // Where the survey gives a word, it replaces the built-in one of the locale; the others
+    // are the locale's.
+    js("document.querySelector('waymark-survey')?.remove()");
+    let survey = r#"{default_locale: 'fr', labels: {submit: 'Valider'},
+      questions: [{id: 'a', type: 'text', text: 'Une idée ?', optional: true},
+                  {id: 'b', type: 'text', text: 'Une autre ?', max_length: 3}]}"#;
+    let showing = show_survey(request(survey, "fr-CA"), host()).expect("the survey shows");
+    assert_eq!(buttons(), r#"["Passer","Suivant"]"#);
+    click("[data-a=s]");
+    assert_eq!(buttons(), r#"["Retour","Valider"]"#);
+    in_root(TAG, "root.querySelector('textarea').value = 'Beaucoup'");
+    click("[data-a=n]");
+    assert_eq!(
+        q("root.querySelector('.er').textContent"),
+        "\"Caractères autorisés : 3\""
+    );
+    drop(showing);
+}
+
 #[wasm_bindgen_test]
 fn a_broken_definition_ends_as_invalid() {
     let before = page_html();

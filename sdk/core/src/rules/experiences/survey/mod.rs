@@ -7,6 +7,7 @@
 //!    "default_locale": "en", "layout": "popover", "position": "bottom-right",
 //!    "theme": {"accent": "#4f46e5"},
 //!    "thank_you": {"en": "Thanks!", "fr": "Merci !"}, "auto_close_ms": 3000,
+//!    "labels": {"submit": {"en": "Send", "fr": "Envoyer"}, "skip": {"en": "Not now", "fr": "Plus tard"}},
 //!    "questions": [
 //!      {"id": "score", "type": "nps", "text": "How likely are you to recommend Ledgerly?",
 //!       "labels": {"low": "Not at all likely", "high": "Extremely likely"}},
@@ -47,8 +48,8 @@
 //!
 //! # Texts
 //!
-//! Every text (question, band wording, label, choice, placeholder, thank-you) is a
-//! [`Localized`]: a plain string in the `default_locale` (default `en`) or an object of
+//! Every text (question, band wording, label, choice, placeholder, thank-you, control word)
+//! is a [`Localized`]: a plain string in the `default_locale` (default `en`) or an object of
 //! translations. The survey offers only the locales every text has
 //! ([`locale::complete_locales`]), so no one sees a mix of languages; a locale some texts lack
 //! is an `incomplete_locale` warning at the first text that lacks it, and a survey complete in
@@ -62,6 +63,22 @@
 //! 7–8, `promoter` 9–10) with `text_by_band`: the band of the most recent NPS answer on the
 //! path taken so far picks the wording; with no such answer, or no wording for that band, the
 //! question's `text` shows.
+//!
+//! # Control words
+//!
+//! `labels` (optional) gives the survey's own words for its controls and messages, each a
+//! text like any other, so it takes part in the locales offered (a plain string is the
+//! default locale's only: a survey translated into other languages gives its labels in
+//! them too, or is offered in the default locale alone). The words: `close` (the close
+//! button's accessible name), `back`, `next`, `submit` (the button on the last question),
+//! `skip`, `required` (a required question left unanswered), `at_least`, `at_most` (too few
+//! or too many choices), `alone` (an exclusive choice with others) and `too_long` (a text
+//! answer too long). In `at_least`, `at_most` and `too_long`, `{n}` stands for the number
+//! (`"Choose at least {n}"`, `"{n}個以上選んでください"`; without `{n}` no number shows).
+//! A word not given is the renderer's built-in word for the locale shown, where it has one
+//! (English, French, German, Spanish), else English. A key not in this list is an
+//! `unknown_label` warning (the built-in word shows); a value that is not a text is an
+//! `invalid_text` error, and `labels` that is not an object an `invalid_labels` error.
 //!
 //! # Branching
 //!
@@ -265,6 +282,83 @@ pub struct Labels {
     pub low: Localized,
     /// Beside the highest number.
     pub high: Localized,
+}
+
+/// One of the words of a survey's controls and messages. A survey may give its own in
+/// `labels` ([`Survey::labels`]); the renderer has built-in words for the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControlWord {
+    /// `close`: the close button's accessible name.
+    Close,
+    /// `back`: the back button.
+    Back,
+    /// `next`: the button that answers a question that is not the last.
+    Next,
+    /// `submit`: the button that answers the last question.
+    Submit,
+    /// `skip`: the button that skips an optional question.
+    Skip,
+    /// `required`: a required question left unanswered.
+    Required,
+    /// `at_least`: fewer choices than a multiple-choice question's `min`, which is `{n}`.
+    AtLeast,
+    /// `at_most`: more choices than its `max`, which is `{n}`.
+    AtMost,
+    /// `alone`: an exclusive choice chosen with others.
+    Alone,
+    /// `too_long`: a text answer longer than its `max_length`, which is `{n}`.
+    TooLong,
+}
+
+impl ControlWord {
+    /// Every control word.
+    pub const ALL: [ControlWord; 10] = [
+        ControlWord::Close,
+        ControlWord::Back,
+        ControlWord::Next,
+        ControlWord::Submit,
+        ControlWord::Skip,
+        ControlWord::Required,
+        ControlWord::AtLeast,
+        ControlWord::AtMost,
+        ControlWord::Alone,
+        ControlWord::TooLong,
+    ];
+
+    /// Its key in `labels`: `close`, `at_least`.
+    #[must_use]
+    pub fn key(self) -> &'static str {
+        match self {
+            ControlWord::Close => "close",
+            ControlWord::Back => "back",
+            ControlWord::Next => "next",
+            ControlWord::Submit => "submit",
+            ControlWord::Skip => "skip",
+            ControlWord::Required => "required",
+            ControlWord::AtLeast => "at_least",
+            ControlWord::AtMost => "at_most",
+            ControlWord::Alone => "alone",
+            ControlWord::TooLong => "too_long",
+        }
+    }
+}
+
+/// The words a survey gives for its controls, each optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ControlWords([Option<Localized>; ControlWord::ALL.len()]);
+
+impl ControlWords {
+    /// The survey's own text for `word`, if it gives one.
+    #[must_use]
+    pub fn get(&self, word: ControlWord) -> Option<&Localized> {
+        self.0.get(word as usize)?.as_ref()
+    }
+
+    fn set(&mut self, word: ControlWord, text: Localized) {
+        if let Some(slot) = self.0.get_mut(word as usize) {
+            *slot = Some(text);
+        }
+    }
 }
 
 /// One choice of a choice question.
@@ -488,6 +582,8 @@ pub struct Survey {
     pub thank_you: Option<Localized>,
     /// How long the thank-you stays, in milliseconds; 0 keeps it until closed.
     pub auto_close_ms: u32,
+    /// Its own words for its controls (`labels`).
+    pub labels: ControlWords,
     /// The questions, in order.
     pub questions: Vec<Question>,
     /// For each question, the most questions a path from it to the end shows, itself

@@ -560,6 +560,40 @@ impl Reader<'_> {
         Some(Test::In(chosen))
     }
 
+    /// Reads `labels`, the survey's own words for its controls. An unknown key is a warning
+    /// (the built-in words show, and a newer console may add words an older SDK lacks); a
+    /// value that is not a text is an error, like any text's.
+    fn control_words(&mut self, json: Option<&Value>, at: String) -> ControlWords {
+        let mut words = ControlWords::default();
+        let Some(json) = json else {
+            return words;
+        };
+        let Value::Object(labels) = json else {
+            self.error(
+                "invalid_labels",
+                at,
+                "labels is an object of texts: {\"next\": …, \"submit\": …}",
+            );
+            return words;
+        };
+        for (key, value) in labels.iter() {
+            let here = pointer(&at, key);
+            match ControlWord::ALL.into_iter().find(|w| w.key() == key.as_str()) {
+                Some(word) => {
+                    if let Some(text) = self.optional_text(value, here) {
+                        words.set(word, text);
+                    }
+                }
+                None => self.warn(
+                    "unknown_label",
+                    here,
+                    "labels are close, back, next, submit, skip, required, at_least, at_most, alone and too_long: this one is not used",
+                ),
+            }
+        }
+        words
+    }
+
     /// Works out the locales every text has, warning about each locale some text lacks.
     fn locales(&mut self, at: &str) -> Vec<String> {
         let complete = self.texts.offered("survey", self.subject, self.diagnostics);
@@ -721,6 +755,7 @@ impl Survey {
                 }
             },
         };
+        let labels = reader.control_words(definition.field("labels"), pointer(&at, "labels"));
         let locales = reader.locales(&at);
         Survey {
             id: id.to_owned(),
@@ -730,6 +765,7 @@ impl Survey {
             theme,
             thank_you,
             auto_close_ms,
+            labels,
             remaining: remaining(&questions),
             questions,
         }

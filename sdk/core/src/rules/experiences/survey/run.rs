@@ -246,6 +246,13 @@ impl Run {
         &self.locale
     }
 
+    /// The survey's own word for `word` in the locale shown, if it gives one (`labels`);
+    /// `None`: the renderer's built-in word.
+    #[must_use]
+    pub fn label(&self, word: ControlWord) -> Option<&str> {
+        self.survey.labels.get(word).map(|text| self.local(text))
+    }
+
     /// The response id.
     #[must_use]
     pub fn response_id(&self) -> &str {

@@ -670,6 +670,123 @@ fn survey_level_problems_are_diagnosed_and_cosmetic_ones_are_warnings() {
     );
 }
 
+/// A survey of one text question (`text`, JSON) with these `labels` (JSON).
+fn labelled(text: &str, labels: &str) -> String {
+    format!(
+        r#"{{"questions": [{{"id": "q", "type": "text", "text": {text}}}], "labels": {labels}}}"#
+    )
+}
+
+#[test]
+fn a_survey_gives_its_own_control_words_and_leaves_the_others_to_the_renderer() {
+    let survey = check(
+        &labelled(
+            r#""Idea?""#,
+            r#"{"close": "Close", "back": "Previous", "next": "On", "submit": "Send",
+                "skip": "Not now", "required": "An answer, please.", "at_least": "Pick {n} or more",
+                "at_most": "Pick {n} at most", "alone": "Only on its own.", "too_long": "{n} characters at most"}"#,
+        ),
+        &[],
+    );
+    let run = start(&survey);
+    let words = ControlWord::ALL.map(|word| run.label(word));
+    assert_eq!(
+        words,
+        [
+            Some("Close"),
+            Some("Previous"),
+            Some("On"),
+            Some("Send"),
+            Some("Not now"),
+            Some("An answer, please."),
+            Some("Pick {n} or more"),
+            Some("Pick {n} at most"),
+            Some("Only on its own."),
+            Some("{n} characters at most"),
+        ]
+    );
+
+    let survey = check(&labelled(r#""Idea?""#, r#"{"submit": "Send"}"#), &[]);
+    let run = start(&survey);
+    assert_eq!(run.label(ControlWord::Submit), Some("Send"));
+    assert_eq!(run.label(ControlWord::Next), None, "the renderer's word");
+    let survey = check(
+        r#"{"questions": [{"id": "q", "type": "text", "text": "Idea?"}]}"#,
+        &[],
+    );
+    assert_eq!(survey.labels, ControlWords::default());
+}
+
+#[test]
+fn unknown_control_words_are_warnings_and_words_that_are_not_texts_are_errors() {
+    let survey = check(
+        &labelled(r#""Idea?""#, r#"{"sumbit": "Send", "next": "On"}"#),
+        &["warning unknown_label /experiences/0/survey/labels/sumbit"],
+    );
+    assert_eq!(start(&survey).label(ControlWord::Next), Some("On"));
+    assert_eq!(start(&survey).label(ControlWord::Submit), None);
+    check(
+        &labelled(
+            r#""Idea?""#,
+            r#"{"next": 3, "back": {"en": true}, "skip": null, "submit": {}}"#,
+        ),
+        &[
+            "error invalid_text /experiences/0/survey/labels/next",
+            "error invalid_text /experiences/0/survey/labels/back/en",
+            "error invalid_text /experiences/0/survey/labels/skip",
+            "error invalid_text /experiences/0/survey/labels/submit",
+        ],
+    );
+    check(
+        &labelled(r#""Idea?""#, r#"["Next"]"#),
+        &["error invalid_labels /experiences/0/survey/labels"],
+    );
+}
+
+#[test]
+fn control_words_are_translated_and_count_toward_the_locales_offered() {
+    let survey = check(
+        &labelled(
+            r#"{"en": "Idea?", "ja": "ご意見は？", "pt-BR": "Alguma ideia?"}"#,
+            r#"{"submit": {"en": "Send", "ja": "送信", "pt-BR": "Enviar"}, "skip": {"en": "Not now", "ja": "後で"}}"#,
+        ),
+        &["warning incomplete_locale /experiences/0/survey/labels/skip"],
+    );
+    assert_eq!(survey.locales, ["en", "ja"]);
+    assert_eq!(
+        survey.locale_for(Some("pt-BR")),
+        Some("en"),
+        "a label lacks Portuguese: the default"
+    );
+    let run = survey.start("ja", "r-1").expect("starts in Japanese");
+    assert_eq!(run.label(ControlWord::Submit), Some("送信"));
+    assert_eq!(run.label(ControlWord::Skip), Some("後で"));
+    assert_eq!(run.label(ControlWord::Back), None);
+    assert_eq!(
+        start(&survey).label(ControlWord::Submit),
+        Some("Send"),
+        "English"
+    );
+
+    // A label written as a plain string is in the default locale only.
+    let survey = check(
+        &labelled(
+            r#"{"en": "Idea?", "ja": "ご意見は？"}"#,
+            r#"{"next": "Go"}"#,
+        ),
+        &["warning incomplete_locale /experiences/0/survey/labels/next"],
+    );
+    assert_eq!(survey.locales, ["en"]);
+    let survey = check(
+        r#"{"default_locale": "ja", "questions": [{"id": "q", "type": "text", "text": "ご意見は？"}],
+            "labels": {"next": "次へ"}}"#,
+        &[],
+    );
+    assert_eq!(survey.locales, ["ja"]);
+    let run = survey.start("ja", "r-2").expect("starts in Japanese");
+    assert_eq!(run.label(ControlWord::Next), Some("次へ"));
+}
+
 #[test]
 fn a_narrow_viewport_gets_a_bottom_sheet_whatever_the_layout() {
     let question = r#"[{"id": "q", "type": "text", "text": "Q"}]"#;
