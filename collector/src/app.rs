@@ -15,7 +15,7 @@ use crate::console::{api as console, session};
 use crate::files::{self, Folder};
 use crate::ingest::ingest;
 use crate::publishing;
-use crate::reports::{experiments, funnels, surveys};
+use crate::reports::{experiments, funnels, retention, surveys};
 use crate::state::AppState;
 
 /// Builds the router.
@@ -30,7 +30,8 @@ use crate::state::AppState;
 ///   experiment's variants against its control ([`crate::reports::experiments`]);
 ///   `GET /v1/reports/surveys/{id}` (admin key): a survey's responses, scores, trend, breakdown and open text
 ///   ([`crate::reports::surveys`]); `GET /v1/reports/funnels` (admin key): where people drop
-///   off between steps ([`crate::reports::funnels`]).
+///   off between steps ([`crate::reports::funnels`]); `GET /v1/reports/retention` (admin
+///   key): who came back in each period after starting ([`crate::reports::retention`]).
 /// - `/console/api/…`: the console's API ([`crate::console::api`]): `session` (sign in, who
 ///   is signed in, sign out) and, per project, `audit`, `versions` (list, publish, one),
 ///   `rollback`, `draft` (read, save, publish), `check`, `diff`, and the survey and
@@ -69,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reports/experiments/{id}", get(experiments::report))
         .route("/v1/reports/surveys/{id}", get(surveys::report))
         .route("/v1/reports/funnels", get(funnels::report))
+        .route("/v1/reports/retention", get(retention::report))
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))

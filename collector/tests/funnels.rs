@@ -9,104 +9,12 @@
 
 mod common;
 
+use common::journeys::*;
 use serde_json::{json, Value};
 use time::macros::date;
 use waymark_collector::reports::funnels::{run, FunnelQuery};
-use waymark_collector::store::{ClickHouseSettings, ClickHouseStore, EventStore, IncomingBatch};
+use waymark_collector::store::EventStore;
 use waymark_collector::SqliteStore;
-use waymark_core::Millis;
-
-/// 2026-11-10T00:00:00Z: the day every case's funnel is entered on.
-const DAY0: i64 = 1_794_268_800_000;
-const MIN: i64 = 60_000;
-const HOUR: i64 = 3_600_000;
-
-/// One event of a case: who, what, when (ms after `DAY0`), and optionally a path, a user id
-/// and properties.
-#[derive(Clone, Debug)]
-struct E {
-    anon: u32,
-    user: Option<&'static str>,
-    name: &'static str,
-    at: i64,
-    path: &'static str,
-    properties: Value,
-}
-
-fn e(anon: u32, name: &'static str, at: i64) -> E {
-    E {
-        anon,
-        user: None,
-        name,
-        at,
-        path: "/",
-        properties: json!({}),
-    }
-}
-
-fn page(anon: u32, path: &'static str, at: i64) -> E {
-    E {
-        path,
-        ..e(anon, "$pageview", at)
-    }
-}
-
-fn as_user(mut event: E, user: &'static str) -> E {
-    event.user = Some(user);
-    event
-}
-
-/// The events of a batch; ids are taken from `ids` (the same id twice is a duplicate).
-fn batch(events: &[(u128, E)]) -> IncomingBatch {
-    let latest = events
-        .iter()
-        .map(|(_, e)| DAY0 + e.at)
-        .max()
-        .unwrap_or(DAY0);
-    let events = events
-        .iter()
-        .map(|(id, ev)| {
-            let mut event = json!({
-                "id": uuid::Uuid::from_u128(0x019b_7a3c_0000_7000_8000_0000_0000_0000 + id),
-                "name": ev.name,
-                "ts": DAY0 + ev.at,
-                "anonymous_id": uuid::Uuid::from_u128(0x019b_7a3c_2a00_7000_8000_0000_0000_0000 + u128::from(ev.anon)),
-                "session_id": uuid::Uuid::from_u128(0x019b_7a3c_2a00_7000_8000_0000_0001_0000 + u128::from(ev.anon)),
-                "properties": ev.properties,
-                "context": {"page": {"url": format!("https://app.test{}", ev.path), "path": ev.path}, "sdk": {"name": "test", "version": "0"}}
-            });
-            if let Some(user) = ev.user {
-                event["user_id"] = json!(user);
-            }
-            serde_json::from_value(event).expect("a valid event")
-        })
-        .collect();
-    // Received as sent, well after every event: timestamps are the events' own.
-    let at = Millis((latest + HOUR * 24 * 40) as u64);
-    IncomingBatch {
-        project: "demo".into(),
-        received_at: at,
-        sent_at: at,
-        events,
-        ip: None,
-    }
-}
-
-/// Stores batches one after the other, each event with a fresh id unless repeated.
-async fn store_all(store: &dyn EventStore, batches: &[Vec<(u128, E)>]) {
-    for events in batches {
-        store.insert(batch(events)).await.expect("stored");
-    }
-}
-
-/// Numbers events 1, 2, 3… as ids, in one batch.
-fn one_batch(events: Vec<E>) -> Vec<Vec<(u128, E)>> {
-    vec![events
-        .into_iter()
-        .enumerate()
-        .map(|(i, e)| (i as u128 + 1, e))
-        .collect()]
-}
 
 fn query(pairs: &[(&str, &str)]) -> FunnelQuery {
     let mut q = FunnelQuery {
@@ -497,17 +405,6 @@ fn every_case_has_its_sqlite_test() {
     }
 }
 
-async fn clickhouse_store(url: &str, database: &str) -> ClickHouseStore {
-    ClickHouseStore::connect(ClickHouseSettings {
-        url: url.to_owned(),
-        database: database.to_owned(),
-        user: "default".into(),
-        password: String::new(),
-    })
-    .await
-    .expect("connect to ClickHouse")
-}
-
 /// Every case on one ClickHouse server, a database each; the failures are listed by name.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_edge_case_on_clickhouse() {
@@ -527,87 +424,6 @@ async fn every_edge_case_on_clickhouse() {
 
 // ---------------------------------------------------------------------------------------
 // Parity: one seeded dataset, the same JSON from both stores.
-
-/// A small deterministic generator (xorshift), so the dataset is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-/// 150 browsers over 9 days: page views on a few paths, the invoicing events with a plan
-/// property, a third signing in (some two browsers as one user), ties at equal
-/// milliseconds, and batches stored out of order and twice.
-fn seeded() -> Vec<Vec<(u128, E)>> {
-    const NAMES: [&str; 5] = [
-        "signup",
-        "invoice_created",
-        "invoice_sent",
-        "downgraded",
-        "export_completed",
-    ];
-    const PATHS: [&str; 4] = ["/", "/invoices/1", "/invoices/2/edit", "/plans"];
-    const PLANS: [&str; 3] = ["free", "pro", "team"];
-    const USERS: [&str; 30] = [
-        "u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9", "u10", "u11", "u12", "u13",
-        "u14", "u15", "u16", "u17", "u18", "u19", "u20", "u21", "u22", "u23", "u24", "u25", "u26",
-        "u27", "u28", "u29",
-    ];
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let mut id = 0u128;
-    let mut batches = Vec::new();
-    for browser in 0..150u32 {
-        let mut at = (rng.below(7 * 24) as i64) * HOUR + rng.below(HOUR as u64) as i64;
-        let signs_in = rng.below(3) == 0;
-        let user = USERS[(browser as usize * 7) % USERS.len()];
-        let mut events = Vec::new();
-        for n in 0..rng.below(25) + 3 {
-            let mut event = if rng.below(2) == 0 {
-                page(browser, PATHS[rng.below(4) as usize], at)
-            } else {
-                let mut ev = e(browser, NAMES[rng.below(5) as usize], at);
-                ev.properties = json!({"plan": PLANS[rng.below(3) as usize], "n": n});
-                ev
-            };
-            if signs_in && n > 3 {
-                event.user = Some(user);
-            }
-            id += 1;
-            events.push((id, event));
-            if signs_in && n == 3 {
-                id += 1;
-                events.push((id, as_user(e(browser, "$identify", at), user)));
-            }
-            // A third of the steps at the same millisecond as the one before.
-            if rng.below(3) != 0 {
-                at += rng.below(4 * HOUR as u64) as i64;
-            }
-        }
-        // Half the browsers send their second half first, and some send a batch twice.
-        let half = events.len() / 2;
-        let (early, late) = events.split_at(half);
-        if rng.below(2) == 0 {
-            batches.push(late.to_vec());
-            batches.push(early.to_vec());
-        } else {
-            batches.push(early.to_vec());
-            batches.push(late.to_vec());
-        }
-        if rng.below(5) == 0 {
-            batches.push(early.to_vec());
-        }
-    }
-    batches
-}
 
 /// The funnels compared: every order and counting, exclusions, patterns, conditions, a
 /// breakdown and weekly periods.

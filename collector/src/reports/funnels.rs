@@ -412,7 +412,9 @@ pub struct Conversion {
 }
 
 impl Conversion {
-    fn of(from: u64, to: u64) -> Conversion {
+    /// `to` of `from`.
+    #[must_use]
+    pub fn of(from: u64, to: u64) -> Conversion {
         let tally = Tally {
             exposures: from,
             conversions: to,

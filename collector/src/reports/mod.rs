@@ -6,6 +6,7 @@
 //! - [`experiments`]: an experiment's variants against its control.
 //! - [`surveys`]: a survey's NPS, CES and CSAT with trend, breakdown and open text.
 //! - [`funnels`]: where people drop off between steps.
+//! - [`retention`]: of the people who started in a period, who came back in each after.
 //! - [`engine`]: what the journey reports (funnels, and later retention and paths) share:
 //!   the person-by-person stream a store answers with, and matching its events to steps.
 //! - [`stats`]: the statistics they use, pure functions of counts.
@@ -18,5 +19,6 @@ pub mod engine;
 pub mod events;
 pub mod experiments;
 pub mod funnels;
+pub mod retention;
 pub mod stats;
 pub mod surveys;

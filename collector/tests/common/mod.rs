@@ -19,6 +19,7 @@ use waymark_core::Millis;
 pub mod clickhouse;
 pub mod console;
 pub mod experiment_seed;
+pub mod journeys;
 pub mod survey_seed;
 
 pub const KEY: &str = "pk_test_demo";
