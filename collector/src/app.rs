@@ -15,7 +15,7 @@ use crate::console::{api as console, session};
 use crate::files::{self, Folder};
 use crate::ingest::ingest;
 use crate::publishing;
-use crate::reports::{experiments, funnels, retention, surveys};
+use crate::reports::{experiments, funnels, paths, retention, surveys};
 use crate::state::AppState;
 
 /// Builds the router.
@@ -31,7 +31,9 @@ use crate::state::AppState;
 ///   `GET /v1/reports/surveys/{id}` (admin key): a survey's responses, scores, trend, breakdown and open text
 ///   ([`crate::reports::surveys`]); `GET /v1/reports/funnels` (admin key): where people drop
 ///   off between steps ([`crate::reports::funnels`]); `GET /v1/reports/retention` (admin
-///   key): who came back in each period after starting ([`crate::reports::retention`]).
+///   key): who came back in each period after starting ([`crate::reports::retention`]);
+///   `GET /v1/reports/paths` (admin key): the steps after a start or before an end
+///   ([`crate::reports::paths`]).
 /// - `/console/api/…`: the console's API ([`crate::console::api`]): `session` (sign in, who
 ///   is signed in, sign out) and, per project, `audit`, `versions` (list, publish, one),
 ///   `rollback`, `draft` (read, save, publish), `check`, `diff`, and the survey and
@@ -71,6 +73,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reports/surveys/{id}", get(surveys::report))
         .route("/v1/reports/funnels", get(funnels::report))
         .route("/v1/reports/retention", get(retention::report))
+        .route("/v1/reports/paths", get(paths::report))
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))

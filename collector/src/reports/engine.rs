@@ -252,6 +252,20 @@ impl Matcher {
             (Some(condition), None) => condition.matches(&Value::Object(Default::default())),
         }
     }
+
+    /// Whether an event of the given name, path and properties' JSON matches.
+    #[must_use]
+    pub fn matches_event(&self, name: &str, path: &str, properties: &str) -> bool {
+        if name != self.name {
+            return false;
+        }
+        let parsed = if self.condition.is_some() && !properties.is_empty() {
+            serde_json::from_str::<Value>(properties).ok()
+        } else {
+            None
+        };
+        self.matches(path, parsed.as_ref())
+    }
 }
 
 /// The matchers of one report, and the store query that finds their events.

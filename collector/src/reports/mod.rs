@@ -6,6 +6,7 @@
 //! - [`experiments`]: an experiment's variants against its control.
 //! - [`surveys`]: a survey's NPS, CES and CSAT with trend, breakdown and open text.
 //! - [`funnels`]: where people drop off between steps.
+//! - [`paths`]: what people do after a start event, or before an end event.
 //! - [`retention`]: of the people who started in a period, who came back in each after.
 //! - [`engine`]: what the journey reports (funnels, and later retention and paths) share:
 //!   the person-by-person stream a store answers with, and matching its events to steps.
@@ -19,6 +20,7 @@ pub mod engine;
 pub mod events;
 pub mod experiments;
 pub mod funnels;
+pub mod paths;
 pub mod retention;
 pub mod stats;
 pub mod surveys;
