@@ -15,7 +15,7 @@ use crate::console::{api as console, session};
 use crate::files::{self, Folder};
 use crate::ingest::ingest;
 use crate::publishing;
-use crate::reports::{experiments, funnels, paths, retention, surveys};
+use crate::reports::{experiments, funnels, paths, retention, surveys, tours};
 use crate::state::AppState;
 
 /// Builds the router.
@@ -33,7 +33,8 @@ use crate::state::AppState;
 ///   off between steps ([`crate::reports::funnels`]); `GET /v1/reports/retention` (admin
 ///   key): who came back in each period after starting ([`crate::reports::retention`]);
 ///   `GET /v1/reports/paths` (admin key): the steps after a start or before an end
-///   ([`crate::reports::paths`]).
+///   ([`crate::reports::paths`]); `GET /v1/reports/tours/{id}` (admin key): a tour's funnel
+///   with dismissals and target strategies ([`crate::reports::tours`]).
 /// - `/console/api/…`: the console's API ([`crate::console::api`]): `session` (sign in, who
 ///   is signed in, sign out) and, per project, `audit`, `versions` (list, publish, one),
 ///   `rollback`, `draft` (read, save, publish), `check`, `diff`, and the survey and
@@ -74,6 +75,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reports/funnels", get(funnels::report))
         .route("/v1/reports/retention", get(retention::report))
         .route("/v1/reports/paths", get(paths::report))
+        .route("/v1/reports/tours/{id}", get(tours::report))
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))

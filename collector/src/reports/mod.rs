@@ -7,6 +7,7 @@
 //! - [`surveys`]: a survey's NPS, CES and CSAT with trend, breakdown and open text.
 //! - [`funnels`]: where people drop off between steps.
 //! - [`paths`]: what people do after a start event, or before an end event.
+//! - [`tours`]: a tour's funnel, started to completed, with dismissals and target strategies.
 //! - [`retention`]: of the people who started in a period, who came back in each after.
 //! - [`engine`]: what the journey reports (funnels, and later retention and paths) share:
 //!   the person-by-person stream a store answers with, and matching its events to steps.
@@ -24,3 +25,4 @@ pub mod paths;
 pub mod retention;
 pub mod stats;
 pub mod surveys;
+pub mod tours;
