@@ -11,7 +11,7 @@ use serde_json::json;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::console::{api as console, session};
+use crate::console::{api as console, reports as console_reports, session};
 use crate::files::{self, Folder};
 use crate::ingest::ingest;
 use crate::publishing;
@@ -37,9 +37,9 @@ use crate::state::AppState;
 ///   with dismissals and target strategies ([`crate::reports::tours`]).
 /// - `/console/api/…`: the console's API ([`crate::console::api`]): `session` (sign in, who
 ///   is signed in, sign out) and, per project, `audit`, `versions` (list, publish, one),
-///   `rollback`, `draft` (read, save, publish), `check`, `diff`, and the survey and
-///   experiment reports; cookie sessions, never keys, and every method but `GET` from the
-///   console's own origin only.
+///   `rollback`, `draft` (read, save, publish), `check`, `diff`, and every report of
+///   `/v1/reports/` under `reports/` ([`crate::console::reports`]); cookie sessions, never
+///   keys, and every method but `GET` from the console's own origin only.
 /// - `/console/…`: the console's pages, built into `--console-dir`, with a strict
 ///   Content-Security-Policy (no inline script or style, nothing from elsewhere).
 /// - `GET /healthz`: liveness; `GET /readyz`: storage answers; `GET /metrics`: Prometheus.
@@ -120,12 +120,32 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/console/api/projects/{project}/diff", get(console::diff))
         .route(
+            "/console/api/projects/{project}/reports/events",
+            get(console_reports::events),
+        )
+        .route(
             "/console/api/projects/{project}/reports/surveys/{id}",
-            get(console::survey_report),
+            get(console_reports::survey),
         )
         .route(
             "/console/api/projects/{project}/reports/experiments/{id}",
-            get(console::experiment_report),
+            get(console_reports::experiment),
+        )
+        .route(
+            "/console/api/projects/{project}/reports/funnels",
+            get(console_reports::funnel),
+        )
+        .route(
+            "/console/api/projects/{project}/reports/retention",
+            get(console_reports::retention),
+        )
+        .route(
+            "/console/api/projects/{project}/reports/paths",
+            get(console_reports::paths),
+        )
+        .route(
+            "/console/api/projects/{project}/reports/tours/{id}",
+            get(console_reports::tour),
         )
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(

@@ -501,35 +501,3 @@ pub async fn diff(
         to,
     }))
 }
-
-/// Handles `GET /console/api/projects/{project}/reports/surveys/{id}` (viewer): the survey
-/// report of `GET /v1/reports/surveys/{id}`, with the same query.
-pub async fn survey_report(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    path: Result<Path<(String, String)>, IngestError>,
-    query: Result<Query<crate::reports::surveys::SurveyReportQuery>, IngestError>,
-) -> Result<Json<crate::reports::surveys::SurveyReport>, ConsoleError> {
-    let Path((project, survey)) = path?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
-    let Query(query) = query?;
-    Ok(Json(
-        crate::reports::surveys::survey_report(&state, project, survey, query).await?,
-    ))
-}
-
-/// Handles `GET /console/api/projects/{project}/reports/experiments/{id}` (viewer): the
-/// experiment report of `GET /v1/reports/experiments/{id}`, with the same query.
-pub async fn experiment_report(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    path: Result<Path<(String, String)>, IngestError>,
-    query: Result<Query<crate::reports::experiments::ExperimentReportQuery>, IngestError>,
-) -> Result<Json<crate::reports::experiments::ExperimentReport>, ConsoleError> {
-    let Path((project, experiment)) = path?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
-    let Query(query) = query?;
-    Ok(Json(
-        crate::reports::experiments::experiment_report(&state, project, experiment, query).await?,
-    ))
-}

@@ -10,7 +10,7 @@
 //!   two authors from overwriting each other unseen; [`diff`]: the changes between two
 //!   configs at JSON pointers.
 //! - [`error`]: [`ConsoleError`], which decides how each refusal is answered.
-//! - [`api`]: the handlers.
+//! - [`api`]: the handlers; [`reports`]: the reports, read with a session instead of a key.
 //!
 //! The console never hands the browser a key: it signs in with a name and a password, holds
 //! an `HttpOnly` cookie, and the server acts for it with the user's role.
@@ -21,6 +21,7 @@ pub mod audit;
 pub mod diff;
 pub mod drafts;
 pub mod error;
+pub mod reports;
 pub mod session;
 
 use std::sync::Arc;

@@ -220,16 +220,25 @@ pub async fn events(
 ) -> Result<Json<EventReport>, IngestError> {
     let key = admin(&state, &headers)?;
     let Query(query) = query?;
+    event_report(&state, key.project, query).await.map(Json)
+}
+
+/// The events report of `project`, for the admin key's route and the console's.
+pub(crate) async fn event_report(
+    state: &AppState,
+    project: String,
+    query: EventReportQuery,
+) -> Result<EventReport, IngestError> {
     let now = (state.clock)();
     let today =
         OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64).map_or(Date::MIN, |t| t.date());
     let range = query.range(today)?;
     let counts = state
         .store
-        .event_counts(key.project.clone(), range.clone())
+        .event_counts(project.clone(), range.clone())
         .await
         .map_err(IngestError::StorageUnavailable)?;
-    Ok(Json(EventReport::new(key.project, &range, counts)))
+    Ok(EventReport::new(project, &range, counts))
 }
 
 #[cfg(test)]

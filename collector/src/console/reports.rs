@@ -1,0 +1,140 @@
+//! The reports, read through the console: `GET /console/api/projects/{project}/reports/…`,
+//! for any console user with a role in the project (viewer and up).
+//!
+//! Each handler checks the session and the role first, then hands its query to the very
+//! function the admin-key route under `/v1/reports/` calls ([`crate::reports`]), so the two
+//! answer the same JSON by construction and no report is computed twice. The admin key never
+//! reaches the browser: the server reads the project's events for the signed-in user.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::Json;
+use time::{Date, OffsetDateTime};
+
+use super::accounts::Role;
+use super::error::ConsoleError;
+use super::session::authorize;
+use crate::error::IngestError;
+use crate::extract::{Path, Query};
+use crate::reports::{events, experiments, funnels, paths, retention, surveys, tours};
+use crate::state::AppState;
+
+/// Today, UTC, by the collector's clock: the day a report's default range ends on.
+fn today(state: &AppState) -> Date {
+    let now = (state.clock)();
+    OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64)
+        .map_or(Date::MIN, OffsetDateTime::date)
+}
+
+/// Handles `GET /console/api/projects/{project}/reports/events` (viewer): the report of
+/// `GET /v1/reports/events`, with the same query.
+pub async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    project: Result<Path<String>, IngestError>,
+    query: Result<Query<events::EventReportQuery>, IngestError>,
+) -> Result<Json<events::EventReport>, ConsoleError> {
+    let Path(project) = project?;
+    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let Query(query) = query?;
+    Ok(Json(events::event_report(&state, project, query).await?))
+}
+
+/// Handles `GET /console/api/projects/{project}/reports/surveys/{id}` (viewer): the survey
+/// report of `GET /v1/reports/surveys/{id}`, with the same query.
+pub async fn survey(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, IngestError>,
+    query: Result<Query<surveys::SurveyReportQuery>, IngestError>,
+) -> Result<Json<surveys::SurveyReport>, ConsoleError> {
+    let Path((project, survey)) = path?;
+    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let Query(query) = query?;
+    Ok(Json(
+        surveys::survey_report(&state, project, survey, query).await?,
+    ))
+}
+
+/// Handles `GET /console/api/projects/{project}/reports/experiments/{id}` (viewer): the
+/// experiment report of `GET /v1/reports/experiments/{id}`, with the same query.
+pub async fn experiment(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, IngestError>,
+    query: Result<Query<experiments::ExperimentReportQuery>, IngestError>,
+) -> Result<Json<experiments::ExperimentReport>, ConsoleError> {
+    let Path((project, experiment)) = path?;
+    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let Query(query) = query?;
+    Ok(Json(
+        experiments::experiment_report(&state, project, experiment, query).await?,
+    ))
+}
+
+/// Handles `GET /console/api/projects/{project}/reports/funnels` (viewer): the funnel of
+/// `GET /v1/reports/funnels`, with the same query.
+pub async fn funnel(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    project: Result<Path<String>, IngestError>,
+    query: Result<Query<funnels::FunnelQuery>, IngestError>,
+) -> Result<Json<funnels::FunnelReport>, ConsoleError> {
+    let Path(project) = project?;
+    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let Query(query) = query?;
+    let checked = query.check(today(&state))?;
+    Ok(Json(
+        funnels::run(state.store.as_ref(), project, checked).await?,
+    ))
+}
+
+/// Handles `GET /console/api/projects/{project}/reports/retention` (viewer): the cohorts of
+/// `GET /v1/reports/retention`, with the same query.
+pub async fn retention(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    project: Result<Path<String>, IngestError>,
+    query: Result<Query<retention::RetentionQuery>, IngestError>,
+) -> Result<Json<retention::RetentionReport>, ConsoleError> {
+    let Path(project) = project?;
+    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let Query(query) = query?;
+    let now = (state.clock)().0 as i64;
+    let checked = query.check(now)?;
+    Ok(Json(
+        retention::run(state.store.as_ref(), project, checked, now).await?,
+    ))
+}
+
+/// Handles `GET /console/api/projects/{project}/reports/paths` (viewer): the paths of
+/// `GET /v1/reports/paths`, with the same query.
+pub async fn paths(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    project: Result<Path<String>, IngestError>,
+    query: Result<Query<paths::PathQuery>, IngestError>,
+) -> Result<Json<paths::PathReport>, ConsoleError> {
+    let Path(project) = project?;
+    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let Query(query) = query?;
+    Ok(Json(
+        paths::run(state.store.as_ref(), project, query, today(&state)).await?,
+    ))
+}
+
+/// Handles `GET /console/api/projects/{project}/reports/tours/{id}` (viewer): the tour
+/// funnel of `GET /v1/reports/tours/{id}`, with the same query.
+pub async fn tour(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, IngestError>,
+    query: Result<Query<tours::TourQuery>, IngestError>,
+) -> Result<Json<tours::TourReport>, ConsoleError> {
+    let Path((project, tour)) = path?;
+    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let Query(query) = query?;
+    Ok(Json(
+        tours::run(state.store.as_ref(), project, tour, query, today(&state)).await?,
+    ))
+}
