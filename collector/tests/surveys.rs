@@ -60,7 +60,22 @@ fn day<'a>(report: &'a Value, day: &str) -> &'a Value {
 }
 
 fn headline(question: &str, kind: &str, points: u64, n: u64, value: Value) -> Value {
-    json!({"question": question, "type": kind, "points": points, "n": n, "value": value})
+    json!({"question": question, "type": kind, "points": points, "n": n, "value": value, "interval": null})
+}
+
+/// A headline with its 95% interval (NPS's, or CSAT's Wilson interval in percent), worked
+/// out by hand from the counts in the comments beside each use.
+fn banded(
+    question: &str,
+    kind: &str,
+    points: u64,
+    n: u64,
+    value: Value,
+    band: (f64, f64),
+) -> Value {
+    let mut headline = headline(question, kind, points, n, value);
+    headline["interval"] = json!({"low": band.0, "high": band.1});
+    headline
 }
 
 #[tokio::test]
@@ -329,9 +344,9 @@ async fn the_trend_lists_every_day_and_sums_to_the_totals() {
         &json!({
             "day": "2025-12-30", "shown": 5, "responses": 5,
             "ratings": [
-                headline("recommend", "nps", 11, 5, json!(100.0)),
+                banded("recommend", "nps", 11, 5, json!(100.0), (100.0, 100.0)),
                 headline("effort", "ces", 7, 4, json!(5.0)),
-                headline("satisfaction", "csat", 5, 4, json!(50.0))
+                banded("satisfaction", "csat", 5, 4, json!(50.0), (15.003898915214947, 84.99610108478505))
             ]
         }),
     );
@@ -342,9 +357,9 @@ async fn the_trend_lists_every_day_and_sums_to_the_totals() {
         &json!({
             "day": "2025-12-31", "shown": 9, "responses": 5,
             "ratings": [
-                headline("recommend", "nps", 11, 5, json!(-40.0)),
+                banded("recommend", "nps", 11, 5, json!(-40.0), (-82.94065944921178, 2.940659449211772)),
                 headline("effort", "ces", 7, 1, json!(4.0)),
-                headline("satisfaction", "csat", 5, 2, json!(50.0))
+                banded("satisfaction", "csat", 5, 2, json!(50.0), (9.453120573423075, 90.54687942657694))
             ]
         }),
     );
@@ -429,33 +444,33 @@ async fn the_breakdown_groups_answers_by_the_latest_traits_of_each_person() {
                     // r03 9, r06 8, r07 7, r08 7, r09 6, r10 0: 100 (1 - 2) / 6.
                     "value": null, "responses": 6,
                     "ratings": [
-                        headline("recommend", "nps", 11, 6, json!(-100.0 / 6.0)),
+                        banded("recommend", "nps", 11, 6, json!(-100.0 / 6.0), (-71.65184983576137, 38.31851650242803)),
                         headline("effort", "ces", 7, 1, json!(5.0)),
-                        headline("satisfaction", "csat", 5, 2, json!(0.0))
+                        banded("satisfaction", "csat", 5, 2, json!(0.0), (0.0, 65.76197724933469))
                     ]
                 },
                 {
                     "value": "pro", "responses": 2,
                     "ratings": [
-                        headline("recommend", "nps", 11, 2, json!(100.0)),
+                        banded("recommend", "nps", 11, 2, json!(100.0), (100.0, 100.0)),
                         headline("effort", "ces", 7, 2, json!(4.5)),
-                        headline("satisfaction", "csat", 5, 2, json!(50.0))
+                        banded("satisfaction", "csat", 5, 2, json!(50.0), (9.453120573423075, 90.54687942657694))
                     ]
                 },
                 {
                     "value": "2", "responses": 1,
                     "ratings": [
-                        headline("recommend", "nps", 11, 1, json!(100.0)),
+                        banded("recommend", "nps", 11, 1, json!(100.0), (100.0, 100.0)),
                         headline("effort", "ces", 7, 1, json!(4.0)),
-                        headline("satisfaction", "csat", 5, 1, json!(100.0))
+                        banded("satisfaction", "csat", 5, 1, json!(100.0), (20.654931437723747, 100.0))
                     ]
                 },
                 {
                     "value": "free", "responses": 1,
                     "ratings": [
-                        headline("recommend", "nps", 11, 1, json!(100.0)),
+                        banded("recommend", "nps", 11, 1, json!(100.0), (100.0, 100.0)),
                         headline("effort", "ces", 7, 1, json!(6.0)),
-                        headline("satisfaction", "csat", 5, 1, json!(100.0))
+                        banded("satisfaction", "csat", 5, 1, json!(100.0), (20.654931437723747, 100.0))
                     ]
                 }
             ]

@@ -803,6 +803,9 @@ pub struct Headline {
     pub n: u64,
     /// NPS score, CES mean, or CSAT percent; `null` without answers.
     pub value: Option<f64>,
+    /// The value's 95% interval: NPS's (as in its question's figures) and CSAT's Wilson
+    /// interval in percent; `null` for a CES mean and without answers.
+    pub interval: Option<IntervalBody>,
 }
 
 /// The breakdown by a trait.
@@ -953,20 +956,24 @@ fn nps_groups(distribution: &[u64]) -> (u64, u64, u64) {
 const NPS_POINTS: u64 = 11;
 const CSAT_POINTS: u64 = 5;
 
-/// A rating question's headline `(points, n, value)` on some answers; `ces_points` is its
-/// headline scale.
+/// A rating question's headline `(points, n, value, interval)` on some answers; `ces_points`
+/// is its headline scale.
 fn headline_value(
     kind: QuestionType,
     ces_points: u64,
     ratings: &Ratings,
-) -> (u64, u64, Option<f64>) {
+) -> (u64, u64, Option<f64>, Option<IntervalBody>) {
     match kind {
         QuestionType::Nps => {
             let distribution = on_scale(ratings, NPS_POINTS);
             let (promoters, passives, detractors) = nps_groups(&distribution);
             let n = promoters + passives + detractors;
             let score = stats::net_promoter_score(promoters, passives, detractors, Z_95);
-            (NPS_POINTS, n, score.map(|s| s.score))
+            let interval = score.as_ref().map(|s| IntervalBody {
+                low: s.interval.low,
+                high: s.interval.high,
+            });
+            (NPS_POINTS, n, score.map(|s| s.score), interval)
         }
         QuestionType::Ces => {
             let distribution = on_scale(ratings, ces_points);
@@ -974,13 +981,14 @@ fn headline_value(
                 ces_points,
                 distribution.iter().sum(),
                 stats::mean_position(&distribution),
+                None,
             )
         }
         _ => {
             let distribution = on_scale(ratings, CSAT_POINTS);
             let n: u64 = distribution.iter().sum();
             let satisfied = distribution.iter().skip(3).sum();
-            (CSAT_POINTS, n, pct(satisfied, n))
+            (CSAT_POINTS, n, pct(satisfied, n), wilson_pct(satisfied, n))
         }
     }
 }
@@ -1091,13 +1099,14 @@ impl SurveyReport {
                 .iter()
                 .zip(rows)
                 .map(|((q, ces), rows)| {
-                    let (points, n, value) = headline_value(q.kind, *ces, &ratings(rows));
+                    let (points, n, value, interval) = headline_value(q.kind, *ces, &ratings(rows));
                     Headline {
                         question: q.id.clone(),
                         kind: q.kind,
                         points,
                         n,
                         value,
+                        interval,
                     }
                 })
                 .collect()
@@ -1704,7 +1713,8 @@ mod tests {
                 kind: QuestionType::Nps,
                 points: 11,
                 n: 10,
-                value: Some(30.0)
+                value: Some(30.0),
+                interval: nps.interval.clone(),
             }]
         );
     }
