@@ -1,97 +1,15 @@
-// The editor of one experience: a form for what the form knows (an NPS survey's wording and
-// where it shows) and a JSON view of the same experience, kept in sync, with the compiler's
-// diagnostics shown at the field they point to as the author types.
+// The editor of one experience: a form for its kind (survey, tour, content change and
+// experiment: kinds.ts) and its targeting (targeting.ts), and a JSON view of the same
+// experience, kept in sync, with the compiler's diagnostics shown at the field they point to
+// as the author types.
 
-import { allows, type Config, type Diagnostic, type Experience, type Role } from './api.js';
+import { allows, type Diagnostic, type Experience, type Role } from './api.js';
 import { describeSave, DraftCopy } from './draft.js';
 import { h, replace, uid } from './dom.js';
-import { fieldFor, get, set } from './pointer.js';
-
-interface Field {
-  /** Pointer inside the experience (`/survey/questions/0/text`). */
-  at: string;
-  label: string;
-  hint?: string;
-  kind: 'text' | 'lines' | 'type';
-}
-
-/** The question types the form edits; others (choices) are edited in the JSON view. */
-const TYPES: Array<[string, string]> = [['nps', 'NPS (0 to 10)'], ['ces', 'Effort (CES, 1 to 7)'], ['csat', 'Satisfaction (CSAT, 1 to 5)'], ['text', 'Free text']];
-const RATED = new Set(['nps', 'ces', 'csat']);
-
-/** The survey's own fields, then each question's. */
-function surveyFields(experience: Experience): Field[] {
-  const fields: Field[] = [
-    { at: '/id', label: 'Survey id', hint: 'Letters, digits and dashes; reports and events name the survey by it.', kind: 'text' },
-    { at: '/trigger/page_view', label: 'Show on pages', hint: 'One path pattern a line, such as /invoices*; leave empty for every page.', kind: 'lines' },
-  ];
-  const questions = get(experience, '/survey/questions');
-  (Array.isArray(questions) ? questions : []).forEach((_, q) => {
-    const at = `/survey/questions/${q}`;
-    const type = get(experience, `${at}/type`);
-    fields.push({ at: `${at}/type`, label: 'Type', kind: 'type' });
-    fields.push({ at: `${at}/text`, label: 'Question', kind: 'text' });
-    if (typeof type === 'string' && RATED.has(type)) {
-      const [low, high] = type === 'nps' ? ['Words for 0', 'Words for 10'] : ['Words for the lowest score', 'Words for the highest score'];
-      fields.push({ at: `${at}/labels/low`, label: low, kind: 'text' });
-      fields.push({ at: `${at}/labels/high`, label: high, kind: 'text' });
-    }
-  });
-  fields.push({ at: '/survey/thank_you', label: 'Thank-you message', hint: 'Optional.', kind: 'text' });
-  return fields;
-}
-
-/** A new NPS survey, in the standard wording, for the form to start from. */
-export function newNpsSurvey(config: Config): Experience {
-  const taken = new Set((config.experiences ?? []).map((e) => e.id));
-  let n = 1;
-  while (taken.has(n === 1 ? 'nps' : `nps-${n}`)) n += 1;
-  return {
-    id: n === 1 ? 'nps' : `nps-${n}`,
-    kind: 'survey',
-    trigger: { page_view: true },
-    survey: {
-      questions: [{
-        id: 'score',
-        type: 'nps',
-        text: 'How likely are you to recommend us to a friend or colleague?',
-        labels: { low: 'Not at all likely', high: 'Extremely likely' },
-      }],
-      thank_you: 'Thank you!',
-    },
-  };
-}
-
-/** Whether the form can edit this experience (else the JSON view alone does). */
-function formFits(experience: Experience): boolean {
-  return experience.kind === 'survey' && Array.isArray(get(experience, '/survey/questions'));
-}
-
-/** Gives question `at` the type `type`, with the parts that type needs. */
-function retype(experience: Experience, at: string, type: string): void {
-  set(experience, `${at}/type`, type);
-  if (RATED.has(type)) {
-    if (typeof get(experience, `${at}/labels`) !== 'object') set(experience, `${at}/labels`, { low: '', high: '' });
-  } else set(experience, `${at}/labels`, undefined);
-  if (type === 'ces') {
-    if (get(experience, `${at}/scale`) === undefined) set(experience, `${at}/scale`, 7);
-  } else set(experience, `${at}/scale`, undefined);
-}
-
-function fieldValue(experience: Experience, field: Field): string {
-  const value = get(experience, field.at);
-  if (field.kind === 'type') return typeof value === 'string' ? value : '';
-  if (field.kind === 'lines') return Array.isArray(value) ? value.join('\n') : '';
-  return typeof value === 'string' ? value : '';
-}
-
-function writeField(experience: Experience, field: Field, text: string): void {
-  if (field.kind === 'lines') {
-    const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-    set(experience, field.at, lines.length > 0 ? lines : true);
-  } else if (field.at === '/survey/thank_you' && text === '') set(experience, field.at, undefined);
-  else set(experience, field.at, text);
-}
+import { draw, type Control, type Form, type Node, type Root } from './form.js';
+import { kindForm } from './kinds.js';
+import { fieldFor } from './pointer.js';
+import { targetingNodes } from './targeting.js';
 
 /** Renders the editor of experience `index` of `draft` into `main`. */
 export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number, role: Role | undefined): void {
@@ -102,101 +20,60 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
     replace(main, h('h1', { tabindex: '-1' }, 'No such experience'), h('p', {}, 'The draft has no experience here. ', h('a', { href: `#/p/${encodeURIComponent(draft.projectName)}` }, 'Back to the list')));
     return;
   }
-  const inputs = new Map<string, HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>();
+  const controls = new Map<string, Control | null>();
   const errors = new Map<string, HTMLElement>();
   const status = h('p', { class: 'save-status', id: 'save-status', 'aria-live': 'polite' });
   const conflict = h('div', { class: 'conflict', hidden: true });
   const general = h('ul', { class: 'diagnostics', 'aria-label': 'Other problems' });
   const publishResult = h('p', { class: 'publish-result', role: 'status' });
 
-  // The form, rebuilt whenever the questions change (added, removed, retyped).
-  const form = h('form', { class: 'fields', novalidate: true, 'aria-labelledby': 'form-title' });
-  form.addEventListener('submit', (event) => event.preventDefault());
-  const fits = formFits(current);
-  let fields: Field[] = [];
-  function control(field: Field, id: string, describedBy: string): HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement {
-    const target = experience();
-    const common = { id, 'data-pointer': base + field.at, 'aria-describedby': describedBy || undefined, disabled: !draft.canSave };
-    if (field.kind === 'type') {
-      const value = target ? fieldValue(target, field) : '';
-      const known = TYPES.some(([t]) => t === value);
-      const select = h('select', common, ...TYPES.map(([t, label]) => h('option', { value: t, selected: t === value }, label)), known ? null : h('option', { value, selected: true }, `${value} (edit in JSON)`));
-      select.addEventListener('change', () => {
-        draft.edit(() => {
-          const exp = experience();
-          if (exp) retype(exp, field.at.replace(/\/type$/, ''), select.value);
-        });
-        syncJson();
-        buildForm();
-        inputs.get(base + field.at)?.focus();
-      });
-      return select;
-    }
-    const element = field.kind === 'lines' ? h('textarea', { ...common, rows: 2 }) : h('input', { ...common, type: 'text', autocomplete: 'off' });
-    element.value = target ? fieldValue(target, field) : '';
-    element.addEventListener('input', () => {
+  // The forms (the kind's and the targeting), redrawn whenever the experience changes shape.
+  const kindSection = h('div', { class: 'fields' });
+  const targetingSection = h('div', { class: 'fields' });
+  const kindTitle = h('h2', { id: 'form-title' });
+  const nodes = (root: Root): { kind: Node[]; targeting: Node[] } => {
+    const form = kindForm(root);
+    return { kind: form?.nodes ?? [], targeting: form ? targetingNodes(root) : [] };
+  };
+  const form: Form = {
+    root: () => experience() as Root | undefined,
+    edit: (change) => {
       draft.edit(() => {
-        const exp = experience();
-        if (exp) writeField(exp, field, element.value);
+        const target = experience();
+        if (target) change(target as Root);
       });
       syncJson();
-    });
-    return element;
-  }
-  function buildForm(): void {
-    const target = experience();
-    if (!target || !fits) return;
-    inputs.clear();
+    },
+    rebuild: (focus) => buildForm(focus),
+    canSave: draft.canSave,
+    nodes: (root) => { const both = nodes(root); return [...both.kind, ...both.targeting]; },
+    register: (at, control, error) => {
+      controls.set(base + at, control);
+      errors.set(base + at, error);
+    },
+  };
+  function buildForm(focus?: string): void {
+    const target = experience() as Root | undefined;
+    if (!target) return;
+    const active = document.activeElement as HTMLElement | null;
+    const key = focus ?? (kindSection.contains(active) || targetingSection.contains(active) ? active?.dataset.key : undefined);
+    const selection: [number | null, number | null] | null = active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement ? [active.selectionStart, active.selectionEnd] : null;
+    controls.clear();
     errors.clear();
-    fields = surveyFields(target);
-    const block = (field: Field) => {
-      const id = uid('field');
-      const error = h('p', { class: 'field-error', id: `${id}-error` });
-      const hint = field.hint ? h('p', { class: 'hint', id: `${id}-hint` }, field.hint) : null;
-      const input = control(field, id, `${hint ? `${id}-hint ` : ''}${id}-error`);
-      inputs.set(base + field.at, input);
-      errors.set(base + field.at, error);
-      return h('div', { class: 'field' }, h('label', { for: id }, field.label), hint, input, error);
-    };
-    const parts: HTMLElement[] = [];
-    const questions = get(target, '/survey/questions');
-    const count = Array.isArray(questions) ? questions.length : 0;
-    for (const field of fields.filter((f) => !f.at.startsWith('/survey/'))) parts.push(block(field));
-    for (let q = 0; q < count; q++) {
-      const mine = fields.filter((f) => f.at.startsWith(`/survey/questions/${q}/`));
-      const remove = h('button', { type: 'button', disabled: !draft.canSave || count === 1 }, `Remove question ${q + 1}`);
-      remove.addEventListener('click', () => {
-        draft.edit(() => {
-          const exp = experience();
-          if (exp) set(exp, `/survey/questions/${q}`, undefined);
-        });
-        syncJson();
-        buildForm();
-        form.querySelector<HTMLElement>('legend')?.focus();
-      });
-      parts.push(h('fieldset', { class: 'question' }, h('legend', { tabindex: '-1' }, `Question ${q + 1}`), ...mine.map(block), draft.canSave ? remove : null));
+    const fits = kindForm(target);
+    kindTitle.textContent = fits?.title ?? 'Form';
+    const both = nodes(target);
+    if (fits) replace(kindSection, ...draw(form, both.kind, base));
+    else replace(kindSection, h('p', {}, 'The form edits surveys, tours, content changes and experiments; edit this experience in its JSON.'));
+    replace(targetingSection, ...draw(form, both.targeting, base));
+    if (key) {
+      const found = document.querySelector<HTMLElement>(`.editor [data-key="${CSS.escape(key)}"]`);
+      const focusable = found && found.matches('input, select, textarea, button') ? found : found?.querySelector<HTMLElement>('input, select, textarea, button');
+      focusable?.focus();
+      if (selection && (focusable instanceof HTMLInputElement || focusable instanceof HTMLTextAreaElement) && focusable.type === 'text') {
+        focusable.setSelectionRange(selection[0], selection[1]);
+      }
     }
-    if (draft.canSave) {
-      const add = h('button', { type: 'button' }, 'Add a question');
-      add.addEventListener('click', () => {
-        draft.edit(() => {
-          const exp = experience();
-          const list = exp ? get(exp, '/survey/questions') : undefined;
-          if (!exp || !Array.isArray(list)) return;
-          const taken = new Set(list.map((item) => (item as { id?: unknown }).id));
-          let n = list.length + 1;
-          while (taken.has(`q${n}`)) n += 1;
-          list.push({ id: `q${n}`, type: 'text', text: '', optional: true });
-        });
-        syncJson();
-        buildForm();
-        const selects = form.querySelectorAll('select');
-        selects[selects.length - 1]?.focus();
-      });
-      parts.push(h('p', {}, add));
-    }
-    for (const field of fields.filter((f) => f.at === '/survey/thank_you')) parts.push(block(field));
-    replace(form, ...parts);
     render();
   }
 
@@ -230,23 +107,12 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
     draft.edit((config) => {
       if (config.experiences) config.experiences[index] = parsed as Experience;
     });
-    const changed = JSON.stringify(surveyFields(parsed as Experience).map((f) => f.at)) !== JSON.stringify(fields.map((f) => f.at));
-    if (changed) buildForm();
-    else syncForm();
+    buildForm();
   });
   function syncJson(): void {
     const target = experience();
     if (target && document.activeElement !== json) json.value = JSON.stringify(target, null, 2);
   }
-  function syncForm(): void {
-    const target = experience();
-    if (!target) return;
-    for (const field of fields) {
-      const control = inputs.get(base + field.at);
-      if (control && document.activeElement !== control) control.value = fieldValue(target, field);
-    }
-  }
-
   const canPublish = allows(role, 'publisher');
   const publish = h('button', { type: 'button', class: 'primary' }, 'Publish');
   publish.addEventListener('click', async () => {
@@ -264,7 +130,7 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
       const mine = h('button', { type: 'button' }, 'Save mine over theirs');
       mine.addEventListener('click', () => draft.keepMine());
       const theirs = h('button', { type: 'button' }, 'Load theirs');
-      theirs.addEventListener('click', () => { draft.takeTheirs(); buildForm(); syncJson(); });
+      theirs.addEventListener('click', () => { draft.takeTheirs(); syncJson(); buildForm(); });
       replace(conflict, mine, ' ', theirs);
       conflict.hidden = false;
     } else conflict.hidden = true;
@@ -273,16 +139,16 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
     const placed = new Map<string, Diagnostic[]>();
     const unplaced: Diagnostic[] = [];
     for (const d of mine) {
-      const at = fieldFor(d.pointer, [...inputs.keys()]);
+      const at = fieldFor(d.pointer, [...errors.keys()]);
       if (at) placed.set(at, [...(placed.get(at) ?? []), d]);
       else unplaced.push(d);
     }
-    for (const [at, control] of inputs) {
+    for (const [at, error] of errors) {
       const found = placed.get(at) ?? [];
-      const error = errors.get(at);
-      if (error) error.textContent = found.map((d) => `${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.message}`).join(' ');
-      if (found.some((d) => d.severity === 'error')) control.setAttribute('aria-invalid', 'true');
-      else control.removeAttribute('aria-invalid');
+      error.textContent = found.map((d) => `${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.message}`).join(' ');
+      const control = controls.get(at);
+      if (found.some((d) => d.severity === 'error')) control?.setAttribute('aria-invalid', 'true');
+      else control?.removeAttribute('aria-invalid');
     }
     replace(general, ...unplaced.map((d) => h('li', { class: d.severity }, h('strong', {}, d.severity === 'error' ? 'Error' : 'Warning'), ` at ${d.pointer.slice(base.length) || '/'}: ${d.message}`)));
     general.hidden = unplaced.length === 0;
@@ -298,10 +164,9 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
     h('h1', { tabindex: '-1' }, draft.canSave ? `Edit ${id}` : `View ${id}`),
     status, conflict,
     h('div', { class: 'editor' },
-      h('section', { 'aria-labelledby': 'form-title' },
-        h('h2', { id: 'form-title' }, fits ? 'Survey' : 'Form'),
-        fits ? form : h('p', {}, 'The form edits surveys; edit this experience in its JSON.'),
-        general),
+      h('div', { class: 'forms' },
+        h('section', { 'aria-labelledby': 'form-title' }, kindTitle, kindSection, general),
+        h('section', { 'aria-labelledby': 'targeting-title' }, h('h2', { id: 'targeting-title' }, 'Targeting'), targetingSection)),
       h('section', { 'aria-labelledby': 'json-title' },
         h('h2', { id: 'json-title' }, h('label', { for: jsonId }, 'JSON')),
         json, jsonError)),

@@ -5,7 +5,8 @@
 import { allows, call, project, type AuditEntry, type Change, type Config, type Draft, type Experience, type Me, type Published, type Role, type Version } from './api.js';
 import { DraftCopy } from './draft.js';
 import { announce, h, replace, when } from './dom.js';
-import { newNpsSurvey, renderEditor } from './editor.js';
+import { renderEditor } from './editor.js';
+import { newExperience } from './kinds.js';
 import { renderWhole } from './whole.js';
 
 const main = document.getElementById('main') as HTMLElement;
@@ -143,16 +144,19 @@ async function renderList(name: string): Promise<void> {
       h('td', {}, await headline(name, experience)));
   }));
   const removed = (live?.config.experiences ?? []).filter((e) => !experiences.some((d) => d.id === e.id));
-  const create = h('button', { type: 'button', class: 'primary' }, 'New NPS survey');
-  create.addEventListener('click', () => {
-    const survey = newNpsSurvey(draft.config);
-    draft.edit((config) => { config.experiences = [...(config.experiences ?? []), survey]; });
-    location.hash = `#/p/${encodeURIComponent(name)}/e/${(draft.config.experiences ?? []).length - 1}`;
-  });
+  const create = (kind: 'survey' | 'tour' | 'content' | 'experiment', label: string) => {
+    const button = h('button', { type: 'button', class: kind === 'survey' ? 'primary' : undefined }, label);
+    button.addEventListener('click', () => {
+      const made = newExperience(kind, new Set(experiences.map((e) => e.id)));
+      draft.edit((config) => { config.experiences = [...(config.experiences ?? []), made]; });
+      location.hash = `#/p/${encodeURIComponent(name)}/e/${(draft.config.experiences ?? []).length - 1}`;
+    });
+    return button;
+  };
   replace(main,
     heading(`Experiences in ${name}`),
     h('p', {}, live ? `Version ${live.version} is live. ` : 'Nothing is published yet. ', `The draft is at revision ${draft.revision}`, draft.errors.length ? `, with ${draft.errors.length} error(s).` : '.'),
-    draft.canSave ? h('p', {}, create) : null,
+    draft.canSave ? h('p', { class: 'actions' }, create('survey', 'New NPS survey'), create('tour', 'New tour'), create('content', 'New content change'), create('experiment', 'New experiment')) : null,
     h('div', { class: 'table' }, h('table', {},
       h('caption', {}, 'Tours, surveys, content and experiments in the draft'),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Experience'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Headline'))),

@@ -1,5 +1,7 @@
 // The marketer console end to end, in Chromium at 375 px wide: sign in; build an NPS survey
 // through the form alone; a diagnostic appears at the field it points to and clears; publish;
+// a tour built through its form; a targeting group built, saved as the core's condition JSON
+// and read back;
 // the survey shows on a page with the SDK and is answered; the answer shows in the console;
 // roll back; the audit log says who did what; a viewer has no publish button and the API
 // refuses them. Every page is checked with axe-core and screenshotted into
@@ -53,6 +55,14 @@ async function signIn(page, name) {
   await page.getByLabel('Password').fill(PASSWORD);
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Experiences in demo' }).waitFor();
+}
+
+/** A fresh browser context at 375 px, signed in as `name`. */
+async function signedIn(name) {
+  const context = await browser.newContext({ viewport: { width: WIDTH, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, name);
+  return { context, page };
 }
 
 test('a publisher builds an NPS survey with the form, publishes it, sees its answer, rolls back and reads the audit log', async () => {
@@ -187,9 +197,7 @@ test('the console works from the keyboard alone', async () => {
 });
 
 test('the form adds questions of other types, each with the fields its type needs', async () => {
-  const context = await browser.newContext({ viewport: { width: WIDTH, height: 800 } });
-  const page = await context.newPage();
-  await signIn(page, 'pia');
+  const { context, page } = await signedIn('pia');
   await page.getByRole('link', { name: 'nps' }).click();
   await page.getByRole('heading', { name: 'Edit nps' }).waitFor();
   await page.getByRole('button', { name: 'Add a question' }).click();
@@ -229,9 +237,7 @@ test('the form adds questions of other types, each with the fields its type need
 });
 
 test('an edit made after the session ended is kept on the page and saved after signing in again', async () => {
-  const context = await browser.newContext({ viewport: { width: WIDTH, height: 800 } });
-  const page = await context.newPage();
-  await signIn(page, 'pia');
+  const { context, page } = await signedIn('pia');
   await page.getByRole('link', { name: 'nps' }).click();
   await page.getByRole('heading', { name: 'Edit nps' }).waitFor();
   query(collector.db, 'DELETE FROM console_sessions'); // every session ends, as at expiry
@@ -252,9 +258,7 @@ test('an edit made after the session ended is kept on the page and saved after s
 });
 
 test('a viewer sees no publish button, and the API refuses them', async () => {
-  const context = await browser.newContext({ viewport: { width: WIDTH, height: 800 } });
-  const page = await context.newPage();
-  await signIn(page, 'vic');
+  const { context, page } = await signedIn('vic');
   await page.getByRole('link', { name: 'nps' }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'New NPS survey' }).count(), 0);
   await page.getByRole('link', { name: 'nps' }).click();
@@ -272,5 +276,110 @@ test('a viewer sees no publish button, and the API refuses them', async () => {
     return [response.status, (await response.json()).error];
   });
   assert.deepEqual(unknown, [404, 'not_found'], 'an unknown API path is not the page');
+  await context.close();
+});
+
+/** Waits until the draft is saved and shows no diagnostic at any field. */
+async function savedClean(page, what) {
+  await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved') && (await page.locator('.field-error:not(:empty)').count()) === 0, { describe: () => `${what}: saved without diagnostics` });
+}
+
+test('a tour is built through the form alone: steps, target strategies, markdown, placement, buttons and what advances', async () => {
+  const { context, page } = await signedIn('pia');
+  await page.getByRole('button', { name: 'New tour' }).click();
+  await page.getByRole('heading', { name: 'Edit tour' }).waitFor();
+  const tour = page.getByRole('region', { name: 'Tour' });
+  const first = tour.getByRole('group', { name: 'Step 1' });
+  await first.getByLabel('Title').fill('Make your first invoice');
+  await first.getByLabel('Text', { exact: true }).fill('Press **New invoice** to start.');
+  const selector = first.getByLabel('CSS selector', { exact: true });
+  await selector.fill('button[');
+  const error = page.locator(`#${await selector.getAttribute('aria-describedby').then((ids) => ids.split(' ').pop())}`);
+  await eventually(async () => (await error.textContent()).startsWith('Error:'), { describe: () => 'the invalid selector diagnosed at its field' });
+  assert.equal(await selector.getAttribute('aria-invalid'), 'true');
+  await selector.fill('');
+  await first.getByLabel('data-waymark value').fill('new-invoice');
+  await first.getByLabel('Role', { exact: true }).fill('button');
+  await first.getByLabel('Accessible name').fill('New invoice');
+  await first.getByLabel('Placement').selectOption('bottom');
+  await first.getByLabel('Next').check();
+  await first.getByLabel('Skip').check();
+  await first.getByLabel('Goes on when').selectOption('click');
+  await tour.getByRole('button', { name: 'Add a step' }).click();
+  const second = tour.getByRole('group', { name: 'Step 2' });
+  await second.getByLabel('Title').fill('Send it');
+  await second.getByLabel('Text', { exact: true }).fill('When it is ready, send it from here.');
+  await second.getByLabel('Goes on when').selectOption('event');
+  await second.getByLabel('Event name').fill('invoice_sent');
+  await second.getByLabel('Call to action: label').fill('Read the guide');
+  await second.getByLabel('Call to action: link').fill('/help/invoices');
+  await savedClean(page, 'the tour');
+  const json = JSON.parse(await page.getByRole('textbox', { name: 'JSON' }).inputValue());
+  assert.deepEqual(json.tour.steps, [
+    { id: 'welcome', title: 'Make your first invoice', body: 'Press **New invoice** to start.', target: { waymark: 'new-invoice', role: 'button', name: 'New invoice' }, placement: 'bottom', buttons: ['next', 'skip'], advance: 'click' },
+    { id: 'step-2', title: 'Send it', body: 'When it is ready, send it from here.', advance: { event: 'invoice_sent' }, buttons: [{ cta: { label: 'Read the guide', url: '/help/invoices' } }] },
+  ]);
+  assert.equal(await first.getByLabel('CSS selector', { exact: true }).getAttribute('aria-invalid'), null, 'the diagnostic cleared');
+  assert.equal(await page.getByRole('button', { name: 'Publish' }).isDisabled(), false);
+  await check(page, 'editor-tour');
+  await context.close();
+});
+
+test('a targeting group is built with the builder, saved as the condition the core compiles, and read back', async () => {
+  const { context, page } = await signedIn('pia');
+  await page.getByRole('link', { name: 'tour' }).click();
+  await page.getByRole('heading', { name: 'Edit tour' }).waitFor();
+  const targeting = page.getByRole('region', { name: 'Targeting' });
+  await targeting.getByRole('button', { name: 'Add a condition' }).click();
+  const one = targeting.getByRole('group', { name: 'Condition 1' });
+  await one.getByLabel('Attribute').selectOption('event');
+  await one.getByLabel('Event name').fill('invoice_created');
+  await one.getByLabel('When').selectOption('count_7d');
+  await one.getByLabel('Test').selectOption('$gte');
+  await one.getByLabel('Value').fill('2');
+  await targeting.getByRole('button', { name: 'Add a group' }).click();
+  const inner = targeting.getByRole('group', { name: 'Group (level 2)' });
+  await inner.getByLabel('Trait name').fill('plan');
+  await inner.getByLabel('Value').fill('pro');
+  await inner.getByRole('button', { name: 'Add a condition' }).click();
+  const locale = inner.getByRole('group', { name: 'Condition 2' });
+  await locale.getByLabel('Attribute').selectOption('locale');
+  await locale.getByLabel('Test').selectOption('$in');
+  await locale.getByLabel('Value').fill('fr, fr-CA');
+  await targeting.getByLabel('Share of users (%)').fill('25');
+  await targeting.getByLabel('How often one user may see it').selectOption('every_days');
+  await targeting.getByLabel('Days between showings').fill('14');
+  await savedClean(page, 'the targeting');
+  const expected = { 'behavior.event.invoice_created.count_7d': { $gte: 2 }, $or: [{ 'user.plan': 'pro' }, { locale: { $in: ['fr', 'fr-CA'] } }] };
+  const json = JSON.parse(await page.getByRole('textbox', { name: 'JSON' }).inputValue());
+  assert.deepEqual([json.audience, json.sample, json.cap], [expected, 0.25, { every_days: 14 }]);
+  const stored = await page.evaluate(async () => (await (await fetch('/console/api/projects/demo/draft')).json()));
+  assert.deepEqual(stored.config.experiences.find((e) => e.id === 'tour').audience, expected, 'the server has the same condition');
+  assert.deepEqual(stored.diagnostics.filter((d) => d.pointer.includes('/audience')), [], 'and the core compiles it without a diagnostic');
+  await check(page, 'editor-targeting');
+
+  // Read back: a fresh page shows the same groups, from the stored condition.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Edit tour' }).waitFor();
+  const again = page.getByRole('region', { name: 'Targeting' });
+  // (The server keeps JSON objects' keys in their sorted order, so the group may come first.)
+  assert.equal(await again.getByLabel('Event name').inputValue(), 'invoice_created');
+  assert.equal(await again.getByLabel('When', { exact: true }).inputValue(), 'count_7d');
+  const group = again.getByRole('group', { name: 'Group (level 2)' });
+  assert.equal(await group.getByLabel('Matches').inputValue(), 'or');
+  assert.equal(await group.getByLabel('Trait name').inputValue(), 'plan');
+  assert.equal(await group.getByRole('group', { name: 'Condition 2' }).getByLabel('Value').inputValue(), 'fr, fr-CA');
+
+  // A condition the builder cannot show as rules is shown as JSON, and kept as written.
+  const view = page.getByRole('textbox', { name: 'JSON', exact: true });
+  const edited = JSON.parse(await view.inputValue());
+  edited.audience = { $not: { 'user.plan': 'free' }, 'behavior.churn_risk': { $lt: 0.5 } };
+  await view.fill(JSON.stringify(edited, null, 2));
+  await again.getByLabel('Condition (JSON)').waitFor();
+  assert.deepEqual(JSON.parse(await again.getByLabel('Condition (JSON)').inputValue()), { $not: { 'user.plan': 'free' } });
+  assert.equal(await again.getByRole('group', { name: 'Condition 2' }).getByLabel('Attribute').inputValue(), 'churn_risk');
+  await again.getByRole('group', { name: 'Condition 2' }).getByLabel('Value').fill('0.4');
+  await savedClean(page, 'the mixed condition');
+  assert.deepEqual(JSON.parse(await view.inputValue()).audience, { $not: { 'user.plan': 'free' }, 'behavior.churn_risk': { $lt: 0.4 } }, 'the raw part survives an edit of the rest');
   await context.close();
 });
