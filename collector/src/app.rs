@@ -15,7 +15,7 @@ use crate::console::{api as console, reports as console_reports, session};
 use crate::files::{self, Folder};
 use crate::ingest::ingest;
 use crate::publishing;
-use crate::reports::{experiments, funnels, paths, retention, surveys, tours};
+use crate::reports::{experiments, funnels, paths, retention, survey_reach, surveys, tours};
 use crate::state::AppState;
 
 /// Builds the router.
@@ -29,7 +29,8 @@ use crate::state::AppState;
 ///   ([`crate::reports::events`]); `GET /v1/reports/experiments/{id}` (admin key): an
 ///   experiment's variants against its control ([`crate::reports::experiments`]);
 ///   `GET /v1/reports/surveys/{id}` (admin key): a survey's responses, scores, trend, breakdown and open text
-///   ([`crate::reports::surveys`]); `GET /v1/reports/funnels` (admin key): where people drop
+///   ([`crate::reports::surveys`]); `GET /v1/reports/surveys/{id}/reach` (admin key): its reach
+///   by question through its branching ([`crate::reports::survey_reach`]); `GET /v1/reports/funnels` (admin key): where people drop
 ///   off between steps ([`crate::reports::funnels`]); `GET /v1/reports/retention` (admin
 ///   key): who came back in each period after starting ([`crate::reports::retention`]);
 ///   `GET /v1/reports/paths` (admin key): the steps after a start or before an end
@@ -72,6 +73,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reports/events", get(crate::reports::events::events))
         .route("/v1/reports/experiments/{id}", get(experiments::report))
         .route("/v1/reports/surveys/{id}", get(surveys::report))
+        .route("/v1/reports/surveys/{id}/reach", get(survey_reach::report))
         .route("/v1/reports/funnels", get(funnels::report))
         .route("/v1/reports/retention", get(retention::report))
         .route("/v1/reports/paths", get(paths::report))

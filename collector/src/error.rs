@@ -108,6 +108,12 @@ pub enum IngestError {
         "there is no survey {0:?}: the active config does not have it and no survey event in the range names it"
     )]
     UnknownSurvey(String),
+    /// A report that replays a survey's branching asked about a survey the active config does
+    /// not define.
+    #[error(
+        "there is no survey {0:?} in the active config: its reach replays the survey's branching, which needs its definition"
+    )]
+    UnconfiguredSurvey(String),
     /// A report's `?by=` does not name an attribute that can be read (the message says why).
     #[error("{0}")]
     InvalidAttribute(String),
@@ -224,7 +230,9 @@ impl IngestError {
             E::NoSuchVersion(_) => (StatusCode::NOT_FOUND, "no_such_version", false),
             E::UnknownExperiment(_) => (StatusCode::NOT_FOUND, "unknown_experiment", false),
             E::GoalRequired(_) => (StatusCode::BAD_REQUEST, "goal_required", false),
-            E::UnknownSurvey(_) => (StatusCode::NOT_FOUND, "unknown_survey", false),
+            E::UnknownSurvey(_) | E::UnconfiguredSurvey(_) => {
+                (StatusCode::NOT_FOUND, "unknown_survey", false)
+            }
             E::InvalidAttribute(_) => (StatusCode::BAD_REQUEST, "invalid_attribute", false),
             E::InvalidCursor(_) => (StatusCode::BAD_REQUEST, "invalid_cursor", false),
             E::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request", false),

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use time::{Date, OffsetDateTime};
 use waymark_core::Millis;
 
 use crate::config::{IpStorage, Limits};
@@ -47,6 +48,16 @@ impl std::fmt::Debug for AppState {
             .field("sdk_dir", &self.sdk_dir)
             .field("site_dir", &self.site_dir)
             .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Today's date in UTC by the state's clock: the default last day of every report.
+    #[must_use]
+    pub fn today(&self) -> Date {
+        let now = (self.clock)();
+        OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64)
+            .map_or(Date::MIN, OffsetDateTime::date)
     }
 }
 

@@ -229,9 +229,7 @@ pub(crate) async fn event_report(
     project: String,
     query: EventReportQuery,
 ) -> Result<EventReport, IngestError> {
-    let now = (state.clock)();
-    let today =
-        OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64).map_or(Date::MIN, |t| t.date());
+    let today = state.today();
     let range = query.range(today)?;
     let counts = state
         .store

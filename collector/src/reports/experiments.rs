@@ -62,7 +62,7 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use crate::auth::admin;
 use crate::error::IngestError;
@@ -569,9 +569,7 @@ pub(crate) async fn experiment_report(
     experiment: String,
     query: ExperimentReportQuery,
 ) -> Result<ExperimentReport, IngestError> {
-    let now = (state.clock)();
-    let today =
-        OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64).map_or(Date::MIN, |t| t.date());
+    let today = state.today();
     let range = query.range(today)?;
     let asked = query.goal()?;
 

@@ -991,9 +991,7 @@ pub async fn report(
 ) -> Result<Json<FunnelReport>, IngestError> {
     let key = admin(&state, &headers)?;
     let Query(query) = query?;
-    let now = (state.clock)();
-    let today = OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64)
-        .map_or(Date::MIN, OffsetDateTime::date);
+    let today = state.today();
     let checked = query.check(today)?;
     run(state.store.as_ref(), key.project, checked)
         .await

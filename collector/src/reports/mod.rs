@@ -5,6 +5,7 @@
 //!   (the range of UTC days, the person rule).
 //! - [`experiments`]: an experiment's variants against its control.
 //! - [`surveys`]: a survey's NPS, CES and CSAT with trend, breakdown and open text.
+//! - [`survey_reach`]: a survey's reach by question, replayed through its branching.
 //! - [`funnels`]: where people drop off between steps.
 //! - [`paths`]: what people do after a start event, or before an end event.
 //! - [`tours`]: a tour's funnel, started to completed, with dismissals and target strategies.
@@ -24,5 +25,6 @@ pub mod funnels;
 pub mod paths;
 pub mod retention;
 pub mod stats;
+pub mod survey_reach;
 pub mod surveys;
 pub mod tours;

@@ -28,7 +28,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use crate::auth::admin;
 use crate::error::IngestError;
@@ -356,9 +356,7 @@ pub async fn report(
 ) -> Result<Json<PathReport>, IngestError> {
     let key = admin(&state, &headers)?;
     let Query(query) = query?;
-    let now = (state.clock)();
-    let today = OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64)
-        .map_or(Date::MIN, OffsetDateTime::date);
+    let today = state.today();
     run(state.store.as_ref(), key.project, query, today)
         .await
         .map(Json)

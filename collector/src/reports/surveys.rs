@@ -119,7 +119,7 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use crate::auth::admin;
 use crate::error::IngestError;
@@ -1439,9 +1439,7 @@ pub(crate) async fn survey_report(
     survey: String,
     query: SurveyReportQuery,
 ) -> Result<SurveyReport, IngestError> {
-    let now = (state.clock)();
-    let today =
-        OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64).map_or(Date::MIN, |t| t.date());
+    let today = state.today();
     let range = query.range(today)?;
     let by = query.by()?;
     let limit = query.limit()?;

@@ -21,7 +21,7 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use time::{Date, OffsetDateTime};
+use time::Date;
 use waymark_core::protocol::tour::{
     COMPLETED, DISMISSED, STARTED, STEP_TARGET_MISSING, STEP_VIEWED,
 };
@@ -235,9 +235,7 @@ pub async fn report(
     let key = admin(&state, &headers)?;
     let Path(tour) = id?;
     let Query(query) = query?;
-    let now = (state.clock)();
-    let today = OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64)
-        .map_or(Date::MIN, OffsetDateTime::date);
+    let today = state.today();
     run(state.store.as_ref(), key.project, tour, query, today)
         .await
         .map(Json)

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 use waymark_collector::store::{ClickHouseSettings, ClickHouseStore, EventStore, IncomingBatch};
+use waymark_collector::SqliteStore;
 use waymark_core::Millis;
 
 /// 2026-11-10T00:00:00Z: the day every case's funnel is entered on.
@@ -173,19 +174,47 @@ pub fn seeded() -> Vec<Vec<(u128, E)>> {
                 at += rng.below(4 * HOUR as u64) as i64;
             }
         }
-        // Half the browsers send their second half first, and some send a batch twice.
-        let half = events.len() / 2;
-        let (early, late) = events.split_at(half);
-        if rng.below(2) == 0 {
-            batches.push(late.to_vec());
-            batches.push(early.to_vec());
-        } else {
-            batches.push(early.to_vec());
-            batches.push(late.to_vec());
-        }
-        if rng.below(5) == 0 {
-            batches.push(early.to_vec());
-        }
+        send_out_of_order(&mut rng, &events, &mut batches);
     }
     batches
+}
+
+/// Sends one browser's events as two batches, the second half first for half the browsers,
+/// and the first batch twice for a fifth of them. An empty half is not sent (the collector
+/// refuses an empty batch).
+pub fn send_out_of_order(rng: &mut Rng, events: &[(u128, E)], batches: &mut Vec<Vec<(u128, E)>>) {
+    let (early, late) = events.split_at(events.len() / 2);
+    let halves = if rng.below(2) == 0 {
+        [late, early]
+    } else {
+        [early, late]
+    };
+    batches.extend(halves.iter().filter(|h| !h.is_empty()).map(|h| h.to_vec()));
+    if rng.below(5) == 0 && !early.is_empty() {
+        batches.push(early.to_vec());
+    }
+}
+
+/// The same batches in a SQLite store and in a real ClickHouse server's database of their
+/// own, for parity tests; dropped together.
+pub struct BothStores {
+    pub sqlite: SqliteStore,
+    pub clickhouse: ClickHouseStore,
+    _dir: tempfile::TempDir,
+    _server: super::clickhouse::ClickHouse,
+}
+
+pub async fn both_stores(batches: &[Vec<(u128, E)>]) -> BothStores {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = SqliteStore::open(&dir.path().join("events.db")).unwrap();
+    store_all(&sqlite, batches).await;
+    let server = super::clickhouse::start_clickhouse().await;
+    let clickhouse = clickhouse_store(&server.url, "parity").await;
+    store_all(&clickhouse, batches).await;
+    BothStores {
+        sqlite,
+        clickhouse,
+        _dir: dir,
+        _server: server,
+    }
 }

@@ -16,6 +16,7 @@ use waymark_collector::registry::{KeyKind, Registry};
 use waymark_collector::{app, AppState, SqliteStore};
 use waymark_core::Millis;
 
+pub mod cases;
 pub mod clickhouse;
 pub mod console;
 pub mod experiment_seed;
