@@ -1,12 +1,13 @@
 // The console's pages, routed by the URL's fragment: #/sign-in, #/p/PROJECT (experiences),
 // #/p/PROJECT/e/INDEX (the editor), #/p/PROJECT/json (the whole draft), #/p/PROJECT/versions,
-// #/p/PROJECT/audit.
+// #/p/PROJECT/audit, #/p/PROJECT/r/ID (an experience's report), #/p/PROJECT/events.
 
 import { allows, call, project, type AuditEntry, type Change, type Config, type Draft, type Experience, type Me, type Published, type Role, type Version } from './api.js';
 import { DraftCopy } from './draft.js';
 import { announce, h, replace, when } from './dom.js';
 import { renderEditor } from './editor.js';
 import { newExperience } from './kinds.js';
+import { renderEvents, renderReport } from './reports.js';
 import { renderWhole } from './whole.js';
 
 const main = document.getElementById('main') as HTMLElement;
@@ -45,6 +46,7 @@ function renderNav(current: string | null): void {
   replace(nav, h('ul', {},
     h('li', {}, link(base, 'Experiences')),
     h('li', {}, link(`${base}/json`, 'JSON')),
+    h('li', {}, link(`${base}/events`, 'Events')),
     h('li', {}, link(`${base}/versions`, 'Versions')),
     h('li', {}, link(`${base}/audit`, 'Audit log')),
     h('li', { class: 'who' }, `${me.name} (${roleIn(current) ?? 'no role'})`, ' ', signOut)));
@@ -141,7 +143,8 @@ async function renderList(name: string): Promise<void> {
     return h('tr', {},
       h('th', { scope: 'row' }, h('a', { href: `#/p/${encodeURIComponent(name)}/e/${index}` }, id), h('span', { class: 'kind' }, typeof experience.kind === 'string' ? experience.kind : 'no kind')),
       h('td', {}, state(experience, live?.config)),
-      h('td', {}, await headline(name, experience)));
+      h('td', {}, await headline(name, experience),
+        typeof experience.id === 'string' ? h('a', { class: 'kind', href: `#/p/${encodeURIComponent(name)}/r/${encodeURIComponent(experience.id)}` }, 'Report') : null));
   }));
   const removed = (live?.config.experiences ?? []).filter((e) => !experiences.some((d) => d.id === e.id));
   const create = (kind: 'survey' | 'tour' | 'content' | 'experiment', label: string) => {
@@ -162,6 +165,12 @@ async function renderList(name: string): Promise<void> {
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Experience'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Headline'))),
       h('tbody', {}, ...rows))),
     removed.length ? h('p', {}, `Live but removed in the draft: ${removed.map((e) => String(e.id)).join(', ')}.`) : null);
+}
+
+async function renderReportPage(name: string, id: string): Promise<void> {
+  const [draft, live] = await Promise.all([call<Draft>('GET', `${project(name)}/draft`), activeConfig(name)]);
+  const experience = live?.config.experiences?.find((e) => e.id === id) ?? (draft.ok ? draft.value.config.experiences?.find((e) => e.id === id) : undefined);
+  await renderReport(main, name, id, experience);
 }
 
 async function renderEditorPage(name: string, index: number): Promise<void> {
@@ -301,6 +310,8 @@ async function route(): Promise<void> {
   else if (page === 'json') await renderWholePage(name);
   else if (page === 'versions') await renderVersions(name);
   else if (page === 'audit') await renderAudit(name);
+  else if (page === 'r' && arg) await renderReportPage(name, arg);
+  else if (page === 'events') await renderEvents(main, name);
   else await renderList(name);
   main.querySelector<HTMLElement>('h1')?.focus();
 }

@@ -7,15 +7,12 @@
 // refuses them. Every page is checked with axe-core and screenshotted into
 // tests/screenshots/ (gitignored).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, eventually, launchBrowser, query, sdkReady, startCollector, startSite, watchConsole } from '../harness.mjs';
+import { checkPage, makeUsers } from './console-kit.mjs';
 
 const PASSWORD = 'console e2e passphrase';
-const SHOTS = join(ROOT, 'tests/screenshots');
-const AXE = readFileSync(join(ROOT, 'tests/node_modules/axe-core/axe.min.js'), 'utf8');
 const WIDTH = 375;
 
 let collector;
@@ -25,11 +22,7 @@ before(async () => {
   collector = await startCollector({ args: ['--console-dir', join(ROOT, 'console/dist')] });
   site = await startSite(collector.url);
   browser = await launchBrowser();
-  mkdirSync(SHOTS, { recursive: true });
-  for (const [name, role] of [['pia', 'publisher'], ['vic', 'viewer']]) {
-    const made = spawnSync(join(ROOT, 'target/debug/waymark-collector'), ['user', 'create', name, '--project', 'demo', '--role', role, '--password-stdin', '--db', collector.db], { input: `${PASSWORD}\n`, encoding: 'utf8' });
-    assert.equal(made.status, 0, made.stderr);
-  }
+  makeUsers(collector, [['pia', 'publisher'], ['vic', 'viewer']], PASSWORD);
 });
 after(async () => {
   await browser?.close();
@@ -37,16 +30,7 @@ after(async () => {
   await collector?.stop();
 });
 
-/** Zero axe-core violations, nothing wider than the viewport, and a screenshot to look at. */
-async function check(page, name) {
-  // evaluate, not addScriptTag: the console's CSP rightly refuses inline scripts.
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
-  assert.deepEqual(violations, [], `axe on the ${name} page`);
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= WIDTH, `the ${name} page is ${width} px wide at ${WIDTH} px`);
-  await page.screenshot({ path: join(SHOTS, `console-${name}.png`), fullPage: true });
-}
+const check = (page, name) => checkPage(page, name);
 
 async function signIn(page, name) {
   const response = await page.goto(`${collector.url}/console/`);

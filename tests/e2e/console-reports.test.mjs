@@ -1,0 +1,178 @@
+// The console's reports end to end, in Chromium at 375 px and at desktop width: a publisher
+// publishes the demo's config (its NPS survey shown on any page) from the console; a visitor
+// of the demo site the collector serves answers it; the answer shows in the report's NPS
+// figures, chart and tables. A tour's funnel with dismissals, an experiment with a
+// sample-ratio mismatch and the event trends read from events a page sent. A survey without
+// answers says so. Every page: zero axe-core violations, no NaN or Infinity, nothing wider
+// than the viewport, and a screenshot in tests/screenshots/ (gitignored).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { DEMO_KEY, ROOT, eventually, launchBrowser, query, sdkReady, startCollector, watchConsole } from '../harness.mjs';
+import { checkPage, makeUsers } from './console-kit.mjs';
+
+const PASSWORD = 'console reports passphrase';
+const PHONE = { width: 375, height: 800 };
+const DESKTOP = { width: 1280, height: 900 };
+
+/** The demo's config, its NPS survey shown on the first page view of anyone. */
+function demoConfig() {
+  const config = JSON.parse(readFileSync(join(ROOT, 'demo-site/waymark.json'), 'utf8'));
+  const nps = config.experiences.find((e) => e.id === 'nps');
+  delete nps.audience;
+  nps.priority = 50;
+  return config;
+}
+
+let collector;
+let browser;
+before(async () => {
+  collector = await startCollector({ args: ['--console-dir', join(ROOT, 'console/dist')] });
+  browser = await launchBrowser();
+  makeUsers(collector, [['pia', 'publisher'], ['vic', 'viewer']], PASSWORD);
+});
+after(async () => {
+  await browser?.close();
+  await collector?.stop();
+});
+
+const check = (page, name) => checkPage(page, name, { numbers: true });
+
+async function signIn(page, name) {
+  await page.goto(`${collector.url}/console/`);
+  await page.getByLabel('User name').fill(name);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Experiences in demo' }).waitFor();
+}
+
+/** Events as a page sends them, to the collector's public batch endpoint. */
+async function send(events) {
+  const now = Date.now();
+  const anonymous = (n) => `019b7a3c-2a00-7000-8000-${String(n).padStart(12, '0')}`;
+  const body = {
+    key: DEMO_KEY,
+    sent_at: now,
+    events: events.map(([n, name, properties], i) => ({
+      id: `019b7a3c-2a10-7000-8000-${String(n * 1000 + i).padStart(12, '0')}`,
+      name,
+      ts: now - 60_000 + i,
+      anonymous_id: anonymous(n),
+      session_id: anonymous(n + 500),
+      properties,
+      context: { page: { url: `${collector.url}/`, path: '/' }, sdk: { name: 'waymark-web', version: '0.1.0' } },
+    })),
+  };
+  const response = await fetch(`${collector.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(body) });
+  assert.equal(response.status, 200, await response.text());
+}
+
+const cells = (page, caption) => page.locator('table', { has: page.locator('caption', { hasText: caption }) }).locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+
+test('a publisher publishes the NPS survey, a visitor of the demo site answers it, and the report shows the answer', async () => {
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  const seen = watchConsole(page);
+  await signIn(page, 'pia');
+  // Nothing answered yet: the report says so.
+  await page.goto(`${collector.url}/console/#/p/demo/r/nps`);
+  await page.getByRole('heading', { name: 'Report on nps' }).waitFor();
+  await page.getByText('No responses yet').first().waitFor();
+  await check(page, 'report-survey-empty');
+
+  await page.getByRole('link', { name: 'JSON' }).click();
+  await page.getByRole('heading', { name: 'The whole draft of demo' }).waitFor();
+  await page.getByRole('textbox', { name: 'Config (JSON)' }).fill(JSON.stringify(demoConfig(), null, 2));
+  await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved'), { describe: () => 'the draft saved' });
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await page.getByText(/^Published as version 1\./).waitFor();
+
+  // A visitor of the demo site answers it.
+  const visitor = await browser.newContext({ viewport: DESKTOP });
+  const site = await visitor.newPage();
+  await site.goto(`${collector.url}/customers`);
+  await sdkReady(site);
+  const question = 'How likely are you to recommend Ledgerly to a friend or colleague?';
+  await site.waitForFunction((t) => document.querySelector('waymark-survey')?.shadowRoot?.querySelector('h2')?.textContent === t, question);
+  await site.locator('waymark-survey').getByRole('radio', { name: '9', exact: true }).click();
+  await site.locator('waymark-survey').getByRole('button', { name: 'Next' }).click();
+  await site.evaluate(() => window.waymark.flush());
+  await eventually(() => query(collector.db, "SELECT 1 FROM events WHERE name = '$survey_answered'").length > 0, { timeoutMs: 30_000, describe: () => 'the answer stored' });
+  await visitor.close();
+
+  // The answer in the report: the headline, the bands, the day's row and its chart.
+  const today = new Date().toISOString().slice(0, 10);
+  await page.goto(`${collector.url}/console/#/p/demo`);
+  // From the keyboard: the list's link to the report.
+  await page.getByRole('row', { name: /^nps/ }).getByRole('link', { name: 'Report' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Report on nps' }).waitFor();
+  await page.getByText('NPS +100').waitFor();
+  assert.match(await page.locator('main').textContent(), /“How likely are you to recommend Ledgerly to a friend or colleague\?”/);
+  assert.deepEqual(await cells(page, 'NPS bands'), [['Promoters (9–10)', '1', '100.0%'], ['Passives (7–8)', '0', '0.0%'], ['Detractors (0–6)', '0', '0.0%']]);
+  assert.deepEqual(await cells(page, 'NPS per day'), [[today, '1', '100.0', '100.0 to 100.0']]);
+  assert.equal(await page.getByRole('img', { name: /NPS per day/ }).count(), 1, 'the trend chart is drawn');
+  assert.equal(await page.getByRole('img', { name: /NPS bands/ }).count(), 1);
+  await check(page, 'report-survey');
+  await page.setViewportSize(DESKTOP);
+  await check(page, 'report-survey-desktop');
+  assert.deepEqual(seen.pageErrors, []);
+  await context.close();
+});
+
+test('a tour\'s step funnel with drop-off and dismissal reasons, an experiment\'s variants with a sample-ratio warning, and event trends', async () => {
+  // Three people start the onboarding tour: one completes it, one closes it on step 1, one
+  // skips on step 2. 40 people see the control of pricing-layout (10 upgrade) and 10 the
+  // variant (3 upgrade), with 50/50 weights: a sample-ratio mismatch.
+  const tour = (step) => ({ tour: 'onboarding', step, step_id: ['welcome', 'outstanding', 'cashflow'][step], strategy: step === 0 ? 'none' : 'selector' });
+  await send([
+    [1, '$tour_started', { tour: 'onboarding' }], [1, '$step_viewed', tour(0)], [1, '$step_viewed', tour(1)], [1, '$step_viewed', tour(2)], [1, '$tour_completed', { tour: 'onboarding' }],
+    [2, '$tour_started', { tour: 'onboarding' }], [2, '$step_viewed', tour(0)], [2, '$tour_dismissed', { tour: 'onboarding', step: 0, step_id: 'welcome', reason: 'close' }],
+    [3, '$tour_started', { tour: 'onboarding' }], [3, '$step_viewed', tour(0)], [3, '$step_viewed', tour(1)], [3, '$tour_dismissed', { tour: 'onboarding', step: 1, step_id: 'outstanding', reason: 'skip' }],
+  ]);
+  const exposures = [];
+  for (let n = 10; n < 60; n++) {
+    const variant = n < 50 ? 'monthly' : 'annual-first';
+    exposures.push([n, '$exposure', { experiment: 'pricing-layout', variant, variant_index: n < 50 ? 0 : 1 }]);
+    if (n < 50 ? n % 4 === 0 : n % 3 === 0) exposures.push([n, 'plan_upgrade_clicked', {}]);
+  }
+  await send(exposures);
+  const config = JSON.parse(readFileSync(join(ROOT, 'demo-site/waymark.json'), 'utf8'));
+  const pricing = config.experiences.find((e) => e.id === 'pricing-layout');
+
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  const seen = watchConsole(page);
+  await signIn(page, 'vic');
+  await page.goto(`${collector.url}/console/#/p/demo/r/onboarding`);
+  await page.getByRole('heading', { name: 'Report on onboarding' }).waitFor();
+  await page.getByRole('img', { name: /Tour step funnel/ }).waitFor();
+  const funnel = await cells(page, 'People reaching each step');
+  assert.deepEqual(funnel.map((r) => r.slice(0, 2)), [['Started', '3'], ['Step 1 (welcome)', '3'], ['Step 2 (outstanding)', '2'], ['Step 3 (cashflow)', '1'], ['Completed', '1']]);
+  assert.deepEqual(funnel.map((r) => r[3]), ['—', '0', '1', '1', '0'], 'dropped off at each step');
+  assert.deepEqual(await cells(page, 'Dismissals by step and reason'), [['Step 1', 'close', '1'], ['Step 2', 'skip', '1']]);
+  await check(page, 'report-tour');
+
+  await page.goto(`${collector.url}/console/#/p/demo/r/pricing-layout`);
+  await page.getByRole('heading', { name: `Report on ${pricing.experiment.key}` }).waitFor();
+  await page.getByText('Sample ratio mismatch.').waitFor();
+  const variants = await cells(page, 'Variants against the control');
+  assert.deepEqual(variants.map((r) => [r[0], r[1], r[2]]), [['monthly (control)', '40 (weight 50%)', '10'], ['annual-first', '10 (weight 50%)', '3']]);
+  assert.match(variants[1][4], /^\+20\.0%$/, 'uplift of 30% against 25%');
+  assert.match(variants[1][5], /^\d+\.\d%$/, 'a chance to beat control');
+  await page.getByRole('img', { name: /Conversion rate per variant/ }).waitFor();
+  await check(page, 'report-experiment');
+
+  await page.getByRole('link', { name: 'Events' }).click();
+  await page.getByRole('heading', { name: 'Events' }).waitFor();
+  await page.getByRole('img', { name: /Events and people per day/ }).waitFor();
+  const names = await cells(page, 'Events by name');
+  assert.deepEqual(names.find((r) => r[0] === '$exposure'), ['$exposure', '50', '50']);
+  await page.getByLabel('Event', { exact: true }).selectOption('$tour_started');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.getByText('3 events from 3 people ($tour_started only)').waitFor();
+  await check(page, 'events');
+  assert.deepEqual(seen.pageErrors, []);
+  await context.close();
+});
