@@ -130,6 +130,10 @@ pub fn app(state: AppState) -> Router {
             get(console_reports::survey),
         )
         .route(
+            "/console/api/projects/{project}/reports/surveys/{id}/reach",
+            get(console_reports::survey_reach),
+        )
+        .route(
             "/console/api/projects/{project}/reports/experiments/{id}",
             get(console_reports::experiment),
         )

@@ -25,6 +25,9 @@ export interface SurveyReport {
   text: { answers: TextAnswer[] };
 }
 
+interface QuestionReach { question: string; type: string; optional: boolean; reached: number; answered: number; skipped: number; dismissed: number; unfinished: number; branched_past: number; answered_off_path: number }
+interface ReachReport { count: 'people' | 'responses'; shown: number; completed: number; dismissed: number; unfinished: number; questions: QuestionReach[]; paths: { questions: string[]; end: string; count: number }[]; paths_left_off: number }
+
 interface Conversion { rate: number | null; interval: Interval | null }
 interface FunnelStep { step: number; definition: unknown; count: number; conversion_from_previous: Conversion | null; conversion_from_start: Conversion | null; median_time_ms: number | null }
 interface TourReport {
@@ -160,8 +163,23 @@ function questionSection(report: SurveyReport, question: Question, index: number
   }
 }
 
+/** How far people got through the survey's questions, through its branching. */
+function reachSection(reach: ReachReport): HTMLElement {
+  const who = reach.count === 'people' ? 'people' : 'responses';
+  if (reach.shown === 0) return section('Reach by question', empty('No responses yet.'));
+  const items: Bar[] = reach.questions.map((q, i) => ({ label: `${i + 1}. ${q.question}`, value: q.reached, text: `${q.reached} (${pct(q.reached / reach.shown, 0)})` }));
+  return section('Reach by question',
+    h('p', {}, `Of ${reach.shown} ${reach.shown === 1 ? who.replace(/people/, 'person').replace(/s$/, '') : who} shown the survey: ${reach.completed} completed, ${reach.dismissed} closed it, ${reach.unfinished} left it unfinished.`),
+    figure(`${reach.count === 'people' ? 'People' : 'Responses'} reaching each question`, bars('Reach by question', items.map((b) => `${b.label}: ${b.text}`).join(', '), items),
+      dataTable(`Reach by question (${who})`, ['Question', 'Reached', 'Answered', 'Skipped', 'Closed there', 'Branched past'],
+        reach.questions.map((q, i) => [`${i + 1}. ${q.question}`, String(q.reached), String(q.answered), String(q.skipped), String(q.dismissed), String(q.branched_past)]))),
+    reach.paths.length ? dataTable(`The paths taken, most first${reach.paths_left_off ? ` (${reach.paths_left_off} more left out)` : ''}`, ['Questions', 'Ended', who[0]?.toUpperCase() + who.slice(1)],
+      reach.paths.map((p) => [p.questions.join(' → ') || '(none)', p.end, String(p.count)])) : null);
+}
+
 async function renderSurvey(main: HTMLElement, name: string, id: string, experience: Experience | undefined): Promise<void> {
-  const answer = await call<SurveyReport>('GET', `${project(name)}/reports/surveys/${encodeURIComponent(id)}`);
+  const path = `${project(name)}/reports/surveys/${encodeURIComponent(id)}`;
+  const [answer, reach] = await Promise.all([call<SurveyReport>('GET', path), call<ReachReport>('GET', `${path}/reach`)]);
   if (!answer.ok) {
     replace(main, heading(`Report on ${id}`), answer.problem.error === 'unknown_survey' ? empty('No responses yet: nobody has been shown this survey.') : problem(answer.problem.message));
     return;
@@ -170,6 +188,8 @@ async function renderSurvey(main: HTMLElement, name: string, id: string, experie
   const summary = h('p', { class: 'summary' }, `From ${r.from} to ${r.to}: shown ${r.shown} time${r.shown === 1 ? '' : 's'}, ${r.responses} response${r.responses === 1 ? '' : 's'}, ${r.completed} completed (${pct(r.completion_rate, 0)}), ${r.dismissed} dismissed (${pct(r.dismissal_rate, 0)}).`);
   replace(main, heading(`Report on ${id}`), summary,
     r.responses === 0 ? empty('No responses yet.') : null,
+    // The reach needs the survey in the live config; a survey gone from it has none.
+    reach.ok ? reachSection(reach.value) : null,
     ...r.questions.map((q, i) => questionSection(r, q, i, experience)));
 }
 

@@ -113,6 +113,8 @@ test('a publisher publishes the NPS survey, a visitor of the demo site answers i
   assert.deepEqual(await cells(page, 'NPS bands'), [['Promoters (9–10)', '1', '100.0%'], ['Passives (7–8)', '0', '0.0%'], ['Detractors (0–6)', '0', '0.0%']]);
   assert.deepEqual(await cells(page, 'NPS per day'), [[today, '1', '100.0', '100.0 to 100.0']]);
   assert.equal(await page.getByRole('img', { name: /NPS per day/ }).count(), 1, 'the trend chart is drawn');
+  const reach = await cells(page, 'Reach by question (people)');
+  assert.deepEqual(reach.map((r) => r.slice(0, 3)), [['1. score', '1', '1'], ['2. why', '1', '0']], 'one person answered the score and reached the follow-up');
   assert.equal(await page.getByRole('img', { name: /NPS bands/ }).count(), 1);
   await check(page, 'report-survey');
   await page.setViewportSize(DESKTOP);

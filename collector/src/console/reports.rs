@@ -9,22 +9,17 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
-use time::{Date, OffsetDateTime};
 
 use super::accounts::Role;
 use super::error::ConsoleError;
 use super::session::authorize;
 use crate::error::IngestError;
 use crate::extract::{Path, Query};
-use crate::reports::{events, experiments, funnels, paths, retention, surveys, tours};
+use crate::publishing;
+use crate::reports::{
+    events, experiments, funnels, paths, retention, survey_reach, surveys, tours,
+};
 use crate::state::AppState;
-
-/// Today, UTC, by the collector's clock: the day a report's default range ends on.
-fn today(state: &AppState) -> Date {
-    let now = (state.clock)();
-    OffsetDateTime::from_unix_timestamp((now.0 / 1000) as i64)
-        .map_or(Date::MIN, OffsetDateTime::date)
-}
 
 /// Handles `GET /console/api/projects/{project}/reports/events` (viewer): the report of
 /// `GET /v1/reports/events`, with the same query.
@@ -56,6 +51,32 @@ pub async fn survey(
     ))
 }
 
+/// Handles `GET /console/api/projects/{project}/reports/surveys/{id}/reach` (viewer): the
+/// reach by question of `GET /v1/reports/surveys/{id}/reach`, with the same query, over the
+/// survey as the active config defines it (`unknown_survey` when it has none of that id).
+pub async fn survey_reach(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, IngestError>,
+    query: Result<Query<survey_reach::ReachQuery>, IngestError>,
+) -> Result<Json<survey_reach::ReachReport>, ConsoleError> {
+    let Path((project, survey)) = path?;
+    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let Query(query) = query?;
+    let (range, counting) = query.check(state.today())?;
+    let wanted = project.clone();
+    let active = publishing::blocking(&state.registry, move |r| r.active_config(&wanted)).await?;
+    let Some((version, definition)) = active.and_then(|(version, _, body)| {
+        survey_reach::survey_in_config(&body, &survey).map(|definition| (version, definition))
+    }) else {
+        return Err(IngestError::UnconfiguredSurvey(survey).into());
+    };
+    let store = state.store.as_ref();
+    Ok(Json(
+        survey_reach::run(store, project, definition, version, range, counting).await?,
+    ))
+}
+
 /// Handles `GET /console/api/projects/{project}/reports/experiments/{id}` (viewer): the
 /// experiment report of `GET /v1/reports/experiments/{id}`, with the same query.
 pub async fn experiment(
@@ -83,7 +104,7 @@ pub async fn funnel(
     let Path(project) = project?;
     authorize(&state, &headers, &project, Role::Viewer).await?;
     let Query(query) = query?;
-    let checked = query.check(today(&state))?;
+    let checked = query.check(state.today())?;
     Ok(Json(
         funnels::run(state.store.as_ref(), project, checked).await?,
     ))
@@ -119,7 +140,7 @@ pub async fn paths(
     authorize(&state, &headers, &project, Role::Viewer).await?;
     let Query(query) = query?;
     Ok(Json(
-        paths::run(state.store.as_ref(), project, query, today(&state)).await?,
+        paths::run(state.store.as_ref(), project, query, state.today()).await?,
     ))
 }
 
@@ -135,6 +156,6 @@ pub async fn tour(
     authorize(&state, &headers, &project, Role::Viewer).await?;
     let Query(query) = query?;
     Ok(Json(
-        tours::run(state.store.as_ref(), project, tour, query, today(&state)).await?,
+        tours::run(state.store.as_ref(), project, tour, query, state.today()).await?,
     ))
 }
