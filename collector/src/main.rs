@@ -2,8 +2,10 @@
 //!
 //! - `waymark-collector [--listen …] [--db …] [--project NAME=pk_…] [--publish-config
 //!   NAME=FILE]`: serve.
-//! - `waymark-collector project create NAME [--public-key pk_…]`: make a project; prints its
-//!   keys once.
+//! - `waymark-collector project create NAME [--public-key pk_…] [--time-zone ZONE]`: make a
+//!   project; prints its keys once.
+//! - `waymark-collector project time-zone NAME ZONE`: the time zone its reports use when a
+//!   request names none (`Europe/Paris`, `+02:00`).
 //! - `waymark-collector project list`: projects and their key ids (never the keys).
 //! - `waymark-collector project rotate-key NAME --kind public|admin`: revoke and replace.
 //! - `waymark-collector project origins NAME --allow https://app.example …`: where pages may
@@ -182,6 +184,17 @@ enum ProjectCommand {
         /// Use this public key instead of a new random one (`pk_…`).
         #[arg(long)]
         public_key: Option<String>,
+        /// The time zone its reports use when a request names none (default UTC).
+        #[arg(long)]
+        time_zone: Option<String>,
+    },
+    /// Set the time zone a project's reports use when a request names none: an IANA zone
+    /// (`Europe/Paris`, daylight saving time included) or an offset from UTC (`+02:00`).
+    TimeZone {
+        /// The project's name.
+        name: String,
+        /// The zone.
+        zone: String,
     },
     /// List projects and their keys (ids and prefixes only).
     List,
@@ -218,8 +231,25 @@ fn run_project_command(config: &Config, command: ProjectCommand) -> anyhow::Resu
     let registry = Registry::open(&config.db)
         .with_context(|| format!("opening the database {}", config.db.display()))?;
     match command {
-        ProjectCommand::Create { name, public_key } => {
-            print_json(&registry.create_project(&name, public_key.as_deref())?)
+        ProjectCommand::Create {
+            name,
+            public_key,
+            time_zone,
+        } => {
+            if let Some(zone) = &time_zone {
+                // Checked before the project is made, so a bad zone makes nothing.
+                waymark_collector::reports::zone::Zone::parse(zone)
+                    .map_err(|message| anyhow::anyhow!("--time-zone: {message}"))?;
+            }
+            let keys = registry.create_project(&name, public_key.as_deref())?;
+            if let Some(zone) = &time_zone {
+                registry.set_time_zone(&name, zone)?;
+            }
+            print_json(&keys)
+        }
+        ProjectCommand::TimeZone { name, zone } => {
+            let zone = registry.set_time_zone(&name, &zone)?;
+            print_json(&serde_json::json!({ "project": name, "time_zone": zone }))
         }
         ProjectCommand::List => print_json(&registry.list()?),
         ProjectCommand::Origins { name, allow } => {

@@ -20,6 +20,7 @@ use waymark_core::Millis;
 
 use crate::console::accounts::AccountsError;
 use crate::console::audit::{self, Action, Actor};
+use crate::reports::zone::Zone;
 use crate::store::{open_database, StoreError};
 
 /// How often the key cache is reloaded from the database.
@@ -85,6 +86,8 @@ pub struct ProjectSummary {
     pub name: String,
     /// When it was made (Unix ms).
     pub created_at: i64,
+    /// Its reports' time zone (`null`: UTC).
+    pub time_zone: Option<String>,
     /// Its keys, newest first.
     pub keys: Vec<KeySummary>,
 }
@@ -113,6 +116,9 @@ pub enum RegistryError {
     /// Not an origin (`https://host[:port]`).
     #[error("{0:?} is not an origin; write it as https://host or https://host:port")]
     BadOrigin(String),
+    /// Not a time zone (the message says what is expected).
+    #[error("time zone: {0}")]
+    BadTimeZone(String),
     /// The system's random source failed.
     #[error("no randomness available: {0}")]
     Random(String),
@@ -269,6 +275,36 @@ impl Registry {
         self.refresh()
     }
 
+    /// Sets the time zone a project's reports use when a request names none: an IANA name
+    /// (`Europe/Paris`) or an offset (`+02:00`), checked and stored as the reports name it.
+    /// Returns that name.
+    pub fn set_time_zone(&self, project: &str, zone: &str) -> Result<String, RegistryError> {
+        let name = Zone::parse(zone)
+            .map_err(RegistryError::BadTimeZone)?
+            .name();
+        let changed = self.lock().execute(
+            "UPDATE projects SET time_zone = ?2 WHERE name = ?1",
+            params![project, name],
+        )?;
+        if changed == 0 {
+            return Err(RegistryError::NoProject(project.to_owned()));
+        }
+        Ok(name)
+    }
+
+    /// A project's time zone for reports, if one is set.
+    pub fn time_zone(&self, project: &str) -> Result<Option<String>, RegistryError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT time_zone FROM projects WHERE name = ?1",
+                [project],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
     /// The key's identity, if it is valid.
     #[must_use]
     pub fn lookup(&self, key: &str) -> Option<KeyInfo> {
@@ -378,16 +414,16 @@ impl Registry {
     pub fn list(&self) -> Result<Vec<ProjectSummary>, RegistryError> {
         let connection = self.lock();
         let mut projects =
-            connection.prepare("SELECT name, created_at FROM projects ORDER BY name")?;
+            connection.prepare("SELECT name, created_at, time_zone FROM projects ORDER BY name")?;
         let mut keys = connection.prepare(
             "SELECT key_id, kind, prefix, created_at, revoked_at FROM keys WHERE project = ?1 ORDER BY created_at DESC, key_id",
         )?;
-        let names: Vec<(String, i64)> = projects
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        let names: Vec<(String, i64, Option<String>)> = projects
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
         names
             .into_iter()
-            .map(|(name, created_at)| {
+            .map(|(name, created_at, time_zone)| {
                 let keys = keys
                     .query_map([&name], |r| {
                         Ok(KeySummary {
@@ -403,6 +439,7 @@ impl Registry {
                 Ok(ProjectSummary {
                     name,
                     created_at,
+                    time_zone,
                     keys,
                 })
             })

@@ -7,6 +7,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use common::cases::EdgeCase;
 use common::journeys::*;
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -17,6 +18,9 @@ use waymark_collector::SqliteStore;
 const DAY: i64 = 86_400_000;
 /// Long after every event: every period complete.
 const LATER: i64 = DAY0 + 400 * DAY;
+/// 2026-10-25T00:00:00Z and 2026-03-02T00:00:00Z, as times after `DAY0`.
+const OCT_25: i64 = -16 * DAY;
+const MAR_2: i64 = -253 * DAY;
 
 fn query(pairs: &[(&str, &str)]) -> RetentionQuery {
     let mut q = RetentionQuery {
@@ -84,6 +88,16 @@ struct Case {
     expect: &'static [(&'static str, u64, [u64; 3])],
     /// Optionally: which periods of the first cohort are incomplete (0 first).
     incomplete: Option<[bool; 4]>,
+}
+
+/// A start half an hour into 2026-10-25 in Paris, a return at 22:30 UTC that day and one at
+/// 23:15 UTC the next.
+fn summer_time_ends() -> Vec<Vec<(u128, E)>> {
+    one_batch(vec![
+        e(1, "a", OCT_25 - 2 * HOUR + 30 * MIN),
+        e(1, "b", OCT_25 + 22 * HOUR + 30 * MIN),
+        e(1, "b", OCT_25 + DAY + 23 * HOUR + 15 * MIN),
+    ])
 }
 
 fn cases() -> Vec<Case> {
@@ -245,70 +259,102 @@ fn cases() -> Vec<Case> {
             expect: &[("2026-11-09", 2, [1, 0, 0])],
             incomplete: None,
         },
+        Case {
+            // Paris leaves summer time at 01:00 UTC on 2026-10-25: that day runs from 22:00
+            // UTC the day before (+02:00) to 23:00 UTC (+01:00), 25 hours. A return at
+            // 22:30 UTC is still the 25th there, and 23:15 UTC on the 26th is the 27th.
+            name: "a_named_zone_keeps_its_days_across_the_end_of_summer_time",
+            events: summer_time_ends,
+            query: &[
+                ("tz", "Europe/Paris"),
+                ("from", "2026-10-25"),
+                ("to", "2026-10-25"),
+            ],
+            now: LATER,
+            expect: &[("2026-10-25", 1, [0, 1, 0])],
+            incomplete: Some([false; 4]),
+        },
+        Case {
+            // At a fixed +02:00 the same return at 22:30 UTC is already the 26th.
+            name: "the_same_events_at_the_summer_offset_all_year",
+            events: summer_time_ends,
+            query: &[
+                ("tz", "+02:00"),
+                ("from", "2026-10-25"),
+                ("to", "2026-10-25"),
+            ],
+            now: LATER,
+            expect: &[("2026-10-25", 1, [1, 1, 0])],
+            incomplete: None,
+        },
+        Case {
+            // New York springs forward on Sunday 2026-03-08 (07:00 UTC): the week of Monday
+            // 2026-03-09 begins at 04:00 UTC (-04:00), an hour before it would at -05:00.
+            // Browser 1 returns at 00:30 that Monday; browser 2 at 23:30 on the Sunday.
+            name: "weeks_in_a_named_zone_begin_at_local_midnight_after_the_clocks_go_forward",
+            events: || {
+                one_batch(vec![
+                    e(1, "a", MAR_2 + 5 * HOUR + 30 * MIN),
+                    e(1, "b", MAR_2 + 7 * DAY + 4 * HOUR + 30 * MIN),
+                    e(2, "a", MAR_2 + 12 * HOUR),
+                    e(2, "b", MAR_2 + 7 * DAY + 3 * HOUR + 30 * MIN),
+                ])
+            },
+            query: &[
+                ("tz", "America/New_York"),
+                ("interval", "week"),
+                ("from", "2026-03-02"),
+                ("to", "2026-03-08"),
+            ],
+            now: LATER,
+            expect: &[("2026-03-02", 2, [1, 0, 0])],
+            incomplete: None,
+        },
     ]
 }
 
-async fn run_case_on(store: &dyn EventStore, case: &Case) -> Result<(), String> {
-    store_all(store, &(case.events)()).await;
-    let report = retention(store, query(case.query), case.now).await;
-    let got = figures(&report);
-    let expected: Figures = case
-        .expect
-        .iter()
-        .map(|(d, s, c)| ((*d).to_owned(), *s, c.to_vec()))
-        .collect();
-    let mut problems = Vec::new();
-    if got != expected {
-        problems.push(format!("cohorts {got:?}, expected {expected:?}"));
+impl EdgeCase for Case {
+    fn name(&self) -> &'static str {
+        self.name
     }
-    if let Some(flags) = case.incomplete {
-        let seen: Vec<bool> = report["cohorts"][0]["periods"]
-            .as_array()
-            .unwrap()
+
+    async fn run_on(&self, store: &dyn EventStore) -> Result<(), String> {
+        store_all(store, &(self.events)()).await;
+        let report = retention(store, query(self.query), self.now).await;
+        let got = figures(&report);
+        let expected: Figures = self
+            .expect
             .iter()
-            .map(|p| p["incomplete"].as_bool().unwrap())
+            .map(|(d, s, c)| ((*d).to_owned(), *s, c.to_vec()))
             .collect();
-        if seen != flags {
-            problems.push(format!("incomplete {seen:?}, expected {flags:?}"));
+        let mut problems = Vec::new();
+        if got != expected {
+            problems.push(format!("cohorts {got:?}, expected {expected:?}"));
+        }
+        if let Some(flags) = self.incomplete {
+            let seen: Vec<bool> = report["cohorts"][0]["periods"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["incomplete"].as_bool().unwrap())
+                .collect();
+            if seen != flags {
+                problems.push(format!("incomplete {seen:?}, expected {flags:?}"));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}: {}\n{report:#}",
+                self.name,
+                problems.join("; ")
+            ))
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}: {}\n{report:#}",
-            case.name,
-            problems.join("; ")
-        ))
-    }
 }
 
-async fn sqlite_case(name: &str) {
-    let case = cases()
-        .into_iter()
-        .find(|c| c.name == name)
-        .expect("a case of that name");
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("events.db")).unwrap();
-    if let Err(problem) = run_case_on(&store, &case).await {
-        panic!("{problem}");
-    }
-}
-
-macro_rules! sqlite_cases {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::sqlite_case(stringify!($name)).await;
-                }
-            )*
-        }
-    };
-}
-
-sqlite_cases!(
+crate::edge_cases!(
     a_first_time_cohort_is_the_period_of_the_first_start_ever,
     recurring_cohorts_take_every_period_with_a_start,
     a_return_in_the_cohorts_own_period_is_not_a_return_after_it,
@@ -318,35 +364,10 @@ sqlite_cases!(
     events_out_of_order_and_twice_count_once,
     periods_that_have_not_ended_are_incomplete,
     weeks_run_from_monday,
+    a_named_zone_keeps_its_days_across_the_end_of_summer_time,
+    the_same_events_at_the_summer_offset_all_year,
+    weeks_in_a_named_zone_begin_at_local_midnight_after_the_clocks_go_forward,
 );
-
-#[test]
-fn every_case_has_its_sqlite_test() {
-    let source = include_str!("retention.rs");
-    for case in cases() {
-        assert!(
-            source.contains(&format!("    {},\n", case.name)),
-            "{} is not in sqlite_cases!",
-            case.name
-        );
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_edge_case_on_clickhouse() {
-    let server = common::clickhouse::start_clickhouse().await;
-    let mut failures = Vec::new();
-    let all = cases();
-    for (i, case) in all.iter().enumerate() {
-        let store = clickhouse_store(&server.url, &format!("case_{i}")).await;
-        match run_case_on(&store, case).await {
-            Ok(()) => println!("clickhouse: {} ok", case.name),
-            Err(problem) => failures.push(problem),
-        }
-    }
-    println!("clickhouse: {} cases, {} failed", all.len(), failures.len());
-    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
-}
 
 // ---------------------------------------------------------------------------------------
 // Parity.
@@ -375,6 +396,12 @@ fn parity_queries() -> Vec<RetentionQuery> {
             ("tz", "-08:00"),
             ("periods", "5"),
         ],
+        vec![
+            ("start", "signup"),
+            ("return", "invoice_created"),
+            ("interval", "week"),
+            ("tz", "Asia/Kolkata"),
+        ],
     ];
     list.iter_mut()
         .map(|pairs| {
@@ -386,19 +413,14 @@ fn parity_queries() -> Vec<RetentionQuery> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_and_clickhouse_give_byte_identical_retention() {
-    let data = seeded();
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = SqliteStore::open(&dir.path().join("events.db")).unwrap();
-    store_all(&sqlite, &data).await;
-    let server = common::clickhouse::start_clickhouse().await;
-    let clickhouse = clickhouse_store(&server.url, "parity").await;
-    store_all(&clickhouse, &data).await;
+    let stores = both_stores(&seeded()).await;
+    let (sqlite, clickhouse) = (&stores.sqlite, &stores.clickhouse);
     // Mid-range: some periods complete, some not.
     let now = DAY0 + 4 * DAY;
     for (i, q) in parity_queries().into_iter().enumerate() {
         let q2 = clone_query(&q);
-        let a = serde_json::to_string(&retention(&sqlite, q, now).await).unwrap();
-        let b = serde_json::to_string(&retention(&clickhouse, q2, now).await).unwrap();
+        let a = serde_json::to_string(&retention(sqlite, q, now).await).unwrap();
+        let b = serde_json::to_string(&retention(clickhouse, q2, now).await).unwrap();
         let report: Value = serde_json::from_str(&a).unwrap();
         let sizes: Vec<&Value> = report["cohorts"]
             .as_array()
@@ -578,8 +600,8 @@ async fn a_bad_retention_query_names_its_problem() {
             "periods: expected a whole number from 1 to 60, got \"0\"",
         ),
         (
-            "?start=a&tz=Europe/Paris",
-            "tz: expected an offset from UTC as +HH:MM or -HH:MM, got \"Europe/Paris\"",
+            "?start=a&tz=Europe/Pariss",
+            "tz: expected an offset from UTC as +HH:MM or -HH:MM, or a time zone of the IANA database such as Europe/Paris, got \"Europe/Pariss\"",
         ),
         (
             "?start=a&interval=month",
@@ -595,4 +617,89 @@ async fn a_bad_retention_query_names_its_problem() {
             "{query}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_projects_time_zone_is_the_default_and_tz_overrides_it() {
+    let h = common::harness();
+    let admin = h
+        .registry
+        .rotate("demo", waymark_collector::registry::KeyKind::Admin)
+        .unwrap();
+    let tz_of = |query: &'static str| {
+        let h = &h;
+        let admin = admin.clone();
+        async move {
+            let (status, body) = common::get_json(
+                h,
+                &format!("/v1/reports/retention?start=a&from=2025-12-01&to=2025-12-03{query}"),
+                Some(&admin),
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+            body["tz"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(tz_of("").await, "+00:00");
+    assert_eq!(
+        h.registry.set_time_zone("demo", "Europe/Paris").unwrap(),
+        "Europe/Paris"
+    );
+    assert_eq!(tz_of("").await, "Europe/Paris");
+    assert_eq!(tz_of("&tz=-03:00").await, "-03:00");
+    let refused = h
+        .registry
+        .set_time_zone("demo", "Mars/Olympus")
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .starts_with("time zone: expected an offset"),
+        "{refused}"
+    );
+    assert_eq!(
+        h.registry.time_zone("demo").unwrap().as_deref(),
+        Some("Europe/Paris")
+    );
+}
+
+#[test]
+fn the_command_line_sets_a_projects_time_zone_and_refuses_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("waymark.db");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_waymark-collector"))
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .expect("the collector runs")
+    };
+    let made = run(&[
+        "project",
+        "create",
+        "shop",
+        "--time-zone",
+        "America/New_York",
+    ]);
+    assert!(made.status.success(), "{made:?}");
+    let listed: Value = serde_json::from_slice(&run(&["project", "list"]).stdout).unwrap();
+    assert_eq!(listed[0]["time_zone"], "America/New_York");
+    let set = run(&["project", "time-zone", "shop", "+05:30"]);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&set.stdout).unwrap(),
+        json!({"project": "shop", "time_zone": "+05:30"})
+    );
+    let bad = run(&["project", "create", "other", "--time-zone", "Nowhere"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--time-zone: expected an offset"),
+        "{bad:?}"
+    );
+    let listed: Value = serde_json::from_slice(&run(&["project", "list"]).stdout).unwrap();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "nothing made: {listed}"
+    );
 }

@@ -121,10 +121,8 @@ pub async fn retention(
     let Path(project) = project?;
     authorize(&state, &headers, &project, Role::Viewer).await?;
     let Query(query) = query?;
-    let now = (state.clock)().0 as i64;
-    let checked = query.check(now)?;
     Ok(Json(
-        retention::run(state.store.as_ref(), project, checked, now).await?,
+        retention::project_report(&state, project, query).await?,
     ))
 }
 

@@ -12,6 +12,7 @@
 //! - [`retention`]: of the people who started in a period, who came back in each after.
 //! - [`engine`]: what the journey reports (funnels, and later retention and paths) share:
 //!   the person-by-person stream a store answers with, and matching its events to steps.
+//! - [`zone`]: report time zones, fixed offsets or IANA zones with their daylight saving time.
 //! - [`stats`]: the statistics they use, pure functions of counts.
 //!
 //! A store computes only counts, or for the journey reports only filters, sorts and streams
@@ -28,3 +29,4 @@ pub mod stats;
 pub mod survey_reach;
 pub mod surveys;
 pub mod tours;
+pub mod zone;

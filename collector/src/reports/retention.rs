@@ -6,9 +6,12 @@
 //!
 //! # Definitions
 //!
-//! - **Periods** are days, or ISO weeks from Monday, in the time zone asked for (a fixed
-//!   offset from UTC, `tz=+02:00`; default UTC). Period *n* of a cohort is the *n*-th period
-//!   after the cohort's own (period 0).
+//! - **Periods** are days, or ISO weeks from Monday, in the time zone asked for: a fixed
+//!   offset from UTC (`tz=+02:00`) or a zone of the IANA database (`tz=Europe/Paris`), whose
+//!   days are 23 or 25 hours long when its clocks change ([`crate::reports::zone`]); by
+//!   default the project's time zone (`waymark-collector project time-zone`), else UTC. The
+//!   range's days are days in that zone. Period *n* of a cohort is the *n*-th period after
+//!   the cohort's own (period 0).
 //! - **Cohorts**: `first_time` (the default) puts each person in the period of their first
 //!   start event ever (before `from` too: a person whose first start event came before the
 //!   range is in no cohort of it); `recurring` puts them in every period in which they did a
@@ -33,13 +36,14 @@ use time::{Date, Duration, OffsetDateTime};
 use crate::auth::admin;
 use crate::error::IngestError;
 use crate::extract::Query;
+use crate::publishing::blocking;
 use crate::reports::engine::{JourneyQuery, Matcher, MatcherSet};
 use crate::reports::events::{EventReportQuery, ReportRange};
 use crate::reports::funnels::{Conversion, Interval};
+use crate::reports::zone::Zone;
 use crate::state::AppState;
 use crate::store::{EventStore, StoreError};
 
-const DAY_MS: i64 = 86_400_000;
 /// Periods after the cohort's, at most.
 pub const MAX_PERIODS: u32 = 60;
 
@@ -54,19 +58,19 @@ pub enum Mode {
 }
 
 /// Periods in a time zone: which period a time falls in, and where periods start.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Calendar {
     /// Days or weeks.
     pub interval: Interval,
-    /// The zone's offset from UTC, ms.
-    pub offset_ms: i64,
+    /// The zone.
+    pub zone: Zone,
 }
 
 impl Calendar {
     /// The period of a time: days (or weeks) since the Monday 1969-12-29, local time.
     #[must_use]
     pub fn period(&self, ms: i64) -> i64 {
-        let day = (ms + self.offset_ms).div_euclid(DAY_MS);
+        let day = self.zone.day(ms);
         match self.interval {
             Interval::Day => day,
             // 1970-01-01 was a Thursday: day 0 is 3 days after a Monday.
@@ -81,7 +85,7 @@ impl Calendar {
             Interval::Day => period,
             Interval::Week => period * 7 - 3,
         };
-        day * DAY_MS - self.offset_ms
+        self.zone.day_start_ms(day)
     }
 
     /// The local date a period starts on.
@@ -226,7 +230,7 @@ pub struct RetentionReport {
     pub mode: Mode,
     /// `day` or `week`.
     pub interval: Interval,
-    /// The time zone, as an offset from UTC.
+    /// The time zone: an offset from UTC (`+02:00`) or an IANA zone name.
     pub tz: String,
     /// Every cohort period of the range, in order, empty ones included.
     pub cohorts: Vec<CohortReport>,
@@ -248,7 +252,7 @@ impl RetentionReport {
         totals: &RetentionTotals,
         now: i64,
     ) -> RetentionReport {
-        let calendar = rules.calendar;
+        let calendar = &rules.calendar;
         let done = |period: i64| calendar.start_ms(period + 1) <= now;
         let mut cohorts = Vec::new();
         let mut average: Vec<(u64, u64, u64)> = vec![(0, 0, 0); rules.periods as usize];
@@ -331,7 +335,8 @@ pub struct RetentionQuery {
     pub from: Option<String>,
     /// The last day of the cohorts (default: today).
     pub to: Option<String>,
-    /// The time zone: an offset from UTC, `+HH:MM` or `-HH:MM` (default `+00:00`).
+    /// The time zone: an offset from UTC, `+HH:MM` or `-HH:MM`, or an IANA zone name
+    /// (default: the project's, else `+00:00`).
     pub tz: Option<String>,
 }
 
@@ -348,41 +353,6 @@ pub struct CheckedRetention {
 
 fn invalid(message: impl Into<String>) -> IngestError {
     IngestError::InvalidRequest(message.into())
-}
-
-/// Reads `+02:00`, `-05:30`; at most 14 hours either way. A leading space is a `+` that a
-/// query string decoded as one (`tz=+02:00` unencoded).
-fn parse_offset(text: &str) -> Result<i64, IngestError> {
-    let text = &match text.strip_prefix(' ') {
-        Some(rest) => format!("+{rest}"),
-        None => text.to_owned(),
-    };
-    let bad = || {
-        invalid(format!(
-            "tz: expected an offset from UTC as +HH:MM or -HH:MM, got {text:?}"
-        ))
-    };
-    let bytes = text.as_bytes();
-    if bytes.len() != 6 || bytes[3] != b':' {
-        return Err(bad());
-    }
-    let sign = match bytes[0] {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return Err(bad()),
-    };
-    let digits = |s: &str| -> Result<i64, IngestError> {
-        if s.bytes().all(|b| b.is_ascii_digit()) {
-            s.parse().map_err(|_| bad())
-        } else {
-            Err(bad())
-        }
-    };
-    let (hours, minutes) = (digits(&text[1..3])?, digits(&text[4..6])?);
-    if minutes >= 60 || hours * 60 + minutes > 14 * 60 {
-        return Err(bad());
-    }
-    Ok(sign * (hours * 60 + minutes) * 60_000)
 }
 
 fn parse_event(field: &str, text: &str) -> Result<serde_json::Value, IngestError> {
@@ -416,14 +386,12 @@ fn matchers(
 impl RetentionQuery {
     /// Checks the query against `now`.
     pub fn check(&self, now: i64) -> Result<CheckedRetention, IngestError> {
-        let offset_ms = parse_offset(self.tz.as_deref().unwrap_or("+00:00"))?;
-        let tz = format!(
-            "{}{:02}:{:02}",
-            if offset_ms < 0 { '-' } else { '+' },
-            offset_ms.abs() / 3_600_000,
-            offset_ms.abs() / 60_000 % 60
-        );
-        let today = OffsetDateTime::from_unix_timestamp((now + offset_ms).div_euclid(1000))
+        let zone = match self.tz.as_deref() {
+            None => Zone::default(),
+            Some(text) => Zone::parse(text).map_err(|message| invalid(format!("tz: {message}")))?,
+        };
+        let tz = zone.name();
+        let today = OffsetDateTime::from_unix_timestamp(zone.day(now) * 86_400)
             .map_or(Date::MIN, OffsetDateTime::date);
         let range = EventReportQuery {
             from: self.from.clone(),
@@ -470,10 +438,7 @@ impl RetentionQuery {
                 }
             },
         };
-        let calendar = Calendar {
-            interval,
-            offset_ms,
-        };
+        let calendar = Calendar { interval, zone };
         let cohorts = (calendar.of_date(range.from), calendar.of_date(range.to));
         let horizon = calendar.start_ms(cohorts.1 + i64::from(periods) + 1);
         // First-time cohorts need every start event before the range too.
@@ -556,22 +521,36 @@ pub async fn report(
 ) -> Result<Json<RetentionReport>, IngestError> {
     let key = admin(&state, &headers)?;
     let Query(query) = query?;
+    project_report(&state, key.project, query).await.map(Json)
+}
+
+/// The report of `project`, for the admin key's route and the console's: a query naming no
+/// time zone takes the project's (`waymark-collector project time-zone`), else UTC.
+pub(crate) async fn project_report(
+    state: &AppState,
+    project: String,
+    mut query: RetentionQuery,
+) -> Result<RetentionReport, IngestError> {
+    if query.tz.is_none() {
+        let name = project.clone();
+        query.tz = blocking(&state.registry, move |r| r.time_zone(&name)).await?;
+    }
     let now = (state.clock)().0 as i64;
     let checked = query.check(now)?;
-    run(state.store.as_ref(), key.project, checked, now)
-        .await
-        .map(Json)
+    run(state.store.as_ref(), project, checked, now).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const DAY_MS: i64 = 86_400_000;
+
     #[test]
     fn weeks_start_on_monday_in_the_zone_asked_for() {
         let utc = Calendar {
             interval: Interval::Week,
-            offset_ms: 0,
+            zone: Zone::Fixed(0),
         };
         // 2026-11-09 is a Monday.
         let monday = 1_794_182_400_000;
@@ -581,7 +560,7 @@ mod tests {
         // At 23:30 UTC on Sunday it is already Monday in Berlin (+01:00).
         let berlin = Calendar {
             interval: Interval::Week,
-            offset_ms: 3_600_000,
+            zone: Zone::Fixed(3_600_000),
         };
         assert_eq!(
             berlin.label(berlin.period(monday - 1_800_000)),
@@ -590,18 +569,9 @@ mod tests {
         assert_eq!(berlin.start_ms(berlin.period(monday)), monday - 3_600_000);
         let days = Calendar {
             interval: Interval::Day,
-            offset_ms: -5 * 3_600_000,
+            zone: Zone::Fixed(-5 * 3_600_000),
         };
         assert_eq!(days.label(days.period(monday)), "2026-11-08");
-    }
-
-    #[test]
-    fn offsets_are_read_and_bad_ones_refused() {
-        assert_eq!(parse_offset("+02:00").unwrap(), 7_200_000);
-        assert_eq!(parse_offset("-05:30").unwrap(), -19_800_000);
-        for bad in ["2", "+2:00", "+02:60", "+15:00", "Europe/Paris", "+0a:00"] {
-            assert!(parse_offset(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]
@@ -610,7 +580,7 @@ mod tests {
             mode,
             calendar: Calendar {
                 interval: Interval::Day,
-                offset_ms: 0,
+                zone: Zone::Fixed(0),
             },
             cohorts: (10, 12),
             periods: 2,

@@ -36,7 +36,7 @@ pub struct SqliteStore {
 }
 
 /// The schema version this build writes; [`MIGRATIONS`] brings older databases up to it.
-const SCHEMA_VERSION: i64 = 6;
+const SCHEMA_VERSION: i64 = 7;
 
 const SCHEMA: &str = "
 CREATE TABLE events (
@@ -117,7 +117,7 @@ fn migrate(connection: &Connection) -> Result<(), StoreError> {
 }
 
 /// Each migration takes the schema from version `index + 1` to `index + 2`.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     // 2: the client address, as configured to be kept.
     "ALTER TABLE events ADD COLUMN ip TEXT;",
     // 3: projects, their keys (as digests) and their published configs.
@@ -182,6 +182,8 @@ const MIGRATIONS: [&str; 5] = [
         saved_at INTEGER NOT NULL,
         saved_by TEXT    NOT NULL
     );",
+    // 7: each project's time zone for reports (an IANA name or +HH:MM; NULL: UTC).
+    "ALTER TABLE projects ADD COLUMN time_zone TEXT;",
 ];
 
 impl SqliteStore {
