@@ -34,6 +34,9 @@
 //! X = min(1, dismissals in 30 days / 3), and A = 1 − answered / seen for surveys when at least
 //! two were seen (low survey answers), else 0.
 //!
+//! [`Profile::scores`] gives both with every term ([`Scores`]); the SDK sends them with each
+//! session's first event ([`crate::protocol::BEHAVIOR_SCORES`]).
+//!
 //! # Limits
 //! At most [`MAX_EVENTS`] event names, [`MAX_PAGES`] paths and [`MAX_EXPERIENCES`]
 //! experiences are kept; past that, the least recently seen is evicted first. Daily counts
@@ -200,6 +203,75 @@ pub enum Outcome {
     Answered,
 }
 
+/// The two scores and the terms they are made of (the module docs give the formulas), as
+/// [`Profile::scores`] computes them: what the SDK sends with each session's first event as
+/// [`crate::protocol::BEHAVIOR_SCORES`]. Every figure but `days_away` is in [0, 1]; a profile
+/// with no activity yet scores 0 throughout.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Scores {
+    /// Engagement: 0.4·recency + 0.35·frequency + 0.25·breadth.
+    pub engagement: f64,
+    /// R = e^(−d/7), d the whole days since the last activity.
+    pub recency: f64,
+    /// F = min(1, active days in 30 / 12).
+    pub frequency: f64,
+    /// B = min(1, distinct custom events in 30 days / 8).
+    pub breadth: f64,
+    /// Churn risk: 0.35·activity fall + 0.3·time away + 0.2·dismissals + 0.15·unanswered
+    /// surveys.
+    pub churn_risk: f64,
+    /// D: the fall of the last 7 days' events against the weekly average of the 21 before.
+    pub activity_fall: f64,
+    /// G = clamp((days away − 3) / 11).
+    pub time_away: f64,
+    /// X = min(1, dismissals in 30 days / 3).
+    pub dismissals: f64,
+    /// A = 1 − answered / seen for surveys, when at least two were seen.
+    pub unanswered_surveys: f64,
+    /// The whole days away G is computed from: since the last activity, or the days the
+    /// user had been away when this session began, whichever is longer.
+    pub days_away: f64,
+}
+
+impl Scores {
+    /// The property names [`Scores::properties`] writes, in the order of the fields.
+    pub const NAMES: [&'static str; 10] = [
+        "engagement",
+        "recency",
+        "frequency",
+        "breadth",
+        "churn_risk",
+        "activity_fall",
+        "time_away",
+        "dismissals",
+        "unanswered_surveys",
+        "days_away",
+    ];
+
+    /// The scores as the properties of [`crate::protocol::BEHAVIOR_SCORES`], named as in
+    /// [`Scores::NAMES`].
+    #[must_use]
+    pub fn properties(&self) -> Properties {
+        let values = [
+            self.engagement,
+            self.recency,
+            self.frequency,
+            self.breadth,
+            self.churn_risk,
+            self.activity_fall,
+            self.time_away,
+            self.dismissals,
+            self.unanswered_surveys,
+            self.days_away,
+        ];
+        Scores::NAMES
+            .iter()
+            .zip(values)
+            .map(|(name, value)| (*name, Value::Number(value)))
+            .collect()
+    }
+}
+
 /// One browser's behaviour profile.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Profile {
@@ -331,12 +403,25 @@ impl Profile {
     /// Engagement in [0, 1] (formula in the module docs).
     #[must_use]
     pub fn engagement(&self, at: Moment) -> f64 {
+        self.scores(at).engagement
+    }
+
+    /// Churn risk in [0, 1] (formula in the module docs).
+    #[must_use]
+    pub fn churn_risk(&self, at: Moment) -> f64 {
+        self.scores(at).churn_risk
+    }
+
+    /// Both scores with every term that makes them up (formulas in the module docs).
+    #[must_use]
+    pub fn scores(&self, at: Moment) -> Scores {
         let Some(last) = self.last_activity() else {
-            return 0.0;
+            return Scores::default();
         };
         // e^(−d/7) for whole days d, as (e^(−1/7))^d: the same figure without linking `exp`
         // into the browser builds (0.5 KB of wasm).
-        let recency = E_TO_MINUS_ONE_SEVENTH.powi(days_between(last, at.now).min(1e6) as i32);
+        let since_last = days_between(last, at.now);
+        let recency = E_TO_MINUS_ONE_SEVENTH.powi(since_last.min(1e6) as i32);
         let active_days = self
             .activity
             .0
@@ -352,31 +437,21 @@ impl Profile {
             })
             .count();
         let breadth = (features as f64 / 8.0).min(1.0);
-        (0.4 * recency + 0.35 * frequency + 0.25 * breadth).clamp(0.0, 1.0)
-    }
-
-    /// Churn risk in [0, 1] (formula in the module docs).
-    #[must_use]
-    pub fn churn_risk(&self, at: Moment) -> f64 {
-        let Some(last) = self.last_activity() else {
-            return 0.0;
-        };
         let recent = f64::from(self.activity.count_between(at.day, 0, 7));
         let before = f64::from(self.activity.count_between(at.day, 7, 28)) / 3.0;
-        let decline = if before > 0.0 {
+        let activity_fall = if before > 0.0 {
             ((before - recent) / before).clamp(0.0, 1.0)
         } else {
             0.0
         };
-        let away = days_between(last, at.now).max((self.away.0 as f64 / DAY_MS).floor());
-        let gap = ((away - 3.0) / 11.0).clamp(0.0, 1.0);
+        let days_away = since_last.max((self.away.0 as f64 / DAY_MS).floor());
+        let time_away = ((days_away - 3.0) / 11.0).clamp(0.0, 1.0);
         let month_ago = Millis(at.now.0.saturating_sub(30 * 86_400_000));
         let dismissals: usize = self
             .experiences
             .values()
             .map(|h| h.dismissals.iter().filter(|t| **t >= month_ago).count())
             .sum();
-        let dismissal = (dismissals as f64 / 3.0).min(1.0);
         let (seen, answered) = self
             .experiences
             .values()
@@ -384,18 +459,35 @@ impl Profile {
             .fold((0u32, 0u32), |(s, a), h| {
                 (s + h.seen, a + h.answered.min(h.seen.max(1)))
             });
-        let low_answers = if seen >= 2 {
+        let unanswered_surveys = if seen >= 2 {
             1.0 - (f64::from(answered) / f64::from(seen)).min(1.0)
         } else {
             0.0
         };
-        (0.35 * decline + 0.3 * gap + 0.2 * dismissal + 0.15 * low_answers).clamp(0.0, 1.0)
+        let dismissals = (dismissals as f64 / 3.0).min(1.0);
+        Scores {
+            engagement: (0.4 * recency + 0.35 * frequency + 0.25 * breadth).clamp(0.0, 1.0),
+            recency,
+            frequency,
+            breadth,
+            churn_risk: (0.35 * activity_fall
+                + 0.3 * time_away
+                + 0.2 * dismissals
+                + 0.15 * unanswered_surveys)
+                .clamp(0.0, 1.0),
+            activity_fall,
+            time_away,
+            dismissals,
+            unanswered_surveys,
+            days_away,
+        }
     }
 
     /// The `behavior` attribute object that conditions see (paths in the module docs).
     #[must_use]
     pub fn attributes(&self, at: Moment) -> Value {
         let num = |n: f64| Value::Number(n);
+        let scores = self.scores(at);
         let mut events = Properties::new();
         let mut days_since = Properties::new();
         for (name, stats) in &self.events {
@@ -462,8 +554,8 @@ impl Profile {
                 ]),
             ),
             ("experience", Value::Object(experiences)),
-            ("engagement", num(self.engagement(at))),
-            ("churn_risk", num(self.churn_risk(at))),
+            ("engagement", num(scores.engagement)),
+            ("churn_risk", num(scores.churn_risk)),
         ])
     }
 
@@ -951,5 +1043,65 @@ mod tests {
         // Kept across a reload.
         let stored = Profile::from_json(&lapsed.to_json()).unwrap();
         assert_eq!(stored.away, Millis(86_400_000));
+    }
+    #[test]
+    fn scores_at_a_session_start_are_the_terms_computed_by_hand() {
+        let mut p = Profile::new(at(0).now);
+        for day in 0..=20 {
+            p.record_event("a", at(day));
+        }
+        p.record_event("b", at(20));
+        p.record_experience("s1", true, Outcome::Seen, at(20));
+        p.record_experience("s1", true, Outcome::Dismissed, at(20));
+        p.record_experience("s2", true, Outcome::Seen, at(20));
+        p.record_experience("s2", true, Outcome::Answered, at(20));
+        // Ten days away, then a session begins (its first event not counted yet).
+        p.record_session(at(30));
+        let scores = p.scores(at(30));
+        let close = |got: f64, want: f64, what: &str| {
+            assert!((got - want).abs() < 1e-12, "{what}: {got} against {want}");
+        };
+        close(scores.days_away, 10.0, "days away");
+        close(scores.recency, (-10.0_f64 / 7.0).exp(), "recency");
+        // Days 1 to 20 are within the 30 days ending with day 30: more than 12.
+        close(scores.frequency, 1.0, "frequency");
+        close(scores.breadth, 2.0 / 8.0, "breadth: a and b");
+        close(
+            scores.engagement,
+            0.4 * (-10.0_f64 / 7.0).exp() + 0.35 + 0.25 * 0.25,
+            "engagement",
+        );
+        // Nothing in the last 7 days against 19 events in the 21 days before.
+        close(scores.activity_fall, 1.0, "activity fall");
+        close(scores.time_away, 7.0 / 11.0, "time away");
+        close(scores.dismissals, 1.0 / 3.0, "one dismissal");
+        close(scores.unanswered_surveys, 0.5, "one survey of two answered");
+        close(
+            scores.churn_risk,
+            0.35 + 0.3 * 7.0 / 11.0 + 0.2 / 3.0 + 0.15 * 0.5,
+            "churn risk",
+        );
+        let behavior = p.attributes(at(30));
+        assert_eq!(behavior.num_field("churn_risk"), Some(scores.churn_risk));
+        assert_eq!(behavior.num_field("engagement"), Some(scores.engagement));
+        let properties = scores.properties();
+        assert_eq!(properties.len(), 10);
+        assert_eq!(
+            properties.get("activity_fall"),
+            Some(&Value::Number(1.0)),
+            "{properties:?}"
+        );
+        assert_eq!(properties.get("days_away"), Some(&Value::Number(10.0)));
+    }
+
+    #[test]
+    fn a_profile_without_activity_scores_zero_throughout() {
+        let mut p = Profile::new(at(0).now);
+        p.record_session(at(0));
+        assert_eq!(p.scores(at(0)), Scores::default());
+        assert!(Scores::default()
+            .properties()
+            .values()
+            .all(|v| *v == Value::Number(0.0)));
     }
 }
