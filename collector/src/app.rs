@@ -15,7 +15,7 @@ use crate::console::{api as console, reports as console_reports, session};
 use crate::files::{self, Folder};
 use crate::ingest::ingest;
 use crate::publishing;
-use crate::reports::{experiments, funnels, paths, retention, survey_reach, surveys, tours};
+use crate::reports::{churn, experiments, funnels, paths, retention, survey_reach, surveys, tours};
 use crate::state::AppState;
 
 /// Builds the router.
@@ -35,7 +35,9 @@ use crate::state::AppState;
 ///   key): who came back in each period after starting ([`crate::reports::retention`]);
 ///   `GET /v1/reports/paths` (admin key): the steps after a start or before an end
 ///   ([`crate::reports::paths`]); `GET /v1/reports/tours/{id}` (admin key): a tour's funnel
-///   with dismissals and target strategies ([`crate::reports::tours`]).
+///   with dismissals and target strategies ([`crate::reports::tours`]);
+///   `GET /v1/reports/churn` and `GET /v1/reports/churn/people` (admin key): churn risk and
+///   engagement among active people, and who is most at risk ([`crate::reports::churn`]).
 /// - `/console/api/…`: the console's API ([`crate::console::api`]): `session` (sign in, who
 ///   is signed in, sign out) and, per project, `audit`, `versions` (list, publish, one),
 ///   `rollback`, `draft` (read, save, publish), `check`, `diff`, and every report of
@@ -78,6 +80,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reports/retention", get(retention::report))
         .route("/v1/reports/paths", get(paths::report))
         .route("/v1/reports/tours/{id}", get(tours::report))
+        .route("/v1/reports/churn", get(churn::report))
+        .route("/v1/reports/churn/people", get(churn::people))
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))

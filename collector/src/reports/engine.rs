@@ -54,6 +54,19 @@ pub struct WantedName {
     pub properties: bool,
 }
 
+impl WantedName {
+    /// Events of this name on any path, with their properties.
+    #[must_use]
+    pub fn with_properties(name: &str) -> WantedName {
+        WantedName {
+            name: name.to_owned(),
+            path_prefixes: None,
+            path: false,
+            properties: true,
+        }
+    }
+}
+
 /// One person's wanted events, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Journey {

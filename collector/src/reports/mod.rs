@@ -10,6 +10,8 @@
 //! - [`paths`]: what people do after a start event, or before an end event.
 //! - [`tours`]: a tour's funnel, started to completed, with dismissals and target strategies.
 //! - [`retention`]: of the people who started in a period, who came back in each after.
+//! - [`churn`]: the churn-risk loop: how engagement and churn risk are spread among active
+//!   people, and who is most at risk.
 //! - [`engine`]: what the journey reports (funnels, and later retention and paths) share:
 //!   the person-by-person stream a store answers with, and matching its events to steps.
 //! - [`zone`]: report time zones, fixed offsets or IANA zones with their daylight saving time.
@@ -19,6 +21,7 @@
 //! events, in its own query language; every figure derived from them is computed here, once,
 //! so the SQLite and ClickHouse stores cannot drift apart.
 
+pub mod churn;
 pub mod engine;
 pub mod events;
 pub mod experiments;

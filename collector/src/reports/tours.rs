@@ -127,12 +127,7 @@ pub async fn run(
     let journey_query = JourneyQuery {
         names: names
             .iter()
-            .map(|name| WantedName {
-                name: (*name).to_owned(),
-                path_prefixes: None,
-                path: false,
-                properties: true,
-            })
+            .map(|name| WantedName::with_properties(name))
             .collect(),
         start_ms: range.start_ms(),
         end_ms: probe.query.end_ms,
