@@ -121,6 +121,18 @@ pub fn app(state: AppState) -> Router {
             post(console::publish_draft),
         )
         .route(
+            "/console/api/projects/{project}/experiences/{id}/state",
+            post(crate::console::states::set_state),
+        )
+        .route(
+            "/console/api/projects/{project}/users",
+            get(crate::console::users::list).post(crate::console::users::add),
+        )
+        .route(
+            "/console/api/projects/{project}/users/{name}",
+            put(crate::console::users::set_role).delete(crate::console::users::remove),
+        )
+        .route(
             "/console/api/projects/{project}/check",
             post(console::check),
         )

@@ -474,6 +474,43 @@ impl Registry {
         actor: &Actor,
         rolled_back_from: Option<i64>,
     ) -> Result<ConfigVersion, RegistryError> {
+        let action = match rolled_back_from {
+            Some(_) => Action::RolledBack,
+            None => Action::Published,
+        };
+        let detail = audit::Detail {
+            from_version: rolled_back_from,
+            ..audit::Detail::default()
+        };
+        self.publish_as(project, body, actor, action, &detail)
+    }
+
+    /// Publishes `body` as [`Registry::publish`] does, recorded in the audit log as
+    /// `action` (a pause, a resumption or an end) of the experience `experience`.
+    pub fn publish_state(
+        &self,
+        project: &str,
+        body: &str,
+        actor: &Actor,
+        action: Action,
+        experience: &str,
+    ) -> Result<ConfigVersion, RegistryError> {
+        let detail = audit::Detail {
+            experience: Some(experience.to_owned()),
+            ..audit::Detail::default()
+        };
+        self.publish_as(project, body, actor, action, &detail)
+    }
+
+    fn publish_as(
+        &self,
+        project: &str,
+        body: &str,
+        actor: &Actor,
+        action: Action,
+        detail: &audit::Detail,
+    ) -> Result<ConfigVersion, RegistryError> {
+        let rolled_back_from = detail.from_version;
         let key_id = actor.key_id();
         let key_id = key_id.as_str();
         let mut connection = self.lock();
@@ -492,17 +529,13 @@ impl Registry {
             "UPDATE projects SET active_version = ?2 WHERE name = ?1",
             params![project, next],
         )?;
-        let action = match rolled_back_from {
-            Some(_) => Action::RolledBack,
-            None => Action::Published,
-        };
         audit::record(
             &tx,
             project,
             actor,
             action,
             Some(next),
-            rolled_back_from,
+            detail,
             Millis(published_at as u64),
         )
         .map_err(|error| match error {

@@ -139,9 +139,7 @@ async fn an_expired_session_is_refused_and_forgotten() {
 
 #[tokio::test]
 async fn signing_out_ends_the_session_on_the_server_too() {
-    let h = harness();
-    user(&h, "ana", Role::Viewer);
-    let cookie = cookie_for(&h, "ana").await;
+    let (h, cookie) = signed_in("ana", Role::Viewer).await;
     let (status, headers, _) = call(
         &h,
         request("DELETE", "/console/api/session", Some(&cookie), ""),
@@ -165,9 +163,7 @@ async fn signing_out_ends_the_session_on_the_server_too() {
 
 #[tokio::test]
 async fn a_removed_user_is_signed_out_at_once() {
-    let h = harness();
-    user(&h, "ana", Role::Publisher);
-    let cookie = cookie_for(&h, "ana").await;
+    let (h, cookie) = signed_in("ana", Role::Publisher).await;
     h.accounts.remove_user("ana").unwrap();
     let (status, _, _) = call(
         &h,
@@ -184,9 +180,7 @@ async fn a_removed_user_is_signed_out_at_once() {
 
 #[tokio::test]
 async fn a_cross_origin_post_is_refused_before_it_is_read() {
-    let h = harness();
-    user(&h, "ana", Role::Publisher);
-    let cookie = cookie_for(&h, "ana").await;
+    let (h, cookie) = signed_in("ana", Role::Publisher).await;
     let attempts = [
         ("evil origin", Some("https://evil.example"), None),
         ("no origin", None, None),
@@ -316,9 +310,7 @@ async fn a_user_can_reach_only_the_projects_they_have_a_role_in() {
 
 #[tokio::test]
 async fn the_audit_log_says_who_published_and_rolled_back_what_and_when() {
-    let h = harness();
-    user(&h, "pia", Role::Publisher);
-    let cookie = cookie_for(&h, "pia").await;
+    let (h, cookie) = signed_in("pia", Role::Publisher).await;
     let (status, _, published) = call(
         &h,
         request(

@@ -36,9 +36,7 @@ fn config() -> Value {
 
 #[tokio::test]
 async fn a_draft_is_saved_with_its_diagnostics_at_json_pointers_and_nothing_is_published() {
-    let h = harness();
-    user(&h, "eda", Role::Editor);
-    let cookie = cookie_for(&h, "eda").await;
+    let (h, cookie) = signed_in("eda", Role::Editor).await;
     let mut broken = config();
     broken["experiences"][0]["survey"]["questions"][0]
         .as_object_mut()
@@ -77,9 +75,7 @@ async fn a_draft_is_saved_with_its_diagnostics_at_json_pointers_and_nothing_is_p
 
 #[tokio::test]
 async fn before_the_first_save_the_draft_is_the_active_config() {
-    let h = harness();
-    user(&h, "pia", Role::Publisher);
-    let cookie = cookie_for(&h, "pia").await;
+    let (h, cookie) = signed_in("pia", Role::Publisher).await;
     let (_, empty) = get(&h, "/console/api/projects/demo/draft", &cookie).await;
     assert_eq!(
         (empty["revision"].clone(), empty["config"].clone()),
@@ -167,9 +163,7 @@ async fn a_viewer_cannot_save_the_draft_and_an_editor_cannot_publish_it() {
 
 #[tokio::test]
 async fn checking_a_config_reports_its_diagnostics_without_saving_or_publishing() {
-    let h = harness();
-    user(&h, "vic", Role::Viewer);
-    let cookie = cookie_for(&h, "vic").await;
+    let (h, cookie) = signed_in("vic", Role::Viewer).await;
     let broken = CONFIG.replace(r#""type": "nps""#, r#""type": "stars""#);
     let (status, _, report) = call(
         &h,
@@ -221,9 +215,7 @@ async fn checking_a_config_reports_its_diagnostics_without_saving_or_publishing(
 
 #[tokio::test]
 async fn the_publisher_publishes_the_draft_revision_they_reviewed_and_no_other() {
-    let h = harness();
-    user(&h, "pia", Role::Publisher);
-    let cookie = cookie_for(&h, "pia").await;
+    let (h, cookie) = signed_in("pia", Role::Publisher).await;
     let publish = |revision: i64| {
         request(
             "POST",
@@ -265,9 +257,7 @@ async fn the_publisher_publishes_the_draft_revision_they_reviewed_and_no_other()
 
 #[tokio::test]
 async fn published_versions_do_not_change_diff_against_each_other_and_roll_back_in_one_action() {
-    let h = harness();
-    user(&h, "pia", Role::Publisher);
-    let cookie = cookie_for(&h, "pia").await;
+    let (h, cookie) = signed_in("pia", Role::Publisher).await;
     let first = config();
     let mut second = config();
     second["experiences"][0]["priority"] = json!(5);

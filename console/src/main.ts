@@ -1,6 +1,7 @@
 // The console's pages, routed by the URL's fragment: #/sign-in, #/p/PROJECT (experiences),
 // #/p/PROJECT/e/INDEX (the editor), #/p/PROJECT/json (the whole draft), #/p/PROJECT/versions,
-// #/p/PROJECT/audit, #/p/PROJECT/r/ID (an experience's report), #/p/PROJECT/events.
+// #/p/PROJECT/audit, #/p/PROJECT/r/ID (an experience's report), #/p/PROJECT/events,
+// #/p/PROJECT/users (admins).
 
 import { allows, call, project, type AuditEntry, type Change, type Config, type Draft, type Experience, type Me, type Published, type Role, type Version } from './api.js';
 import { DraftCopy } from './draft.js';
@@ -8,6 +9,7 @@ import { announce, h, replace, when } from './dom.js';
 import { renderEditor } from './editor.js';
 import { newExperience } from './kinds.js';
 import { renderEvents, renderReport } from './reports.js';
+import { renderUsers } from './users.js';
 import { renderWhole } from './whole.js';
 
 const main = document.getElementById('main') as HTMLElement;
@@ -49,6 +51,7 @@ function renderNav(current: string | null): void {
     h('li', {}, link(`${base}/events`, 'Events')),
     h('li', {}, link(`${base}/versions`, 'Versions')),
     h('li', {}, link(`${base}/audit`, 'Audit log')),
+    allows(roleIn(current), 'admin') ? h('li', {}, link(`${base}/users`, 'Users')) : null,
     h('li', { class: 'who' }, `${me.name} (${roleIn(current) ?? 'no role'})`, ' ', signOut)));
 }
 
@@ -126,10 +129,37 @@ async function headline(name: string, experience: Experience): Promise<string> {
   return `${n} response${n === 1 ? '' : 's'}${score}`;
 }
 
-function state(experience: Experience, live: Config | undefined): string {
+/** What the list says of an experience's state: draft (never published), live, paused or ended. */
+function state(experience: Experience, live: Config | undefined): { label: string; live: string | null } {
   const published = live?.experiences?.find((e) => e.id === experience.id);
-  if (!published) return 'Draft';
-  return JSON.stringify(published) === JSON.stringify(experience) ? 'Live' : 'Live, edited in draft';
+  if (!published) return { label: 'Draft', live: null };
+  const now = published.state === 'paused' ? 'Paused' : published.state === 'ended' ? 'Ended' : 'Live';
+  return { label: JSON.stringify(published) === JSON.stringify(experience) ? now : `${now}, edited in draft`, live: now };
+}
+
+/** Pause, Resume and End for a published experience: each publishes a new version. */
+function stateActions(name: string, id: string, live: string): HTMLElement {
+  const result = h('span', { class: 'kind', role: 'status' });
+  const button = (label: string, to: 'live' | 'paused' | 'ended') => {
+    const b = h('button', { type: 'button', 'aria-label': `${label} ${id}` }, label);
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      const done = await call<Published>('POST', `${project(name)}/experiences/${encodeURIComponent(id)}/state`, { state: to });
+      if (done.ok) {
+        announce(`${id} is ${to === 'live' ? 'live again' : to}, as version ${done.value.version}.`);
+        await renderList(name);
+        main.querySelector<HTMLElement>(`button[aria-label="${CSS.escape(`${to === 'live' ? 'Pause' : 'Resume'} ${id}`)}"]`)?.focus();
+      } else {
+        result.textContent = `Not changed: ${done.problem.message}`;
+        b.disabled = false;
+      }
+    });
+    return b;
+  };
+  const buttons = live === 'Live' ? [button('Pause', 'paused'), button('End', 'ended')]
+    : live === 'Paused' ? [button('Resume', 'live'), button('End', 'ended')]
+      : [button('Resume', 'live')];
+  return h('span', { class: 'state-actions' }, ...buttons, result);
 }
 
 // The experiences of a project.
@@ -138,11 +168,13 @@ async function renderList(name: string): Promise<void> {
   if (!draft) return;
   open = draft;
   const experiences = draft.config.experiences ?? [];
+  const canPublish = allows(roleIn(name), 'publisher');
   const rows = await Promise.all(experiences.map(async (experience, index) => {
     const id = typeof experience.id === 'string' ? experience.id : `(no id) ${index + 1}`;
+    const shown = state(experience, live?.config);
     return h('tr', {},
       h('th', { scope: 'row' }, h('a', { href: `#/p/${encodeURIComponent(name)}/e/${index}` }, id), h('span', { class: 'kind' }, typeof experience.kind === 'string' ? experience.kind : 'no kind')),
-      h('td', {}, state(experience, live?.config)),
+      h('td', {}, shown.label, shown.live && canPublish && typeof experience.id === 'string' ? stateActions(name, experience.id, shown.live) : null),
       h('td', {}, await headline(name, experience),
         typeof experience.id === 'string' ? h('a', { class: 'kind', href: `#/p/${encodeURIComponent(name)}/r/${encodeURIComponent(experience.id)}` }, 'Report') : null));
   }));
@@ -268,6 +300,12 @@ async function renderAudit(name: string): Promise<void> {
       case 'published': return `Published version ${e.version ?? '?'}`;
       case 'rolled_back': return `Rolled back to version ${e.from_version ?? '?'} (as version ${e.version ?? '?'})`;
       case 'draft_saved': return `Edited the draft (revision ${e.version ?? '?'})`;
+      case 'paused': return `Paused ${e.experience ?? '?'} (version ${e.version ?? '?'})`;
+      case 'resumed': return `Resumed ${e.experience ?? '?'} (version ${e.version ?? '?'})`;
+      case 'ended': return `Ended ${e.experience ?? '?'} (version ${e.version ?? '?'})`;
+      case 'user_added': return `Added ${e.user ?? '?'} as ${e.role ?? '?'}`;
+      case 'role_changed': return `Made ${e.user ?? '?'} ${e.role ?? '?'}`;
+      case 'user_removed': return `Removed ${e.user ?? '?'} from the project`;
     }
   };
   replace(main, heading(`Audit log of ${name}`),
@@ -312,6 +350,7 @@ async function route(): Promise<void> {
   else if (page === 'audit') await renderAudit(name);
   else if (page === 'r' && arg) await renderReportPage(name, arg);
   else if (page === 'events') await renderEvents(main, name);
+  else if (page === 'users') await renderUsers(main, name, me.name);
   else await renderList(name);
   main.querySelector<HTMLElement>('h1')?.focus();
 }

@@ -1,7 +1,7 @@
 // The marketer console end to end, in Chromium at 375 px wide: sign in; build an NPS survey
 // through the form alone; a diagnostic appears at the field it points to and clears; publish;
 // a tour built through its form; a targeting group built, saved as the core's condition JSON
-// and read back;
+// and read back; pause, resume and end from the list; the users page for admins;
 // the survey shows on a page with the SDK and is answered; the answer shows in the console;
 // roll back; the audit log says who did what; a viewer has no publish button and the API
 // refuses them. Every page is checked with axe-core and screenshotted into
@@ -368,4 +368,71 @@ test('a targeting group is built with the builder, saved as the condition the co
   await savedClean(page, 'the mixed condition');
   assert.deepEqual(JSON.parse(await view.inputValue()).audience, { $not: { 'user.plan': 'free' }, 'behavior.churn_risk': { $lt: 0.4 } }, 'the raw part survives an edit of the rest');
   await context.close();
+});
+
+test('a publisher pauses, resumes and ends a live survey from the list, each a version in the audit log; a viewer cannot', async () => {
+  const { context, page } = await signedIn('pia');
+  const row = () => page.getByRole('row', { name: /^nps/ });
+  assert.match(await row().textContent(), /^nps\s*survey\s*Live/);
+  await page.getByRole('button', { name: 'Pause nps' }).click();
+  await page.getByRole('button', { name: 'Resume nps' }).waitFor();
+  assert.match(await row().textContent(), /Paused/);
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Resume nps', 'focus stays on the row\'s action');
+  const live = await page.evaluate(async () => {
+    const versions = await (await fetch('/console/api/projects/demo/versions')).json();
+    const active = versions.find((v) => v.active).version;
+    return (await (await fetch(`/console/api/projects/demo/versions/${active}`)).json()).config.experiences.find((e) => e.id === 'nps').state;
+  });
+  assert.equal(live, 'paused', 'the live version has the survey paused');
+  await check(page, 'experiences-paused');
+  await page.getByRole('button', { name: 'Resume nps' }).click();
+  await page.getByRole('button', { name: 'Pause nps' }).waitFor();
+  await page.getByRole('button', { name: 'End nps' }).click();
+  await page.getByRole('button', { name: 'Resume nps' }).waitFor();
+  assert.match(await row().textContent(), /Ended/);
+  assert.equal(await page.getByRole('button', { name: 'End nps' }).count(), 0, 'an ended survey can only be resumed');
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('heading', { name: 'Audit log of demo' }).waitFor();
+  const log = await page.locator('tbody').textContent();
+  for (const line of ['Ended nps', 'Resumed nps', 'Paused nps']) assert.ok(log.includes(line), `the audit log lacks "${line}": ${log}`);
+  await context.close();
+
+  const viewer = await signedIn('vic');
+  assert.equal(await viewer.page.getByRole('button', { name: 'Resume nps' }).count(), 0, 'a viewer has no state actions');
+  const refused = await viewer.page.evaluate(async () => {
+    const response = await fetch('/console/api/projects/demo/experiences/nps/state', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"state": "live"}' });
+    return [response.status, (await response.json()).error];
+  });
+  assert.deepEqual(refused, [403, 'role_too_low']);
+  await viewer.context.close();
+});
+
+test('an admin adds a user, changes their role and removes them on the users page, each in the audit log', async () => {
+  makeUsers(collector, [['ada', 'admin']], PASSWORD);
+  const { context, page } = await signedIn('ada');
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByRole('heading', { name: 'Users of demo' }).waitFor();
+  assert.equal(await page.getByLabel('Role of ada').isDisabled(), true, 'an admin cannot change their own role');
+  await page.getByLabel('User name').fill('eve');
+  await page.getByLabel('First password').fill('short');
+  await page.getByLabel('Role', { exact: true }).selectOption('editor');
+  await page.getByRole('button', { name: 'Add the user' }).click();
+  await page.getByText('Not added: a password needs at least 10 characters').waitFor();
+  await page.getByLabel('First password').fill('eve\'s first passphrase');
+  await page.getByRole('button', { name: 'Add the user' }).click();
+  await page.getByRole('row', { name: /^eve/ }).waitFor();
+  assert.equal(await page.getByLabel('Role of eve').inputValue(), 'editor');
+  await check(page, 'users');
+  await page.getByLabel('Role of eve').selectOption('publisher');
+  await eventually(async () => (await page.locator('#announce').textContent()) === 'eve is now publisher.', { describe: () => 'the role changed' });
+  await page.getByRole('button', { name: 'Remove eve' }).click();
+  await eventually(async () => (await page.getByRole('row', { name: /^eve/ }).count()) === 0, { describe: () => 'eve removed' });
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('heading', { name: 'Audit log of demo' }).waitFor();
+  const log = await page.locator('tbody').textContent();
+  for (const line of ['Removed eve from the project', 'Made eve publisher', 'Added eve as editor']) assert.ok(log.includes(line), `the audit log lacks "${line}": ${log}`);
+  await context.close();
+  const publisher = await signedIn('pia');
+  assert.equal(await publisher.page.getByRole('link', { name: 'Users' }).count(), 0, 'only admins see the users page');
+  await publisher.context.close();
 });

@@ -44,7 +44,7 @@ pub struct Me {
     pub expires_at: i64,
 }
 
-fn json_body<T: serde::de::DeserializeOwned>(
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     expected: &str,
 ) -> Result<T, IngestError> {

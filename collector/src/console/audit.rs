@@ -1,6 +1,7 @@
 //! The audit log: who changed, published or rolled back what in a project, and when.
 //!
-//! Every publish and rollback is recorded, from the console, with the admin key or at
+//! Every publish and rollback is recorded (a pause, a resumption and an end are publications
+//! too, recorded as what they did to which experience), from the console, with the admin key or at
 //! start-up, and so is every change to the draft (a run of saves by one author within
 //! [`DRAFT_RUN_MS`] is one entry, whose time is the last save's). Entries are only ever
 //! added; nothing edits or deletes one.
@@ -9,7 +10,7 @@ use rusqlite::{params, Connection};
 use serde::Serialize;
 use waymark_core::Millis;
 
-use super::accounts::{Accounts, AccountsError};
+use super::accounts::{Accounts, AccountsError, Role};
 
 /// Saves of the draft by the same author closer together than this are one audit entry.
 pub const DRAFT_RUN_MS: i64 = 15 * 60 * 1000;
@@ -24,6 +25,18 @@ pub enum Action {
     RolledBack,
     /// The draft was changed.
     DraftSaved,
+    /// An experience was paused (published with `"state": "paused"`).
+    Paused,
+    /// A paused or ended experience was made live again.
+    Resumed,
+    /// An experience was ended (published with `"state": "ended"`).
+    Ended,
+    /// A console user was made, with a role in the project.
+    UserAdded,
+    /// A user's role in the project was changed (or given).
+    RoleChanged,
+    /// A user's role in the project was taken away.
+    UserRemoved,
 }
 
 impl Action {
@@ -32,6 +45,12 @@ impl Action {
             Action::Published => "published",
             Action::RolledBack => "rolled_back",
             Action::DraftSaved => "draft_saved",
+            Action::Paused => "paused",
+            Action::Resumed => "resumed",
+            Action::Ended => "ended",
+            Action::UserAdded => "user_added",
+            Action::RoleChanged => "role_changed",
+            Action::UserRemoved => "user_removed",
         }
     }
 
@@ -40,6 +59,12 @@ impl Action {
             "published" => Some(Action::Published),
             "rolled_back" => Some(Action::RolledBack),
             "draft_saved" => Some(Action::DraftSaved),
+            "paused" => Some(Action::Paused),
+            "resumed" => Some(Action::Resumed),
+            "ended" => Some(Action::Ended),
+            "user_added" => Some(Action::UserAdded),
+            "role_changed" => Some(Action::RoleChanged),
+            "user_removed" => Some(Action::UserRemoved),
             _ => None,
         }
     }
@@ -92,6 +117,28 @@ pub struct Entry {
     /// For a rollback, the version published again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from_version: Option<i64>,
+    /// For a pause, a resumption or an end, the experience's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub experience: Option<String>,
+    /// For a change of users, the user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// For a user added or a role changed, the role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// What an entry says beyond who, what and which version.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Detail {
+    /// For a rollback, the version published again.
+    pub from_version: Option<i64>,
+    /// For a pause, a resumption or an end, the experience's id.
+    pub experience: Option<String>,
+    /// For a change of users, the user.
+    pub user: Option<String>,
+    /// For a user added or a role changed, the role.
+    pub role: Option<Role>,
 }
 
 impl Accounts {
@@ -102,18 +149,10 @@ impl Accounts {
         actor: &Actor,
         action: Action,
         version: Option<i64>,
-        from_version: Option<i64>,
+        detail: &Detail,
         now: Millis,
     ) -> Result<(), AccountsError> {
-        record(
-            &self.lock(),
-            project,
-            actor,
-            action,
-            version,
-            from_version,
-            now,
-        )
+        record(&self.lock(), project, actor, action, version, detail, now)
     }
 
     /// The newest `limit` entries of `project`'s log, newest first, before `before` (a
@@ -148,16 +187,17 @@ impl Accounts {
             let Some(action) = Action::parse(&action) else {
                 continue;
             };
-            let from_version = serde_json::from_str::<serde_json::Value>(&detail)
-                .ok()
-                .and_then(|d| d["from_version"].as_i64());
+            let detail = serde_json::from_str::<serde_json::Value>(&detail).unwrap_or_default();
             entries.push(Entry {
                 seq,
                 at,
                 actor,
                 action,
                 version,
-                from_version,
+                from_version: detail["from_version"].as_i64(),
+                experience: detail["experience"].as_str().map(str::to_owned),
+                user: detail["user"].as_str().map(str::to_owned),
+                role: detail["role"].as_str().and_then(Role::parse),
             });
         }
         Ok(entries)
@@ -170,7 +210,7 @@ pub(crate) fn record(
     actor: &Actor,
     action: Action,
     version: Option<i64>,
-    from_version: Option<i64>,
+    detail: &Detail,
     now: Millis,
 ) -> Result<(), AccountsError> {
     let actor = actor.stored();
@@ -187,10 +227,20 @@ pub(crate) fn record(
             return Ok(());
         }
     }
-    let detail = match from_version {
-        Some(from) => format!("{{\"from_version\":{from}}}"),
-        None => "{}".to_owned(),
-    };
+    let mut written = serde_json::Map::new();
+    if let Some(from) = detail.from_version {
+        written.insert("from_version".into(), from.into());
+    }
+    if let Some(experience) = &detail.experience {
+        written.insert("experience".into(), experience.clone().into());
+    }
+    if let Some(user) = &detail.user {
+        written.insert("user".into(), user.clone().into());
+    }
+    if let Some(role) = detail.role {
+        written.insert("role".into(), role.as_str().into());
+    }
+    let detail = serde_json::Value::Object(written).to_string();
     connection.execute(
         "INSERT INTO console_audit (project, at, actor, action, version, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![project, now, actor, action.as_str(), version, detail],
@@ -219,7 +269,7 @@ mod tests {
                     actor,
                     Action::DraftSaved,
                     Some(revision),
-                    None,
+                    &Detail::default(),
                     Millis(at),
                 )
                 .unwrap();
@@ -250,7 +300,14 @@ mod tests {
         let (accounts, _dir) = accounts();
         let key = Actor::Key("key_1".into());
         accounts
-            .record("shop", &key, Action::Published, Some(1), None, Millis(1))
+            .record(
+                "shop",
+                &key,
+                Action::Published,
+                Some(1),
+                &Detail::default(),
+                Millis(1),
+            )
             .unwrap();
         accounts
             .record(
@@ -258,12 +315,22 @@ mod tests {
                 &key,
                 Action::RolledBack,
                 Some(2),
-                Some(1),
+                &Detail {
+                    from_version: Some(1),
+                    ..Detail::default()
+                },
                 Millis(2),
             )
             .unwrap();
         accounts
-            .record("other", &key, Action::Published, Some(1), None, Millis(3))
+            .record(
+                "other",
+                &key,
+                Action::Published,
+                Some(1),
+                &Detail::default(),
+                Millis(3),
+            )
             .unwrap();
         let log = accounts.audit_log("shop", 10, None).unwrap();
         assert_eq!(log.len(), 2);

@@ -109,7 +109,7 @@ impl Accounts {
             &Actor::User(author.to_owned()),
             Action::DraftSaved,
             Some(draft.revision),
-            None,
+            &audit::Detail::default(),
             now,
         )?;
         tx.commit()?;

@@ -51,6 +51,26 @@ pub enum ConsoleError {
     /// nothing was stored. The answer carries the stored draft.
     #[error("the draft was saved by {} since your revision; nothing was stored: review their version, then save yours again", .0["saved_by"].as_str().unwrap_or("someone"))]
     DraftConflict(Box<serde_json::Value>),
+    /// The experience is not in the live config (or nothing is published yet), so there is
+    /// nothing to pause, resume or end.
+    #[error("experience {0:?} is not in the live config; publish it first")]
+    NotLive(String),
+    /// The experience is in that state already; nothing was published.
+    #[error("experience {experience:?} is {state} already; nothing was published")]
+    StateUnchanged {
+        /// The experience.
+        experience: String,
+        /// Its state.
+        state: String,
+    },
+    /// A user change the accounts refuse: the name is taken or malformed, no such user, or
+    /// the password is too short.
+    #[error("{0}")]
+    User(AccountsError),
+    /// An admin may not change or take away their own role (the project could be left
+    /// without an admin).
+    #[error("you cannot change your own role; another admin can")]
+    OwnRole,
     /// The accounts database failed.
     #[error("the accounts database is unavailable")]
     Accounts(#[source] AccountsError),
@@ -79,6 +99,15 @@ impl ConsoleError {
             E::RoleTooLow { .. } => (StatusCode::FORBIDDEN, "role_too_low", false),
             E::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", true),
             E::DraftConflict(_) => (StatusCode::CONFLICT, "draft_conflict", false),
+            E::NotLive(_) => (StatusCode::NOT_FOUND, "not_live", false),
+            E::StateUnchanged { .. } => (StatusCode::CONFLICT, "state_unchanged", false),
+            E::User(AccountsError::UserExists(_)) => (StatusCode::CONFLICT, "user_exists", false),
+            E::User(AccountsError::NoUser(_)) => (StatusCode::NOT_FOUND, "no_such_user", false),
+            E::User(AccountsError::WeakPassword) => {
+                (StatusCode::BAD_REQUEST, "weak_password", false)
+            }
+            E::User(_) => (StatusCode::BAD_REQUEST, "invalid_user_name", false),
+            E::OwnRole => (StatusCode::CONFLICT, "own_role", false),
             E::Accounts(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "accounts_unavailable",

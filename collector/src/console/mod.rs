@@ -10,7 +10,9 @@
 //!   two authors from overwriting each other unseen; [`diff`]: the changes between two
 //!   configs at JSON pointers.
 //! - [`error`]: [`ConsoleError`], which decides how each refusal is answered.
-//! - [`api`]: the handlers; [`reports`]: the reports, read with a session instead of a key.
+//! - [`api`]: the handlers; [`reports`]: the reports, read with a session instead of a key;
+//!   [`states`]: pausing, resuming and ending an experience, each a publication of its own;
+//!   [`users`]: a project's users, for its admins, with the command line's accounts code.
 //!
 //! The console never hands the browser a key: it signs in with a name and a password, holds
 //! an `HttpOnly` cookie, and the server acts for it with the user's role.
@@ -23,6 +25,8 @@ pub mod drafts;
 pub mod error;
 pub mod reports;
 pub mod session;
+pub mod states;
+pub mod users;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,7 +5,7 @@ use axum::http::{header, HeaderMap, Request, StatusCode};
 use serde_json::{json, Value};
 use waymark_collector::console::Role;
 
-use super::{Harness, RECEIVED_AT};
+use super::{harness, Harness, RECEIVED_AT};
 
 pub const HOST: &str = "console.example";
 pub const ORIGIN: &str = "http://console.example";
@@ -52,4 +52,29 @@ pub async fn cookie_for(h: &Harness, name: &str) -> String {
     assert_eq!(status, StatusCode::OK, "{body}");
     let set = headers[header::SET_COOKIE].to_str().unwrap();
     set.split(';').next().unwrap().to_owned()
+}
+
+/// A fresh collector with one console user, `name`, of `role` in the demo project, signed
+/// in: the harness and the `Cookie` header value their browser would send.
+pub async fn signed_in(name: &str, role: Role) -> (Harness, String) {
+    let h = harness();
+    user(&h, name, role);
+    let cookie = cookie_for(&h, name).await;
+    (h, cookie)
+}
+
+/// Publishes `config` from the console as the user of `cookie`; the answer must be a 200.
+pub async fn publish(h: &Harness, cookie: &str, config: &str) -> Value {
+    let uri = "/console/api/projects/demo/versions";
+    let (status, _, published) = call(h, request("POST", uri, Some(cookie), config)).await;
+    assert_eq!(status, StatusCode::OK, "{published}");
+    published
+}
+
+/// The demo project's audit log, newest first, as the user of `cookie` reads it.
+pub async fn audit_entries(h: &Harness, cookie: &str) -> Vec<Value> {
+    let uri = "/console/api/projects/demo/audit";
+    let (status, _, log) = call(h, request("GET", uri, Some(cookie), "")).await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    log["entries"].as_array().cloned().unwrap_or_default()
 }

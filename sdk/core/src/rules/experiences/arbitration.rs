@@ -142,7 +142,8 @@ pub struct Experience {
     pub quiet_after_dismiss: Millis,
     /// No showing again this long after a completion.
     pub quiet_after_complete: Millis,
-    /// Set when the configuration had an error: the experience never shows.
+    /// Set when the configuration had an error, or the experience is paused or ended
+    /// (`"state": "paused"` or `"ended"`): the experience never shows.
     pub disabled: Option<String>,
     /// What a content experience changes on the page (empty for tours and surveys).
     pub content: Content,
@@ -261,7 +262,7 @@ pub struct Situation<'a> {
 pub enum Verdict {
     /// It shows (or, for content, applies).
     Show,
-    /// Its configuration has an error.
+    /// Its configuration has an error, or it is paused or ended (the reason says which).
     Disabled(String),
     /// Nothing that just happened triggers it.
     NotTriggered,
@@ -575,6 +576,9 @@ impl Experience {
     ///  "cap": {"every_days": 90}, "quiet_days_after_dismiss": 30, "quiet_days_after_complete": 90}
     /// ```
     ///
+    /// `"state": "paused"` or `"ended"` keeps an experience in the config (its reports and
+    /// history stay) but it never shows; without `state` it is live.
+    ///
     /// Errors become diagnostics naming the experience and the JSON pointer; an experience
     /// with an error is kept but disabled, so the rest keep working.
     ///
@@ -660,6 +664,22 @@ impl Experience {
                 }
             },
         };
+        // A paused or ended experience stays in the config but never shows. The collector
+        // refuses any other state when it publishes (feature `publish`), so the browser takes
+        // any state as held, and links no check of its own.
+        #[cfg(feature = "publish")]
+        if json
+            .field("state")
+            .is_some_and(|s| !matches!(s, Value::String(s) if s == "paused" || s == "ended"))
+        {
+            problem(
+                "invalid_state",
+                "state",
+                "state is \"paused\" or \"ended\"; leave it out while the experience is live",
+                diagnostics,
+            );
+        }
+        let held = json.str_field("state").map(str::to_owned);
         let days = |field: &str, default: u64| {
             Millis(
                 json.num_field(field)
@@ -673,16 +693,18 @@ impl Experience {
             .filter(|d| d.severity == Severity::Error)
             .count();
         Experience {
-            disabled: (errors > 0).then(|| {
-                let mut why = String::from("configuration errors at");
-                for d in &diagnostics[first..] {
-                    if d.severity == Severity::Error {
-                        why.push(' ');
-                        why.push_str(&d.pointer);
+            disabled: (errors > 0)
+                .then(|| {
+                    let mut why = String::from("configuration errors at");
+                    for d in &diagnostics[first..] {
+                        if d.severity == Severity::Error {
+                            why.push(' ');
+                            why.push_str(&d.pointer);
+                        }
                     }
-                }
-                why
-            }),
+                    why
+                })
+                .or(held),
             modal: json.bool_field("modal").unwrap_or_else(|| {
                 json.field("survey").and_then(|s| s.str_field("layout")) == Some("modal")
             }),
@@ -877,6 +899,44 @@ mod tests {
         assert_eq!(
             decision.explain("export-tour"),
             Some(&Verdict::NotTriggered)
+        );
+    }
+
+    #[test]
+    fn a_paused_or_ended_experience_never_shows_and_another_state_is_an_error() {
+        let (list, diagnostics) = experiences(
+            r##"[{"id": "nps", "kind": "survey", "trigger": {"page_view": true}, "state": "paused"},
+                {"id": "ces", "kind": "survey", "trigger": {"page_view": true}, "state": "ended"},
+                {"id": "csat", "kind": "survey", "trigger": {"page_view": true}, "state": "live"},
+                {"id": "banner", "kind": "content", "trigger": {"page_view": true}, "state": "paused",
+                 "changes": [{"selector": "#promo", "hide": true}]}]"##,
+        );
+        let codes: Vec<_> = diagnostics
+            .iter()
+            .map(|d| (d.code, d.pointer.as_str()))
+            .collect();
+        if cfg!(feature = "publish") {
+            assert_eq!(codes, [("invalid_state", "/experiences/2/state")]);
+        }
+        let profile = Profile::new(NOW);
+        let anyone = attrs("{}");
+        let decision = decide(
+            &list,
+            &situation(&profile, &anyone, Signal::PageView),
+            &Policy::default(),
+        );
+        assert_eq!((decision.show.as_deref(), decision.apply.len()), (None, 0));
+        assert_eq!(
+            decision.explain("nps"),
+            Some(&Verdict::Disabled("paused".into()))
+        );
+        assert_eq!(
+            decision.explain("ces"),
+            Some(&Verdict::Disabled("ended".into()))
+        );
+        assert_eq!(
+            decision.explain("banner"),
+            Some(&Verdict::Disabled("paused".into()))
         );
     }
 
