@@ -149,23 +149,41 @@ pub async fn sdk_cache_headers(request: Request, next: Next) -> Response {
 }
 
 /// The Content-Security-Policy of the console's pages: scripts, styles and requests from the
-/// collector itself only, nothing inline, no frames, no plugins, forms posting nowhere else.
+/// collector itself only, nothing inline, no plugins, forms posting nowhere else, never
+/// framed; the only frame a page may hold is the console's own preview ([`PREVIEW_CSP`]).
 pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
     img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; \
-    frame-ancestors 'none'; base-uri 'none'";
+    frame-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Headers of the console's pages: the strict [`CONSOLE_CSP`], no sniffing, no referrer,
+/// The console's preview frame (`/console/preview.html`), where the SDK's experiences module
+/// renders the draft: [`CONSOLE_CSP`]'s rules, with `'wasm-unsafe-eval'` so that the module's
+/// wasm may be compiled (for this page only: no other console page runs wasm), framed by the
+/// console's own pages only, and holding no frame itself.
+pub const PREVIEW_CSP: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+    form-action 'none'; frame-ancestors 'self'; base-uri 'none'";
+
+/// The preview frame's path under `/console`.
+const PREVIEW_PAGE: &str = "/preview.html";
+
+/// Headers of the console's pages: the strict [`CONSOLE_CSP`] ([`PREVIEW_CSP`] for the
+/// preview frame), no sniffing, no referrer,
 /// revalidated on every load (a new build is seen at once). A path under `/console/api/`
 /// that no route answers is a JSON 404, not the page.
 pub async fn console_headers(request: Request, next: Next) -> Response {
     if request.uri().path().starts_with("/api/") {
         return IngestError::NotFound(format!("/console{}", request.uri().path())).into_response();
     }
+    let policy = if request.uri().path() == PREVIEW_PAGE {
+        PREVIEW_CSP
+    } else {
+        CONSOLE_CSP
+    };
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONSOLE_CSP),
+        HeaderValue::from_static(policy),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

@@ -8,6 +8,7 @@ import { DraftCopy } from './draft.js';
 import { announce, h, replace, when } from './dom.js';
 import { renderEditor } from './editor.js';
 import { newExperience } from './kinds.js';
+import { renderPreview } from './preview.js';
 import { renderEvents, renderReport } from './reports.js';
 import { renderUsers } from './users.js';
 import { renderWhole } from './whole.js';
@@ -212,6 +213,8 @@ async function renderEditorPage(name: string, index: number): Promise<void> {
   open = draft;
   draft.unwatch();
   renderEditor(main, draft, index, roleIn(name));
+  const preview = renderPreview(draft, index);
+  if (preview) main.append(preview);
   if (draft.state.kind === 'failed') void draft.flush();
 }
 

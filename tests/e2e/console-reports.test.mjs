@@ -3,7 +3,7 @@
 // of the demo site the collector serves answers it; the answer shows in the report's NPS
 // figures, chart and tables. A tour's funnel with dismissals, an experiment with a
 // sample-ratio mismatch and the event trends read from events a page sent. A survey without
-// answers says so. Every page: zero axe-core violations, no NaN or Infinity, nothing wider
+// answers says so. The editor's preview renders the survey as the site did, and each tour step. Every page: zero axe-core violations, no NaN or Infinity, nothing wider
 // than the viewport, and a screenshot in tests/screenshots/ (gitignored).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -68,6 +68,23 @@ async function send(events) {
   assert.equal(response.status, 200, await response.text());
 }
 
+/** What the experiences module drew in `host`'s shadow root: its heading and its stylesheets. */
+function rendered(host) {
+  const root = document.querySelector(host).shadowRoot;
+  return {
+    heading: root.querySelector('h2').textContent,
+    styles: root.adoptedStyleSheets.map((sheet) => [...sheet.cssRules].map((rule) => rule.cssText).join('\n')),
+  };
+}
+
+/** The editor's preview frame, once it has loaded. */
+async function previewFrame(page) {
+  const element = await page.waitForSelector('iframe.preview-frame');
+  const frame = await element.contentFrame();
+  await frame.waitForLoadState();
+  return frame;
+}
+
 const cells = (page, caption) => page.locator('table', { has: page.locator('caption', { hasText: caption }) }).locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
 
 test('a publisher publishes the NPS survey, a visitor of the demo site answers it, and the report shows the answer', async () => {
@@ -95,6 +112,7 @@ test('a publisher publishes the NPS survey, a visitor of the demo site answers i
   await sdkReady(site);
   const question = 'How likely are you to recommend Ledgerly to a friend or colleague?';
   await site.waitForFunction((t) => document.querySelector('waymark-survey')?.shadowRoot?.querySelector('h2')?.textContent === t, question);
+  const onSite = await site.evaluate(rendered, 'waymark-survey');
   await site.locator('waymark-survey').getByRole('radio', { name: '9', exact: true }).click();
   await site.locator('waymark-survey').getByRole('button', { name: 'Next' }).click();
   await site.evaluate(() => window.waymark.flush());
@@ -119,6 +137,34 @@ test('a publisher publishes the NPS survey, a visitor of the demo site answers i
   await check(page, 'report-survey');
   await page.setViewportSize(DESKTOP);
   await check(page, 'report-survey-desktop');
+
+  // The preview in the editor is the survey the visitor saw: the same question, the same
+  // theme (the module's stylesheet, byte for byte), at desktop width as the visitor had it.
+  await page.setViewportSize(PHONE);
+  await page.goto(`${collector.url}/console/#/p/demo`);
+  await page.getByRole('link', { name: 'nps', exact: true }).click();
+  await page.getByRole('heading', { name: 'Preview' }).waitFor();
+  const frame = await previewFrame(page);
+  // Only the preview frame may compile wasm, and only the console may frame it.
+  const policy = async (path) => (await fetch(`${collector.url}${path}`)).headers.get('content-security-policy');
+  assert.match(await policy('/console/preview.html'), /script-src 'self' 'wasm-unsafe-eval';.*frame-ancestors 'self'/);
+  assert.doesNotMatch(await policy('/console/'), /wasm-unsafe-eval/);
+  assert.match(await policy('/console/'), /frame-src 'self'; frame-ancestors 'none'/);
+  await frame.waitForFunction((t) => document.querySelector('waymark-survey')?.shadowRoot?.querySelector('h2')?.textContent === t, question);
+  await page.getByText('Shown at phone width').waitFor();
+  const phone = await frame.evaluate(() => document.querySelector('waymark-survey').shadowRoot.querySelector('[role=dialog], dialog, [popover]').getBoundingClientRect().width);
+  assert.ok(phone >= 300 && phone <= 375, `on a phone the survey is ${phone} px wide`);
+  await check(page, 'editor-preview-phone');
+  await page.getByLabel('Desktop (1280 px)').check();
+  await page.getByText('Shown at desktop width').waitFor();
+  await frame.waitForFunction(() => document.querySelector('waymark-survey')?.shadowRoot?.querySelector('h2'));
+  assert.deepEqual(await frame.evaluate(rendered, 'waymark-survey'), onSite, 'the preview renders what the site rendered');
+  await check(page, 'editor-preview-desktop');
+  // It follows the draft as the author types, and never takes the author's focus.
+  const json = page.getByRole('textbox', { name: 'JSON' });
+  await json.fill((await json.inputValue()).replace(question, 'Would you recommend Ledgerly?'));
+  await frame.waitForFunction(() => document.querySelector('waymark-survey')?.shadowRoot?.querySelector('h2')?.textContent === 'Would you recommend Ledgerly?');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.labels?.[0]?.textContent), await json.evaluate((e) => e.getAttribute('aria-label') ?? e.labels?.[0]?.textContent), 'the JSON view keeps the focus');
   assert.deepEqual(seen.pageErrors, []);
   await context.close();
 });
@@ -165,6 +211,18 @@ test('a tour\'s step funnel with drop-off and dismissal reasons, an experiment\'
   assert.match(variants[1][5], /^\d+\.\d%$/, 'a chance to beat control');
   await page.getByRole('img', { name: /Conversion rate per variant/ }).waitFor();
   await check(page, 'report-experiment');
+
+  // Each tour step in the preview, by the module with the tour's theme.
+  await page.goto(`${collector.url}/console/#/p/demo`);
+  await page.getByRole('link', { name: 'onboarding', exact: true }).click();
+  await page.getByRole('heading', { name: 'Preview' }).waitFor();
+  const frame = await previewFrame(page);
+  await frame.waitForFunction(() => document.querySelector('waymark-tour')?.shadowRoot?.querySelector('h2')?.textContent === 'Welcome to Ledgerly');
+  await page.getByLabel('Step', { exact: true }).selectOption({ label: '3: cashflow' });
+  await frame.waitForFunction(() => document.querySelector('waymark-tour')?.shadowRoot?.querySelector('h2')?.textContent === 'Your cash flow forecast');
+  const accent = await frame.evaluate(() => document.querySelector('waymark-tour').shadowRoot.adoptedStyleSheets.map((s) => [...s.cssRules].map((r) => r.cssText).join('')).join('').match(/--waymark-accent:\s*([^;]+)/)?.[1]);
+  assert.equal(accent.trim().toLowerCase(), '#3454d1', 'the tour\'s own accent');
+  await check(page, 'editor-preview-tour');
 
   await page.getByRole('link', { name: 'Events' }).click();
   await page.getByRole('heading', { name: 'Events' }).waitFor();
