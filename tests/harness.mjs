@@ -160,3 +160,28 @@ export function watchConsole(page) {
 }
 
 export const sdkReady = (page) => page.waitForFunction(() => window.waymark && window.waymark.ready === true);
+
+/**
+ * A test body with a deadline, for `test(name, deadline(ms, async (step) => ...))`: past `ms`
+ * it fails naming what it was waiting for, rather than hanging until the runner is killed.
+ * `step(what, promise)` names a wait (and returns the promise); Playwright's own waits have
+ * timeouts that name them, but `evaluate`, `close` and `route` handlers have none.
+ */
+export function deadline(ms, body) {
+  return async () => {
+    let waiting = 'the first named step';
+    const step = (what, promise) => {
+      waiting = what;
+      return promise;
+    };
+    let timer;
+    const expired = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`still waiting after ${ms / 1000} s for ${waiting}`)), ms);
+    });
+    try {
+      return await Promise.race([body(step), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

@@ -70,8 +70,9 @@ function refusal(change, el) {
 const keyOf = (c) => JSON.stringify([c.experience, c.selector, c.action, c.name, c.value, c.title, c.cta, c.url, c.dismissible, c.position]);
 
 /**
- * Makes the content layer; `report` has `seen(experience)`, `dismissed(experience)`,
- * `action(experience)` and `skipped(experience, reason)`.
+ * Makes the content layer; `report(what, experience)` tells the runtime what came of a
+ * change: `seen`, `dismissed` (a banner closed), `action` (its call to action used), or the
+ * reason it was skipped (the runtime's `content`).
  */
 export function contentLayer(report) {
   // key -> {change, done: Map<Element, undo>}
@@ -84,7 +85,7 @@ export function contentLayer(report) {
     if (warned.has(key)) return;
     warned.add(key);
     console.warn(PREFIX, `a change of "${change.experience}" was skipped: ${reason} (${change.selector})`, error ? error.message : '');
-    report.skipped(change.experience, reason);
+    report(reason, change.experience);
   };
 
   function find(selector) {
@@ -122,7 +123,7 @@ export function contentLayer(report) {
     }
     if (seen && !entry.reported) {
       entry.reported = true;
-      report.seen(change.experience);
+      report('seen', change.experience);
     }
   }
 
@@ -210,7 +211,7 @@ export function contentLayer(report) {
       cta.className = 'c';
       cta.textContent = change.cta;
       if (change.url) cta.setAttribute('href', change.url);
-      cta.addEventListener('click', () => report.action(change.experience));
+      cta.addEventListener('click', () => report('action', change.experience));
       box.append(cta);
     }
     if (change.dismissible) {
@@ -218,7 +219,7 @@ export function contentLayer(report) {
       close.className = 'x';
       close.setAttribute('aria-label', 'Dismiss');
       close.textContent = '\u00d7';
-      close.addEventListener('click', () => report.dismissed(change.experience));
+      close.addEventListener('click', () => report('dismissed', change.experience));
       box.append(close);
     }
     root.append(box);

@@ -34,7 +34,11 @@ export type Properties = Record<string, unknown>;
 
 /** The Waymark API. No method throws; bad arguments get a console warning. */
 export interface Waymark {
-  /** Records a custom event. Names starting with `$` are reserved. */
+  /**
+   * Records a custom event. Names starting with `$` are reserved. Returns at once: the SDK
+   * keeps a JSON copy of `properties` and records the event within a few milliseconds, in
+   * order with every other call; a call it might refuse is recorded (and warned about) at once.
+   */
   track(name: string, properties?: Properties): void;
   /** Links this browser to a user of your app and records the user's traits. */
   identify(userId: string | number, traits?: Properties): void;

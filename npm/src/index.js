@@ -5,11 +5,15 @@
 // while the page carries on.
 import initWasm, { Waymark, outboxPlan, outboxPolicy, retryWait } from '../pkg/waymark.js';
 import { contentLayer } from './content.js';
-import { Outbox } from './outbox.js';
+import { afterPaint, Outbox } from './outbox.js';
 import { watchPage } from './page.js';
 
 const PREFIX = '[waymark]';
 const METHODS = ['track', 'identify', 'page', 'flush', 'consent', 'reset'];
+const GETTERS = ['anonymousId', 'behavior', 'attributes'];
+// How long one slice of recording waiting track() calls may run, in milliseconds. Writing
+// what a slice recorded to IndexedDB, in the same task, costs about as much again.
+const SLICE_MS = 2;
 
 let started;
 
@@ -24,18 +28,111 @@ export async function load(options = {}) {
   // A second load() racing the first gets the same SDK.
   if (started) return started;
   let core;
+  const calls = inOrder(() => core);
   const outbox = new Outbox({
     ...start,
     core: { policy: outboxPolicy, plan: outboxPlan, retryWait },
-    onDropped: (count) => core && core.dropped(count),
+    onDropped: (count) => calls.run('dropped', (c) => c.dropped(count)),
+    recording: calls.waiting,
   });
-  const stage = new Stage(start, () => core);
+  // Made before the core starts the outbox, so that page.js hears the page being hidden or
+  // left first: the calls still waiting are recorded before the outbox journals and beacons.
+  const stage = new Stage(start, calls);
   core = Waymark.start({ ...start, outbox, stage });
-  const api = facade(core);
+  const api = facade(calls);
   if (queue) upgrade(queue, api);
   if (autocapture) api.page();
   started = api;
   return api;
+}
+
+/**
+ * Every call into the core, in the order the page made them, and none thrown into the page:
+ * a failure inside stops the SDK, once and loudly. A `track()` that cannot be refused
+ * costs the page's task a JSON snapshot of its properties and the time: it waits in
+ * `waiting`, and the wasm records the waiting calls in slices of a few milliseconds, each a
+ * task of its own (a `MessageChannel` message), so that a burst of 1,000 makes no long task. Every other call into the core (`identify`, `flush`, `consent`, `reset`, the
+ * stage's: the page hidden or left, a navigation, the config, a decision) records them all
+ * first, so nothing is reordered or left behind. A call that might be refused (not a short
+ * name and a small plain object, up to 32 levels) is made at once, after them, so that its
+ * warning is the SDK's own, in the caller's task.
+ */
+function inOrder(core) {
+  let stopped = false;
+  let busy = false;
+  let scheduled = false;
+  const waiting = [];
+  const guarded = (name, work) => {
+    if (stopped) return undefined;
+    try {
+      return work();
+    } catch (error) {
+      stopped = true;
+      console.error(PREFIX, `${name}() failed inside the SDK, which has stopped; the page is unaffected.`, error);
+      return undefined;
+    }
+  };
+  // Not reentrant: a call the core makes back into the page while it records one (an
+  // experience's event) comes after that one, as when it was recorded at once. (A throw
+  // leaves `busy` set, and the SDK stopped.)
+  const record = (until) => {
+    if (busy) return;
+    busy = true;
+    while (waiting.length && performance.now() < until) {
+      const [name, json, at] = waiting.shift();
+      core().track(name, json && JSON.parse(json), at);
+    }
+    busy = false;
+  };
+  // `run(name)` alone records the waiting calls.
+  const run = (name, call) => guarded(name, () => {
+    record(Infinity);
+    const c = core();
+    return c && call?.(c);
+  });
+  // A message to ourselves is a task of its own, without the 4 ms that nested timers wait.
+  const slices = new MessageChannel();
+  const schedule = () => {
+    if (waiting.length && !scheduled && !stopped) {
+      scheduled = true;
+      slices.port2.postMessage(0);
+    }
+  };
+  slices.port1.onmessage = () => {
+    scheduled = false;
+    guarded('track', () => record(performance.now() + SLICE_MS));
+    schedule();
+  };
+  return {
+    run,
+    waiting,
+    track(name, properties, at) {
+      if (stopped) return;
+      // 1 to 66 UTF-16 units are 1 to 200 bytes of UTF-8.
+      const json = typeof name === 'string' && /^[^$][^]{0,65}$/.test(name) ? snapshot(properties) : null;
+      if (json === null) return run('track', (c) => c.track(name, properties, at));
+      waiting.push([name, json, at ?? Date.now()]);
+      schedule();
+    },
+  };
+}
+
+/**
+ * Properties as JSON text when the core cannot refuse them (nothing for `undefined` and
+ * `null`), else `null`: a plain object whose JSON is at most 2,048 characters (so that with
+ * the page's context the event stays under the collector's 32 KiB) and opens at most 32
+ * objects or arrays (so nothing nests deeper than the core reads).
+ */
+function snapshot(properties) {
+  if (properties == null) return undefined;
+  let json;
+  try {
+    json = JSON.stringify(properties);
+  } catch {
+    return null;
+  }
+  // Strings, numbers and arrays give other JSON; functions and symbols give undefined.
+  return json?.[0] === '{' && json.length <= 2048 && json.split(/[[{]/).length <= 33 ? json : null;
 }
 
 /**
@@ -45,27 +142,12 @@ export async function load(options = {}) {
  * through `call`, so that a failure there is reported once and never thrown into the page.
  */
 class Stage {
-  constructor(options, core) {
+  constructor(options, calls) {
     this.options = options;
-    // A trap in the wasm stops the SDK once and loudly, as the facade does.
-    let stopped = false;
-    const call = (method, ...args) => {
-      const c = !stopped && core();
-      try {
-        if (c) c[method](...args);
-      } catch (error) {
-        stopped = true;
-        console.error(PREFIX, `${method}() failed inside the SDK, which has stopped; the page is unaffected.`, error);
-      }
-    };
+    const call = (method, ...args) => calls.run(method, (c) => c[method](...args));
     this.call = call;
-    this.watch = watchPage(call);
-    this.layer = contentLayer({
-      seen: (id) => call('content', 'seen', id),
-      dismissed: (id) => call('content', 'dismissed', id),
-      action: (id) => call('content', 'action', id),
-      skipped: (id, reason) => call('content', reason, id),
-    });
+    this.watch = watchPage(call, calls.run);
+    this.layer = contentLayer((what, id) => call('content', what, id));
     this.host = {
       event: (name, properties) => call('experienceEvent', name, properties),
       outcome: (id, outcome) => call('experienceOutcome', id, outcome),
@@ -86,12 +168,13 @@ class Stage {
     url.searchParams.set('key', key);
     // no-cache: the browser revalidates its copy with If-None-Match, and a 304 costs no body.
     // A refusal says nothing of its own: a wrong key is already reported once by the outbox,
-    // and the cached config stays in use meanwhile.
-    fetch(url, { cache: 'no-cache', credentials: 'omit' })
+    // and the cached config stays in use meanwhile. After first paint: until then the cached
+    // config decides.
+    afterPaint(() => fetch(url, { cache: 'no-cache', credentials: 'omit' })
       .then((response) => response.ok && response.text().then((text) => this.call('configure', text)))
       .catch(() => {
         // Offline or blocked: the cached config stays in use, and the next page asks again.
-      });
+      }));
   }
 
   content(changes) {
@@ -161,49 +244,24 @@ class Stage {
   }
 }
 
-function facade(core) {
-  let stopped = false;
-  const guard = (name, call) => (...args) => {
-    if (stopped) return undefined;
-    try {
-      return call(...args);
-    } catch (error) {
-      stopped = true;
-      console.error(PREFIX, `${name}() failed inside the SDK, which has stopped; the page is unaffected.`, error);
-      return undefined;
-    }
-  };
-  const api = {
-    track: guard('track', (name, properties) => core.track(name, properties, undefined)),
-    identify: guard('identify', (userId, traits) => core.identify(userId, traits, undefined)),
-    page: guard('page', () => core.page()),
-    flush: guard('flush', () => core.flush()),
-    consent: guard('consent', (state) => core.consent(state)),
-    reset: guard('reset', () => core.reset()),
-    shutdown: guard('shutdown', () => core.shutdown()),
-    get anonymousId() {
-      return guard('anonymousId', () => core.anonymousId)();
-    },
-    get behavior() {
-      return guard('behavior', () => core.behavior)();
-    },
-    get attributes() {
-      return guard('attributes', () => core.attributes)();
-    },
-    ready: true,
-  };
-  api.replay = guard('replay', (entries) => {
+function facade(calls) {
+  // Two arguments at most: a third (`at`, the time a stub queued the call) is replay's alone.
+  const api = { track: (name, properties) => calls.track(name, properties), ready: true };
+  for (const method of ['identify', 'page', 'flush', 'consent', 'reset', 'shutdown']) {
+    api[method] = (a, b) => calls.run(method, (core) => core[method](a, b));
+  }
+  for (const name of GETTERS) {
+    Object.defineProperty(api, name, { get: () => calls.run(name, (core) => core[name]), enumerable: true });
+  }
+  api.replay = (entries) => {
     for (const entry of entries) {
       const [method, args = [], at] = Array.isArray(entry) ? entry : [];
-      if (method === 'track') core.track(args[0], args[1], at);
-      else if (method === 'identify') core.identify(args[0], args[1], at);
-      else if (method === 'page') core.page();
-      else if (method === 'flush') core.flush();
-      else if (method === 'consent') core.consent(args[0]);
-      else if (method === 'reset') core.reset();
+      if (method === 'track') calls.track(args[0], args[1], at);
+      // `at` matters to identify alone; the others take fewer arguments.
+      else if (METHODS.includes(method)) calls.run(method, (core) => core[method](args[0], args[1], at));
       else console.warn(PREFIX, 'a call queued before loading names no Waymark method and was skipped:', method);
     }
-  });
+  };
   return Object.freeze(api);
 }
 
@@ -216,7 +274,6 @@ function upgrade(stub, api) {
   const entries = stub.splice(0, stub.length);
   api.replay(entries);
   for (const method of [...METHODS, 'shutdown', 'replay']) stub[method] = api[method];
-  Object.defineProperty(stub, 'anonymousId', { get: () => api.anonymousId, configurable: true });
-  Object.defineProperty(stub, 'behavior', { get: () => api.behavior, configurable: true });
+  for (const name of GETTERS) Object.defineProperty(stub, name, { get: () => api[name], configurable: true });
   stub.ready = true;
 }

@@ -145,6 +145,12 @@ function localJournal(prefix) {
   };
 }
 
+/**
+ * Runs `work` in a task of its own once the page has painted its next frame (at once when it
+ * is hidden and paints none): for requests and storage work that can wait for first paint.
+ */
+export const afterPaint = (work) => (document.hidden ? setTimeout(work) : requestAnimationFrame(() => setTimeout(work)));
+
 function warn(...args) {
   console.warn(PREFIX, ...args);
 }
@@ -196,16 +202,17 @@ function body(key, entries) {
  * The outbox of one page. `load()` makes it and hands it to the SDK, which calls `add`,
  * `consent`, `flush`, `reset` and `close`. `core` has the decisions: `policy()`,
  * `plan(sizes)` and `retryWait(failures, retryAfterMs, random)`; `onDropped(count)` reports
- * drops.
+ * drops; `recording` holds the `track()` calls about to be added, if any.
  */
 export class Outbox {
-  constructor({ project, key, host, core, onDropped }) {
+  constructor({ project, key, host, core, onDropped, recording }) {
     this.name = 'waymark:' + project;
     this.key = key;
     this.url = String(host).replace(/\/+$/, '') + '/v1/batch';
     this.core = core;
     [this.maxEvents, this.maxBytes, this.maxDelay, this.outboxEvents, this.outboxBytes] = core.policy();
     this.onDropped = onDropped;
+    this.recording = recording; // the track() calls waiting to be recorded
     this.mine = []; // this tab's entries not yet seen acknowledged: { id, json, seq, saved, journaled, at }
     this.bytes = 0; // the JSON length of this.mine
     this.unsaved = []; // entries recorded in this task, written together after it
@@ -237,9 +244,12 @@ export class Outbox {
       const { drop } = this.plan(this.mine);
       this.forget(this.mine.slice(0, drop).map((e) => e.id), true);
     }
-    if (this.mine.length >= this.maxEvents || this.bytes >= this.maxBytes) this.send();
+    // Not while more track() calls wait to be recorded: they join the same cycle (one read of
+    // the outbox, full batches), and the bounds apply to all of them at once.
+    if (this.mine.length >= this.maxEvents || this.bytes >= this.maxBytes) {
+      if (!this.recording.length) this.send();
     // The timer follows the oldest event: a new one changes it only in an empty list.
-    else if (first || this.timer === undefined) this.schedule();
+    } else if (first || this.timer === undefined) this.schedule();
   }
 
   /** The core's plan for these entries (oldest first): how many to drop, then the batches. */
@@ -301,6 +311,7 @@ export class Outbox {
   async open() {
     if (!this.listeners.length) this.listen();
     if (this.shelf === undefined) {
+      await new Promise(afterPaint);
       this.shelf = await openShelf(this.name);
       if (!this.shelf) warn('neither IndexedDB nor localStorage is available: events wait in memory, and those unsent when the page closes are lost');
     }

@@ -7,8 +7,12 @@
 // were, unless another script has wrapped ours since (then ours stays, forwarding, so as not
 // to break theirs).
 
-/** Watches the page; `core(method, ...args)` calls the wasm SDK. */
-export function watchPage(core) {
+/**
+ * Watches the page; `core(method, ...args)` calls the wasm SDK, and `settle(name)` has it
+ * record the `track()` calls still waiting (see `inOrder` in index.js) while they still have
+ * the page they were made on (`name` names the cause if that fails).
+ */
+export function watchPage(core, settle) {
   let stopped = false;
   const call = (method, ...args) => { if (!stopped) core(method, ...args); };
   const history = window.history;
@@ -23,6 +27,7 @@ export function watchPage(core) {
     const original = history[name];
     if (typeof original !== 'function') continue;
     const wrapper = function (...args) {
+      settle(name);
       const result = original.apply(this, args);
       navigated(); // only reached when the page's own call did not throw
       return result;
