@@ -7,9 +7,10 @@ import { allows, type Diagnostic, type Experience, type Role } from './api.js';
 import { describeSave, DraftCopy } from './draft.js';
 import { h, replace, uid } from './dom.js';
 import { draw, type Control, type Form, type Node, type Root } from './form.js';
-import { kindForm } from './kinds.js';
+import { defaultLocale, kindForm } from './kinds.js';
 import { fieldFor } from './pointer.js';
 import { targetingNodes } from './targeting.js';
+import { languagesOf, textsOf, translationsSection } from './translations.js';
 
 /** Renders the editor of experience `index` of `draft` into `main`. */
 export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number, role: Role | undefined): void {
@@ -31,6 +32,16 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
   const kindSection = h('div', { class: 'fields' });
   const targetingSection = h('div', { class: 'fields' });
   const kindTitle = h('h2', { id: 'form-title' });
+  const translationsHolder = h('section', { 'aria-labelledby': 'translations-title' });
+  // Languages added here before any text has them: kept while the page is open.
+  const added = new Set<string>();
+  const translatable = (root: Root) => root.kind === 'survey' || root.kind === 'tour';
+  const languages = (): string[] => {
+    const root = experience() as Root | undefined;
+    if (!root || !translatable(root)) return [];
+    const source = defaultLocale(root);
+    return [...new Set([...languagesOf(textsOf(nodes(root).kind, root), source), ...added])].filter((l) => l !== source).sort();
+  };
   const nodes = (root: Root): { kind: Node[]; targeting: Node[] } => {
     const form = kindForm(root);
     return { kind: form?.nodes ?? [], targeting: form ? targetingNodes(root) : [] };
@@ -43,15 +54,29 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
         if (target) change(target as Root);
       });
       syncJson();
+      // The completeness of each language follows the texts (not while a control in the
+      // section has focus: redrawing it would take the focus away).
+      if (!translationsHolder.contains(document.activeElement)) renderTranslations();
     },
     rebuild: (focus) => buildForm(focus),
     canSave: draft.canSave,
     nodes: (root) => { const both = nodes(root); return [...both.kind, ...both.targeting]; },
+    languages,
     register: (at, control, error) => {
       controls.set(base + at, control);
       errors.set(base + at, error);
     },
   };
+  function renderTranslations(): void {
+    const target = experience() as Root | undefined;
+    translationsHolder.hidden = !target || !translatable(target);
+    if (!target || !translatable(target)) return;
+    replace(translationsHolder, h('h2', { id: 'translations-title' }, 'Translations'),
+      translationsSection(form, base, () => { const r = experience() as Root | undefined; return r ? textsOf(nodes(r).kind, r) : []; }, defaultLocale(target), languages(), (locale) => {
+        added.add(locale);
+        buildForm(`${base}/translations/add`);
+      }));
+  }
   function buildForm(focus?: string): void {
     const target = experience() as Root | undefined;
     if (!target) return;
@@ -66,6 +91,7 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
     if (fits) replace(kindSection, ...draw(form, both.kind, base));
     else replace(kindSection, h('p', {}, 'The form edits surveys, tours, content changes and experiments; edit this experience in its JSON.'));
     replace(targetingSection, ...draw(form, both.targeting, base));
+    renderTranslations();
     if (key) {
       const found = document.querySelector<HTMLElement>(`.editor [data-key="${CSS.escape(key)}"]`);
       const focusable = found && found.matches('input, select, textarea, button') ? found : found?.querySelector<HTMLElement>('input, select, textarea, button');
@@ -166,7 +192,8 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
     h('div', { class: 'editor' },
       h('div', { class: 'forms' },
         h('section', { 'aria-labelledby': 'form-title' }, kindTitle, kindSection, general),
-        h('section', { 'aria-labelledby': 'targeting-title' }, h('h2', { id: 'targeting-title' }, 'Targeting'), targetingSection)),
+        h('section', { 'aria-labelledby': 'targeting-title' }, h('h2', { id: 'targeting-title' }, 'Targeting'), targetingSection),
+        translationsHolder),
       h('section', { 'aria-labelledby': 'json-title' },
         h('h2', { id: 'json-title' }, h('label', { for: jsonId }, 'JSON')),
         json, jsonError)),

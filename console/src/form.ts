@@ -48,6 +48,8 @@ export interface Form {
   readonly canSave: boolean;
   /** The form's fields for the experience as `root` is. */
   nodes(root: Root): Node[];
+  /** The languages besides the source one: each text gets a field for each. */
+  languages(): string[];
   /** Registers a control (and its error line) for the diagnostics at `at`. */
   register(at: string, control: Control | null, error: HTMLElement): void;
 }
@@ -60,6 +62,11 @@ export function readText(value: unknown, locale: string): string {
     return typeof text === 'string' ? text : '';
   }
   return '';
+}
+
+/** The `locale` translation of a text value: a plain string has none (it is the source). */
+export function translationOf(value: unknown, locale: string): string {
+  return typeof value === 'string' ? '' : readText(value, locale);
 }
 
 /** Writes `text` into a text value, keeping its translations; `undefined` when it goes. */
@@ -108,6 +115,17 @@ function writeField(root: Root, field: Field, text: string): void {
   }
 }
 
+/** Writes the `locale` translation of the text at `at` (empty: none), keeping the others;
+ * a text left with its `source` text alone is the plain string it was. */
+export function translate(root: Root, at: string, source: string, locale: string, text: string): void {
+  const value = get(root, at);
+  const object: Record<string, unknown> = value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : typeof value === 'string' ? { [source]: value } : {};
+  if (text === '') delete object[locale];
+  else object[locale] = text;
+  const keys = Object.keys(object);
+  set(root, at, keys.length === 1 && keys[0] === source ? object[source] : object);
+}
+
 /** The pointers a form's fields edit: when they change, the form's shape has changed. */
 export function shape(nodes: Node[], root: Root): string[] {
   const out: string[] = [];
@@ -119,7 +137,11 @@ export function shape(nodes: Node[], root: Root): string[] {
         out.push(`${node.at}[]`);
         if (Array.isArray(items)) items.forEach((_, i) => walk(node.item(`${node.at}/${i}`, i)));
       } else if (node.type === 'custom') out.push(`${node.at}{}`);
-      else if (node.type !== 'note') out.push(`${node.key ?? node.at}=${node.type === 'select' ? fieldText(root, node) : ''}`);
+      // A select's choice can change the fields around it; a text's presence, whether it
+      // has translation fields (an optional text written for the first time gets them).
+      else if (node.type === 'select') out.push(`${node.key ?? node.at}=${fieldText(root, node)}`);
+      else if (node.type === 'text' && node.localized !== undefined) out.push(`${node.key ?? node.at}=${get(root, node.at) === undefined ? '' : 'text'}`);
+      else if (node.type !== 'note') out.push(`${node.key ?? node.at}=`);
     }
   };
   walk(nodes);
@@ -161,7 +183,46 @@ function fieldBlock(form: Form, field: Field, base: string): HTMLElement {
     control.addEventListener('input', () => commit(control.value));
   }
   form.register(field.at, control, error);
-  return h('div', { class: 'field' }, h('label', { for: id }, field.label), hint, control, error);
+  const current = root ? get(root, field.at) : undefined;
+  const languages = field.type === 'text' && field.localized !== undefined && (typeof current === 'string' || (current !== null && typeof current === 'object')) ? form.languages() : [];
+  if (languages.length === 0 || field.type !== 'text' || field.localized === undefined) {
+    return h('div', { class: 'field' }, h('label', { for: id }, field.label), hint, control, error);
+  }
+  // The field's completeness marker: which languages this text has, said in words (the
+  // colour of each translation's border is only a second way of saying it).
+  const source = field.localized;
+  const marker = h('p', { class: 'hint languages-of', id: `${id}-languages` });
+  const mark = () => {
+    const now = form.root();
+    const value = now ? get(now, field.at) : undefined;
+    const missing = languages.filter((l) => translationOf(value, l).trim() === '');
+    marker.textContent = missing.length === 0 ? `Translated into ${languages.join(', ')}.` : `Not yet translated into ${missing.join(', ')}${missing.length < languages.length ? `; translated into ${languages.filter((l) => !missing.includes(l)).join(', ')}` : ''}.`;
+  };
+  mark();
+  control.setAttribute('aria-describedby', `${describedBy} ${marker.id}`);
+  return h('div', { class: 'field' }, h('label', { for: id }, field.label), hint, control, error, marker,
+    ...languages.map((locale) => translationBlock(form, field, base, source, locale, mark)));
+}
+
+/** The field of one translation of a text, beside the text; `changed` after each edit. */
+function translationBlock(form: Form, field: Field, base: string, source: string, locale: string, changed: () => void): HTMLElement {
+  const root = form.root();
+  const id = uid('field');
+  const at = `${field.at}/${locale}`;
+  const error = h('p', { class: 'field-error', id: `${id}-error` });
+  const multiline = field.type === 'text' && field.multiline;
+  const common = { id, lang: locale, 'data-pointer': base + at, 'data-key': base + at, 'aria-describedby': `${id}-error`, disabled: !form.canSave };
+  const control = multiline ? h('textarea', { ...common, rows: 3 }) : h('input', { ...common, type: 'text', autocomplete: 'off' });
+  control.value = root ? translationOf(get(root, field.at), locale) : '';
+  const block = h('div', { class: 'translation' + (control.value.trim() === '' ? ' missing' : '') },
+    h('label', { for: id }, `${field.label} (${locale})`), control, error);
+  control.addEventListener('input', () => {
+    form.edit((r) => translate(r, field.at, source, locale, control.value));
+    block.classList.toggle('missing', control.value.trim() === '');
+    changed();
+  });
+  form.register(at, control, error);
+  return block;
 }
 
 /** Draws `nodes` for `form`; `base` prefixes every pointer (the experience's place in the draft). */

@@ -167,6 +167,24 @@ function questionNodes(root: Root, at: string, q: number, locale: string): Node[
   return nodes;
 }
 
+/** The words on a survey's or tour's controls, each a text (so translatable); empty: the
+ * renderer's built-in word for the locale shown. */
+function wordsGroup(at: string, words: Array<[string, string]>, locale: string, hint: string): Node {
+  return {
+    type: 'group', legend: 'Words on the controls', at, hint,
+    children: words.map(([key, label]) => ({ type: 'text', at: `${at}/${key}`, label, optional: true, localized: locale }) as Node),
+  };
+}
+
+const SURVEY_WORDS: Array<[string, string]> = [
+  ['close', 'Close button (its accessible name)'], ['back', 'Back button'], ['next', 'Next button'], ['submit', 'Submit button'], ['skip', 'Skip button'],
+  ['required', 'Message: an answer is needed'], ['at_least', 'Message: too few choices ({n} is the number)'], ['at_most', 'Message: too many choices ({n})'],
+  ['alone', 'Message: an exclusive choice with others'], ['too_long', 'Message: the answer is too long ({n})'],
+];
+const TOUR_WORDS: Array<[string, string]> = [
+  ['next', 'Next button'], ['back', 'Back button'], ['skip', 'Skip button'], ['done', 'Done button'], ['close', 'Close button'], ['step', 'Progress ({n} of {total})'],
+];
+
 function surveyNodes(root: Root): Node[] {
   const locale = defaultLocale(root);
   return [
@@ -179,6 +197,7 @@ function surveyNodes(root: Root): Node[] {
     { type: 'select', at: '/survey/position', label: 'Corner', optional: true, options: [['', 'Bottom right'], ['bottom-left', 'Bottom left'], ['top-right', 'Top right'], ['top-left', 'Top left']] },
     { type: 'text', at: '/survey/thank_you', label: 'Thank-you message', hint: 'Optional.', optional: true, localized: locale },
     { type: 'number', at: '/survey/auto_close_ms', label: 'Close the thank-you after (ms)', optional: true, hint: '0 keeps it open; empty for the default.' },
+    wordsGroup('/survey/labels', SURVEY_WORDS, locale, 'Empty: the built-in words in English, French, German or Spanish (else English). Give them when the texts are in another language.'),
   ];
 }
 
@@ -255,13 +274,17 @@ function buttonNodes(root: Root, step: string, locale: string): Node[] {
   });
   const cta = (part: string, label: string, hint?: string): Node => ({
     type: 'text', at: `${ctaAt}/${part}`, key: `${at}/cta/${part}`, label, hint, optional: true,
+    // The label is a text of the tour (translatable); the link and the event are not.
+    localized: part === 'label' ? locale : undefined,
     read: (r) => { const c = asList(get(r, at)).find((b) => isObject(b) && b.cta !== undefined) as Json | undefined; return part === 'label' ? readText(isObject(c?.cta) ? c.cta.label : undefined, locale) : String((isObject(c?.cta) ? c.cta[part] : undefined) ?? ''); },
     write: (r, text) => write(r, (buttons) => {
       let k = buttons.findIndex((b) => isObject(b) && b.cta !== undefined);
       if (k < 0) { buttons.push({ cta: {} }); k = buttons.length - 1; }
       const item = buttons[k] as Json;
       const c: Json = isObject(item.cta) ? { ...item.cta } : {};
-      if (text === '') delete c[part];
+      const before = c[part];
+      if (part === 'label' && isObject(before)) c[part] = { ...before, [locale]: text };
+      else if (text === '') delete c[part];
       else c[part] = text;
       if (Object.keys(c).length === 0) return buttons.filter((_, i) => i !== k);
       buttons[k] = { ...item, cta: c };
@@ -317,6 +340,7 @@ function tourNodes(root: Root): Node[] {
       make: (list) => ({ id: freshId(list, 'step-'), title: '', body: '' }),
       item: (at) => stepNodes(root, at, locale),
     },
+    wordsGroup('/tour/labels', TOUR_WORDS, locale, 'Empty: the English words. A tour translated into another language needs them in that language too.'),
   ];
 }
 

@@ -2,11 +2,13 @@
 // through the form alone; a diagnostic appears at the field it points to and clears; publish;
 // a tour built through its form; a targeting group built, saved as the core's condition JSON
 // and read back; pause, resume and end from the list; the users page for admins;
+// a tour translated field by field and one language exported and imported as CSV and JSON;
 // the survey shows on a page with the SDK and is answered; the answer shows in the console;
 // roll back; the audit log says who did what; a viewer has no publish button and the API
 // refuses them. Every page is checked with axe-core and screenshotted into
 // tests/screenshots/ (gitignored).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, eventually, launchBrowser, query, sdkReady, startCollector, startSite, watchConsole } from '../harness.mjs';
@@ -138,7 +140,8 @@ test('a publisher builds an NPS survey with the form, publishes it, sees its ans
 
 /** Presses Tab (or Shift+Tab) until the focused element's text or label is `name`. */
 async function tabTo(page, name, { back = false } = {}) {
-  for (let presses = 0; presses < 40; presses++) {
+  // The editor's forms are long (the kind's, the targeting, translations, the JSON view).
+  for (let presses = 0; presses < 120; presses++) {
     await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
     const focused = await page.evaluate(() => {
       const el = document.activeElement;
@@ -195,7 +198,8 @@ test('the form adds questions of other types, each with the fields its type need
   await text.fill('It was easy to set up my first survey.');
   await second.getByLabel('Words for the lowest score').fill('Strongly disagree');
   await second.getByLabel('Words for the highest score').fill('Strongly agree');
-  await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved') && (await page.locator('.field-error:not(:empty)').count()) === 0, { describe: () => 'saved without diagnostics' });
+  let shown = [];
+  await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved') && (shown = await page.locator('.field-error:not(:empty)').allTextContents()).length === 0, { describe: () => `saved without diagnostics: ${shown.join(' | ')}` });
   const json = JSON.parse(await page.getByRole('textbox', { name: 'JSON' }).inputValue());
   assert.deepEqual(json.survey.questions[1], { id: 'q2', type: 'ces', text: 'It was easy to set up my first survey.', optional: true, scale: 7, labels: { low: 'Strongly disagree', high: 'Strongly agree' } });
   assert.equal(await page.getByRole('button', { name: 'Publish' }).isDisabled(), false);
@@ -435,4 +439,79 @@ test('an admin adds a user, changes their role and removes them on the users pag
   const publisher = await signedIn('pia');
   assert.equal(await publisher.page.getByRole('link', { name: 'Users' }).count(), 0, 'only admins see the users page');
   await publisher.context.close();
+});
+
+test('a tour is translated field by field, with a completeness marker, and one language is exported and imported as CSV and JSON', async () => {
+  const { context, page } = await signedIn('pia');
+  await page.getByRole('link', { name: 'tour' }).click();
+  await page.getByRole('heading', { name: 'Edit tour' }).waitFor();
+  const section = page.getByRole('region', { name: 'Translations' });
+  await section.getByLabel('Add a language').fill('french');
+  await section.getByRole('button', { name: 'Add the language' }).click();
+  await section.getByText('"french" is not a locale tag such as fr or pt-BR.').waitFor();
+  await section.getByLabel('Add a language').fill('fr');
+  await section.getByRole('button', { name: 'Add the language' }).click();
+  let seen = '';
+  await eventually(async () => (seen = await section.textContent()).includes('fr: 0 of 5 texts translated (incomplete'), { describe: () => seen });
+  const first = page.getByRole('region', { name: 'Tour' }).getByRole('group', { name: 'Step 1' });
+  await first.getByLabel('Title (fr)').fill('Créez votre première facture');
+  await section.getByText('fr: 1 of 5 texts translated').waitFor();
+  // Each text says which languages it has, beside it.
+  assert.equal(await first.locator('.languages-of').first().textContent(), 'Translated into fr.');
+  assert.equal(await first.locator('.languages-of').nth(1).textContent(), 'Not yet translated into fr.');
+  assert.match(await first.getByLabel('Title', { exact: true }).getAttribute('aria-describedby'), /-languages$/, 'the marker describes the source text');
+  await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved'), { describe: () => 'the first translation saved' });
+  // Until every text has it, the compiler warns that the tour does not offer French yet.
+  await eventually(async () => (await page.locator('.field-error:not(:empty)').allTextContents()).some((t) => t.startsWith('Warning:') && t.includes('fr')), { describe: () => 'the incomplete_locale warning at a text' });
+  const json = () => page.getByRole('textbox', { name: 'JSON', exact: true }).inputValue().then(JSON.parse);
+  assert.deepEqual((await json()).tour.steps[0].title, { en: 'Make your first invoice', fr: 'Créez votre première facture' });
+
+  // Export the language as CSV, translate the rest, import it.
+  const [csvDownload] = await Promise.all([page.waitForEvent('download'), section.getByRole('button', { name: 'Export as CSV' }).click()]);
+  assert.equal(csvDownload.suggestedFilename(), 'tour.fr.csv');
+  const csv = readFileSync(await csvDownload.path(), 'utf8');
+  const lines = csv.trim().split('\r\n');
+  assert.equal(lines[0], 'pointer,label,source,translation');
+  assert.equal(lines.length, 6, csv);
+  assert.equal(lines[1], '/tour/steps/0/title,Step 1 › Title,Make your first invoice,Créez votre première facture');
+  const done = ['pointer,label,source,translation',
+    lines[1],
+    '/tour/steps/0/body,Step 1 › Text,Press **New invoice** to start.,"Appuyez sur **Nouvelle facture**, pour commencer."',
+    '/tour/steps/1/title,Step 2 › Title,Send it,Envoyez-la',
+    '/tour/steps/1/body,Step 2 › Text,"When it is ready, send it from here.","Une fois prête, envoyez-la d\'ici."',
+    '/tour/steps/1/buttons/0/cta/label,Step 2 › Buttons › Call to action: label,Read the guide,Lire le guide'].join('\r\n');
+  const bad = done.replace('/tour/steps/1/title,', '/tour/steps/9/title,');
+  const file = section.getByLabel('Import a file (JSON or CSV)');
+  await file.setInputFiles({ name: 'tour.fr.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+  await section.getByText('Not imported (tour.fr.csv): row 4, field pointer: /tour/steps/9/title is not a text of this experience.').waitFor();
+  await file.setInputFiles({ name: 'tour.fr.csv', mimeType: 'text/csv', buffer: Buffer.from(done) });
+  await section.getByText('fr: 5 of 5 texts translated (complete)').waitFor();
+  // The compiler asks for the words of the controls the tour shows in French (untranslated_label).
+  const words = page.getByRole('region', { name: 'Tour' }).getByRole('group', { name: 'Words on the controls' });
+  const next = words.getByLabel('Next button', { exact: true });
+  const nextError = page.locator(`#${await next.getAttribute('aria-describedby').then((ids) => ids.split(' ').pop())}`);
+  await eventually(async () => (await nextError.textContent()).startsWith('Warning: the tour is offered in a language other than English'), { describe: () => 'the untranslated_label warning at the Next button' });
+  for (const [control, en, fr] of [['Next button', 'Next', 'Suivant'], ['Skip button', 'Skip tour', 'Passer'], ['Close button', 'Close tour', 'Fermer']]) {
+    await words.getByLabel(control, { exact: true }).fill(en);
+    await words.getByLabel(`${control} (fr)`).fill(fr);
+  }
+  await section.getByText('fr: 8 of 8 texts translated (complete)').waitFor();
+  await savedClean(page, 'the imported translations');
+  assert.deepEqual((await json()).tour.steps[1].body, { en: 'When it is ready, send it from here.', fr: 'Une fois prête, envoyez-la d\'ici.' });
+  assert.equal(await first.getByLabel('Text (fr)').inputValue(), 'Appuyez sur **Nouvelle facture**, pour commencer.');
+  await check(page, 'editor-translations');
+
+  // JSON: exported as written (the control words are texts too), and a file for another
+  // language is refused with the field.
+  const [jsonDownload] = await Promise.all([page.waitForEvent('download'), section.getByRole('button', { name: 'Export as JSON' }).click()]);
+  const exported = JSON.parse(readFileSync(await jsonDownload.path(), 'utf8'));
+  assert.deepEqual([exported.locale, exported.source_locale, exported.texts.length, exported.texts[2]], ['fr', 'en', 8, { pointer: '/tour/steps/1/title', label: 'Step 2 › Title', source: 'Send it', translation: 'Envoyez-la' }]);
+  // The round trip: the exported file imported as it is changes nothing.
+  const before = await json();
+  await section.getByLabel('Import a file (JSON or CSV)').setInputFiles({ name: 'tour.fr.json', mimeType: 'application/json', buffer: readFileSync(await jsonDownload.path()) });
+  await eventually(async () => (await page.locator('#announce').textContent()) === 'Imported 8 fr texts from tour.fr.json.', { describe: () => 'the round trip imported' });
+  assert.deepEqual(await json(), before, 'the exported file imports back to the same experience');
+  await section.getByLabel('Import a file (JSON or CSV)').setInputFiles({ name: 'tour.de.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...exported, locale: 'de', texts: [{ pointer: '/tour/steps/0/title', translation: 7 }] })) });
+  await section.getByText('Not imported (tour.de.json): field locale: the file is for "de", not fr; row 1, field translation: must be text.').waitFor();
+  await context.close();
 });
