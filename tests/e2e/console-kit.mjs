@@ -1,13 +1,16 @@
 // What the console's end-to-end tests share: console users made with the collector's own
-// command line, and the checks every console page passes (zero axe-core violations, nothing
-// wider than the viewport, a screenshot in tests/screenshots/ to look at).
+// command line, and the checks every console page passes at a phone's and a desktop's width
+// (zero axe-core violations, nothing wider than the viewport, a screenshot of each width in
+// tests/screenshots/console/ to look at).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../harness.mjs';
 
-export const SHOTS = join(ROOT, 'tests/screenshots');
+export const SHOTS = join(ROOT, 'tests/screenshots/console');
+/** The widths every page is checked at: a small phone's and a desktop's. */
+export const WIDTHS = [375, 1280];
 const AXE = readFileSync(join(ROOT, 'tests/node_modules/axe-core/axe.min.js'), 'utf8');
 
 /** Makes console users of the demo project, `[name, role]` each, with `password`. */
@@ -20,12 +23,27 @@ export function makeUsers(collector, users, password) {
 }
 
 /**
- * Zero axe-core violations, nothing wider than the viewport, and a screenshot to look at;
- * with `numbers`, also no NaN, Infinity or undefined anywhere in the text or in a chart.
+ * At each of WIDTHS (the page's own width last, so the test goes on as it was): zero
+ * axe-core violations, nothing wider than the viewport (nothing scrolls sideways), and a
+ * full-page screenshot, `NAME-WIDTH.png`; with `numbers`, also no NaN, Infinity or
+ * undefined anywhere in the text or in a chart.
  */
 export async function checkPage(page, name, { numbers = false } = {}) {
+  const own = page.viewportSize();
+  for (const width of [...WIDTHS.filter((w) => w !== own.width), own.width]) {
+    if (width !== page.viewportSize().width) {
+      await page.setViewportSize({ width, height: own.height });
+      // A layout that follows the width (the preview's scale) settles in the next frames.
+      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    }
+    await checkWidth(page, `${name} at ${width} px`, numbers);
+    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+}
+
+async function checkWidth(page, name, numbers) {
   // evaluate, not addScriptTag: the console's CSP rightly refuses inline scripts.
-  await page.evaluate(AXE);
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
   const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
   assert.deepEqual(violations, [], `axe on the ${name} page`);
   if (numbers) {
@@ -34,6 +52,5 @@ export async function checkPage(page, name, { numbers = false } = {}) {
   }
   const { width } = page.viewportSize();
   const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(scroll <= width, `the ${name} page is ${scroll} px wide at ${width} px`);
-  await page.screenshot({ path: join(SHOTS, `console-${name}.png`), fullPage: true });
+  assert.ok(scroll <= width, `the ${name} page is ${scroll} px wide`);
 }

@@ -3,10 +3,12 @@
 // a tour built through its form; a targeting group built, saved as the core's condition JSON
 // and read back; pause, resume and end from the list; the users page for admins;
 // a tour translated field by field and one language exported and imported as CSV and JSON;
-// the survey shows on a page with the SDK and is answered; the answer shows in the console;
-// roll back; the audit log says who did what; a viewer has no publish button and the API
-// refuses them. Every page is checked with axe-core and screenshotted into
-// tests/screenshots/ (gitignored).
+// a content change and an experiment built through their forms; the survey shows on a page
+// with the SDK and is answered; the answer shows in the console; roll back; the audit log
+// says who did what; a viewer has no publish button and the API refuses them; and every page
+// and action above done again from the keyboard alone, the focus visible at each stop. Every
+// page is checked with axe-core at 375 and 1280 px, must not scroll sideways at either, and
+// is screenshotted at both into tests/screenshots/console/ (gitignored).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -120,6 +122,7 @@ test('a publisher builds an NPS survey with the form, publishes it, sees its ans
   await page.getByRole('heading', { name: 'Versions of demo' }).waitFor();
   await page.getByRole('button', { name: 'Show changes' }).click();
   await page.getByText('/experiences/0/survey/thank_you').first().waitFor();
+  await check(page, 'versions-diff');
   await page.getByRole('button', { name: 'Roll back to version 1' }).click();
   await page.getByRole('row', { name: /^3 rollback to 1/ }).waitFor();
   await check(page, 'versions');
@@ -135,53 +138,6 @@ test('a publisher builds an NPS survey with the form, publishes it, sees its ans
   // The 401s are the console asking who is signed in before anyone is, and the wrong password.
   const unexpected = seen.errors.filter((e) => !e.includes('status of 401 (Unauthorized)'));
   assert.deepEqual([unexpected, seen.pageErrors], [[], []], 'no console errors (CSP violations included)');
-  await context.close();
-});
-
-/** Presses Tab (or Shift+Tab) until the focused element's text or label is `name`. */
-async function tabTo(page, name, { back = false } = {}) {
-  // The editor's forms are long (the kind's, the targeting, translations, the JSON view).
-  for (let presses = 0; presses < 120; presses++) {
-    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
-    const focused = await page.evaluate(() => {
-      const el = document.activeElement;
-      const label = el?.labels?.[0]?.textContent ?? '';
-      return (el?.textContent?.trim() || label).trim();
-    });
-    if (focused === name) return;
-  }
-  throw new Error(`Tab never reached "${name}"`);
-}
-
-test('the console works from the keyboard alone', async () => {
-  const context = await browser.newContext({ viewport: { width: WIDTH, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(`${collector.url}/console/`);
-  await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'name', 'the name field has focus');
-  await page.keyboard.type('pia');
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(PASSWORD);
-  await page.keyboard.press('Enter');
-  await page.getByRole('heading', { name: 'Experiences in demo' }).waitFor();
-  await tabTo(page, 'nps');
-  await page.keyboard.press('Enter');
-  await page.getByRole('heading', { name: 'Edit nps' }).waitFor();
-  await tabTo(page, 'Thank-you message');
-  await page.keyboard.press('Control+A');
-  await page.keyboard.type('Thanks, from the keyboard');
-  await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved'));
-  await tabTo(page, 'Publish');
-  await page.keyboard.press('Enter');
-  await page.getByText(/^Published as version \d+\.$/).waitFor();
-  await page.locator('main h1').focus();
-  await tabTo(page, 'Versions', { back: true });
-  await page.keyboard.press('Enter');
-  await page.getByRole('heading', { name: 'Versions of demo' }).waitFor();
-  const before = await page.locator('tbody tr').count();
-  await tabTo(page, 'Roll back to version 1');
-  await page.keyboard.press('Enter');
-  await eventually(async () => (await page.locator('tbody tr').count()) === before + 1, { describe: () => 'a new version from the rollback' });
   await context.close();
 });
 
@@ -513,5 +469,179 @@ test('a tour is translated field by field, with a completeness marker, and one l
   assert.deepEqual(await json(), before, 'the exported file imports back to the same experience');
   await section.getByLabel('Import a file (JSON or CSV)').setInputFiles({ name: 'tour.de.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...exported, locale: 'de', texts: [{ pointer: '/tour/steps/0/title', translation: 7 }] })) });
   await section.getByText('Not imported (tour.de.json): field locale: the file is for "de", not fr; row 1, field translation: must be text.').waitFor();
+  await context.close();
+});
+
+test('a content change and an experiment are built through their forms alone', async () => {
+  const { context, page } = await signedIn('pia');
+  await page.getByRole('button', { name: 'New content change' }).click();
+  await page.getByRole('heading', { name: 'Edit content' }).waitFor();
+  const content = page.getByRole('region', { name: 'Content' });
+  const first = content.getByRole('group', { name: 'Change 1' });
+  await first.getByLabel('Elements (CSS selector)').fill('#hero h1');
+  await first.getByLabel('New text').fill('Hello, {{user.first_name | there}}');
+  await content.getByRole('button', { name: 'Add a change' }).click();
+  const second = content.getByRole('group', { name: 'Change 2' });
+  await second.getByLabel('Change', { exact: true }).selectOption('banner');
+  await second.getByLabel('Elements (CSS selector)').fill('main');
+  await second.getByLabel('Banner text').fill('Invoices are now twice as fast.');
+  await second.getByLabel('Button label').fill('See how');
+  await second.getByLabel('Button link').fill('/help/fast');
+  await savedClean(page, 'the content change');
+  const json = () => page.getByRole('textbox', { name: 'JSON', exact: true }).inputValue().then(JSON.parse);
+  assert.deepEqual((await json()).changes, [
+    { selector: '#hero h1', text: 'Hello, {{user.first_name | there}}' },
+    { selector: 'main', banner: { title: '', text: 'Invoices are now twice as fast.', cta: { label: 'See how', url: '/help/fast' } } },
+  ]);
+  await check(page, 'editor-content');
+
+  await page.getByRole('link', { name: 'Experiences' }).first().click();
+  await page.getByRole('button', { name: 'New experiment' }).click();
+  await page.getByRole('heading', { name: 'Edit experiment' }).waitFor();
+  const experiment = page.getByRole('region', { name: 'Content and experiment' });
+  await experiment.getByLabel('Goals').fill('upgrade');
+  const treatment = experiment.getByRole('group', { name: 'Variant 2' });
+  await treatment.getByRole('button', { name: 'Add a change' }).click();
+  await treatment.getByLabel('Elements (CSS selector)').fill('.plans');
+  await treatment.getByLabel('Change', { exact: true }).selectOption('add_class');
+  await treatment.getByLabel('Class').fill('plans-compact');
+  await savedClean(page, 'the experiment');
+  assert.deepEqual((await json()).experiment, {
+    key: 'experiment', goals: ['upgrade'],
+    variants: [{ key: 'control', weight: 0.5, changes: [] }, { key: 'treatment', weight: 0.5, changes: [{ selector: '.plans', add_class: 'plans-compact' }] }],
+  });
+  await check(page, 'editor-experiment');
+  await context.close();
+});
+
+/**
+ * Presses Tab (or Shift+Tab) until the focused element's text or label is `name`, and checks
+ * that the focus shows there (an outline of 2 px or more, or a shadow).
+ */
+async function tabTo(page, name, { back = false } = {}) {
+  // The editor's forms are long (the kind's, the targeting, translations, the JSON view).
+  for (let presses = 0; presses < 400; presses++) {
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement;
+      const label = el?.labels?.[0]?.textContent ?? el?.getAttribute('aria-label') ?? '';
+      const style = el ? getComputedStyle(el) : null;
+      const visible = style !== null && ((style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none');
+      // A control is named by its label (a select's text is all its options'), else its text.
+      const control = el?.matches('input, select, textarea');
+      return { name: (control ? label : el?.textContent?.trim() || label).trim(), visible };
+    });
+    if (focused.name === name) {
+      assert.ok(focused.visible, `the focus on "${name}" does not show`);
+      return;
+    }
+  }
+  throw new Error(`Tab never reached "${name}"`);
+}
+
+/** Goes to a page of the navigation bar from the keyboard: back from the page's heading. */
+async function navigateTo(page, link, heading) {
+  await page.locator('main h1').focus();
+  await tabTo(page, link, { back: true });
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: heading }).waitFor();
+}
+
+test('the console works from the keyboard alone, on every page, with the focus always in sight', async () => {
+  makeUsers(collector, [['kim', 'admin']], PASSWORD);
+  const context = await browser.newContext({ viewport: { width: WIDTH, height: 800 }, acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/console/`);
+  await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'name', 'the name field has focus');
+  await page.keyboard.type('kim');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Experiences in demo' }).waitFor();
+
+  // A survey: a field edited, the preview switched to desktop width, published.
+  await tabTo(page, 'nps');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Edit nps' }).waitFor();
+  await tabTo(page, 'Thank-you message');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('Thanks, from the keyboard');
+  await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved'));
+  await tabTo(page, 'Publish');
+  await page.keyboard.press('Enter');
+  await page.getByText(/^Published as version \d+\.$/).waitFor();
+  await tabTo(page, 'Phone (375 px)');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.getByLabel('Desktop (1280 px)').isChecked(), true, 'the arrow keys choose the preview\'s width');
+
+  // A tour: a condition added with the targeting builder, one language exported and imported.
+  await navigateTo(page, 'Experiences', 'Experiences in demo');
+  await tabTo(page, 'tour');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Edit tour' }).waitFor();
+  await tabTo(page, 'Add a condition');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.labels[0].textContent), 'Attribute', 'the new condition\'s first field has focus');
+  await page.keyboard.press('Home'); // Trait, the first attribute
+  await tabTo(page, 'Trait name');
+  await page.keyboard.type('plan');
+  await tabTo(page, 'Test');
+  await page.keyboard.press('Home'); // is
+  await tabTo(page, 'Value');
+  await page.keyboard.type('team');
+  await savedClean(page, 'the condition typed');
+  const audience = async () => JSON.parse(await page.getByRole('textbox', { name: 'JSON', exact: true }).inputValue()).audience;
+  assert.deepEqual((await audience())['user.plan'], { $eq: 'team' });
+  await tabTo(page, 'Export as CSV');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+  assert.equal(download.suggestedFilename(), 'tour.fr.csv');
+  const csv = readFileSync(await download.path(), 'utf8');
+  await tabTo(page, 'Import a file (JSON or CSV)');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+  await chooser.setFiles({ name: 'tour.fr.csv', mimeType: 'text/csv', buffer: Buffer.from(csv.replace('Envoyez-la', 'Envoyez-la vite')) });
+  await eventually(async () => (await page.locator('#announce').textContent()) === 'Imported 8 fr texts from tour.fr.csv.', { describe: () => 'the file imported' });
+  assert.equal(await page.getByRole('group', { name: 'Step 2' }).getByLabel('Title (fr)').inputValue(), 'Envoyez-la vite');
+  await savedClean(page, 'the imported file');
+
+  // The whole draft's JSON, the events, versions with a diff and a rollback, the audit log.
+  await navigateTo(page, 'JSON', 'The whole draft of demo');
+  await tabTo(page, 'Config (JSON)');
+  await navigateTo(page, 'Events', /^Events/);
+  await navigateTo(page, 'Versions', 'Versions of demo');
+  const before = await page.locator('tbody tr').count();
+  await tabTo(page, 'Show changes');
+  await page.keyboard.press('Enter');
+  await page.locator('ul.changes li').first().waitFor();
+  await page.locator('main h1').focus();
+  await tabTo(page, 'Roll back to version 1');
+  await page.keyboard.press('Enter');
+  await eventually(async () => (await page.locator('tbody tr').count()) === before + 1, { describe: () => 'a new version from the rollback' });
+  await navigateTo(page, 'Audit log', 'Audit log of demo');
+  assert.match(await page.locator('tbody').textContent(), /kim/);
+
+  // The users page: a user added and removed.
+  await navigateTo(page, 'Users', 'Users of demo');
+  await tabTo(page, 'User name');
+  await page.keyboard.type('lou');
+  await tabTo(page, 'First password');
+  await page.keyboard.type('lou\'s first passphrase');
+  await tabTo(page, 'Add the user');
+  await page.keyboard.press('Enter');
+  await page.getByRole('row', { name: /^lou/ }).waitFor();
+  await page.locator('main h1').focus();
+  await tabTo(page, 'Remove lou');
+  await page.keyboard.press('Enter');
+  await eventually(async () => (await page.getByRole('row', { name: /^lou/ }).count()) === 0, { describe: () => 'lou removed' });
+
+  // A report, then signing out.
+  await navigateTo(page, 'Experiences', 'Experiences in demo');
+  await tabTo(page, 'Report');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Report on nps' }).waitFor();
+  await page.locator('main h1').focus();
+  await tabTo(page, 'Sign out', { back: true });
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
   await context.close();
 });
