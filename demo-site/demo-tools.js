@@ -6,7 +6,7 @@
 //   new-session  end the current session, so that the next survey may show (Waymark shows at
 //                most one survey per session; the demo's config waives the 14-day gap)
 //   lapsed       a user who used Ledgerly daily for three weeks, stopped eight days ago and
-//                dismissed three prompts: behavior.churn_risk comes out at about 0.83, and
+//                dismissed three prompts: behavior.churn_risk comes out at about 0.82, and
 //                the "we miss you" banner shows (sdk/core/src/rules/profile.rs has the formula)
 (function () {
   var url = new URL(location.href);

@@ -32,7 +32,7 @@ export async function load(options = {}) {
   const outbox = new Outbox({
     ...start,
     core: { policy: outboxPolicy, plan: outboxPlan, retryWait },
-    onDropped: (count) => calls.run('dropped', (c) => c.dropped(count)),
+    onDropped: (count) => calls.run('dropped', (c) => c.notify('dropped', count)),
     recording: calls.waiting,
   });
   // Made before the core starts the outbox, so that page.js hears the page being hidden or
@@ -145,19 +145,21 @@ class Stage {
   constructor(options, calls) {
     this.options = options;
     const call = (method, ...args) => calls.run(method, (c) => c[method](...args));
-    this.call = call;
+    // What the runtime's `report` hears: `report(what)(id, detail)`.
+    const report = (what) => (id, detail) => call('report', what, id, detail ?? undefined);
+    this.report = report;
     this.watch = watchPage(call, calls.run);
-    this.layer = contentLayer((what, id) => call('content', what, id));
+    this.layer = contentLayer((what, id) => report(what)(id));
     this.host = {
-      event: (name, properties) => call('experienceEvent', name, properties),
-      outcome: (id, outcome) => call('experienceOutcome', id, outcome),
-      progress: (id, progress) => call('tourProgress', id, progress ?? undefined),
+      event: report('event'),
+      outcome: report('outcome'),
+      progress: report('progress'),
       ended: (id, reason) => {
         if (this.current === id) {
           this.current = undefined;
           this.showing = undefined;
         }
-        call('experienceEnded', id, reason);
+        report('ended')(id, reason);
       },
     };
   }
@@ -171,7 +173,7 @@ class Stage {
     // and the cached config stays in use meanwhile. After first paint: until then the cached
     // config decides.
     afterPaint(() => fetch(url, { cache: 'no-cache', credentials: 'omit' })
-      .then((response) => response.ok && response.text().then((text) => this.call('configure', text)))
+      .then((response) => response.ok && response.text().then(this.report('config')))
       .catch(() => {
         // Offline or blocked: the cached config stays in use, and the next page asks again.
       }));
@@ -240,25 +242,30 @@ class Stage {
     this.showing = undefined;
     this.current = undefined;
     if (showing) showing.close();
-    else if (id) this.call('experienceEnded', id, 'closed');
+    else if (id) this.report('ended')(id, 'closed');
   }
 }
 
 function facade(calls) {
   // Two arguments at most: a third (`at`, the time a stub queued the call) is replay's alone.
   const api = { track: (name, properties) => calls.track(name, properties), ready: true };
-  for (const method of ['identify', 'page', 'flush', 'consent', 'reset', 'shutdown']) {
+  for (const method of ['identify', 'consent']) {
     api[method] = (a, b) => calls.run(method, (core) => core[method](a, b));
   }
+  // The calls without arguments go through the core's one `notify`.
+  for (const method of ['page', 'flush', 'reset', 'shutdown']) {
+    api[method] = () => calls.run(method, (core) => core.notify(method, 0));
+  }
   for (const name of GETTERS) {
-    Object.defineProperty(api, name, { get: () => calls.run(name, (core) => core[name]), enumerable: true });
+    Object.defineProperty(api, name, { get: () => calls.run(name, (core) => core.read(name)), enumerable: true });
   }
   api.replay = (entries) => {
     for (const entry of entries) {
       const [method, args = [], at] = Array.isArray(entry) ? entry : [];
       if (method === 'track') calls.track(args[0], args[1], at);
       // `at` matters to identify alone; the others take fewer arguments.
-      else if (METHODS.includes(method)) calls.run(method, (core) => core[method](args[0], args[1], at));
+      else if (method === 'identify') calls.run(method, (core) => core.identify(args[0], args[1], at));
+      else if (METHODS.includes(method)) api[method](args[0]);
       else console.warn(PREFIX, 'a call queued before loading names no Waymark method and was skipped:', method);
     }
   };

@@ -165,6 +165,37 @@ test('the win-back banner shows to a lapsed user and to no newcomer', async () =
   await newcomer.context.close();
 });
 
+test('a session\'s first event brings the behaviour scores with their terms, once per session, and the collector stores them', async () => {
+  const { context, page } = await visit('/?demo=lapsed');
+  await page.locator('#notices [data-waymark-banner="win-back"]').getByText('We have missed you').waitFor();
+  await page.getByRole('link', { name: 'Invoices' }).first().click();
+  await page.waitForURL('**/invoices');
+  const anonymousId = await page.evaluate(() => window.waymark.anonymousId);
+  await page.evaluate(() => window.waymark.flush());
+  await eventually(() => stored(anonymousId, '$pageview').length === 2);
+  const scores = stored(anonymousId, '$behavior_scores');
+  assert.equal(scores.length, 1, 'one per session, not per page view');
+  const rows = query(collector.db, `SELECT name, session_id FROM events WHERE anonymous_id = '${anonymousId}' ORDER BY seq`);
+  assert.deepEqual(rows.slice(0, 2).map((r) => r.name), ['$pageview', '$behavior_scores'], 'just after the session\'s first event');
+  assert.equal(rows[1].session_id, rows[0].session_id);
+  const s = scores[0].properties;
+  assert.deepEqual(Object.keys(s), ['engagement', 'recency', 'frequency', 'breadth', 'churn_risk', 'activity_fall', 'time_away', 'dismissals', 'unanswered_surveys', 'days_away']);
+  // demo-tools' lapsed profile, as the session began: daily use from 28 to 8 days ago, none
+  // since; three prompts dismissed within 30 days, two surveys seen and none answered.
+  const close = (name, want) => assert.ok(Math.abs(s[name] - want) < 1e-9, `${name}: ${s[name]} against ${want}`);
+  close('days_away', 8);
+  close('activity_fall', 1);
+  close('time_away', 5 / 11);
+  close('dismissals', 1);
+  close('unanswered_surveys', 1);
+  close('churn_risk', 0.35 + 0.3 * 5 / 11 + 0.2 + 0.15);
+  close('recency', Math.exp(-8 / 7));
+  close('frequency', 1);
+  close('breadth', 2 / 8);
+  close('engagement', 0.4 * Math.exp(-8 / 7) + 0.35 + 0.25 * 2 / 8);
+  await context.close();
+});
+
 test('the plans page shows one layout variant, forced by ?pricing-layout=<n>, and sends its exposure', async () => {
   const visible = (page) => page.evaluate(() => [...document.querySelectorAll('[data-waymark-variant]')].filter((e) => e.checkVisibility()).map((e) => e.dataset.waymarkVariant));
   const { context, page } = await visit('/plans?pricing-layout=1');

@@ -162,8 +162,9 @@ test('the outbox keeps at most 1,000 events: the oldest are dropped, and the dro
   await eventually(() => count(`name = 'overflow'`) >= 999 && dropped().length > 0, {
     describe: () => `${count(`name = 'overflow'`)} stored, drops ${JSON.stringify(dropped())}`,
   });
-  // 1,100 events and the page view: the 101 oldest make way (the page view first).
-  assert.deepEqual(dropped(), [{ n: 101 }]);
+  // 1,100 events, the page view and the session's behaviour scores: the 102 oldest make way
+  // (the page view and the scores first).
+  assert.deepEqual(dropped(), [{ n: 102 }]);
   const kept = query(collector.db, `SELECT min(json_extract(properties, '$.i')) AS first, count(*) AS n FROM events WHERE name = 'overflow'`)[0];
   assert.deepEqual(kept, { first: 100, n: 1_000 }, 'the newest 1,000 are kept');
   assert.deepEqual([...methods], ['POST'], 'no CORS preflight');

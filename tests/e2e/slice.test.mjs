@@ -40,22 +40,24 @@ test('page views, an SPA navigation, a click and a reload arrive exactly once, u
   assert.ok(behavior.engagement > 0 && behavior.engagement <= 1);
   await context.close(); // the last page view leaves by beacon too
 
-  const rows = await eventually(() => { const r = events(); return r.length >= 4 && r; }, {
+  const rows = await eventually(() => { const r = events(); return r.length >= 5 && r; }, {
     describe: () => JSON.stringify(events().map((e) => [e.name, e.path])),
   });
   assert.deepEqual(rows.map((e) => [e.name, e.path]), [
     ['$pageview', '/'],
+    // The session's first event brings the behaviour scores, just after it.
+    ['$behavior_scores', '/'],
     ['$pageview', '/invoices'],
     ['invoice_created', '/invoices'],
     ['$pageview', '/invoices'],
   ]);
-  assert.equal(new Set(rows.map((e) => e.id)).size, 4, 'no event stored twice');
+  assert.equal(new Set(rows.map((e) => e.id)).size, 5, 'no event stored twice');
   assert.deepEqual([...new Set(rows.map((e) => e.anonymous_id))], [anonymousId], 'one anonymous id across the reload');
   assert.equal(new Set(rows.map((e) => e.session_id)).size, 1, 'one session across the reload');
   assert.match(anonymousId, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a UUID v7');
   for (const row of rows) assert.match(row.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7/, 'event ids are UUID v7');
 
-  const [home, spa, click] = rows;
+  const [home, , spa, click] = rows;
   assert.equal(home.title, 'Dashboard · Ledgerly');
   assert.equal(spa.title, 'Invoices · Ledgerly', 'the SPA page view has the new page\'s title');
   assert.equal(spa.referrer, `${collector.url}/`, 'the SPA page view\'s referrer is the previous page');
@@ -89,14 +91,16 @@ test('calls made before the SDK loads are kept, with their own time, and identif
   await page.evaluate(() => window.waymark.flush());
 
   const mine = () => query(collector.db, `SELECT name, user_id, traits, ts FROM events WHERE anonymous_id = '${anonymousId}' ORDER BY id`);
-  const rows = await eventually(() => { const r = mine(); return r.length >= 3 && r; }, { describe: () => JSON.stringify(mine()) });
+  const rows = await eventually(() => { const r = mine(); return r.length >= 4 && r; }, { describe: () => JSON.stringify(mine()) });
   assert.deepEqual(rows.map((e) => [e.name, e.user_id]), [
     ['$identify', 'user_dana'],
+    // The session's first event brings the behaviour scores, just after it.
+    ['$behavior_scores', 'user_dana'],
     ['early_click', 'user_dana'],
     ['$pageview', 'user_dana'],
   ]);
   assert.deepEqual(JSON.parse(rows[0].traits), { plan: 'Pro' });
-  assert.ok(rows[1].ts <= queuedAt, 'a queued call keeps the time it was made');
+  assert.ok(rows[2].ts <= queuedAt, 'a queued call keeps the time it was made');
   assert.deepEqual(query(collector.db, `SELECT user_id FROM identities WHERE anonymous_id = '${anonymousId}'`), [{ user_id: 'user_dana' }]);
   await context.close();
 });
@@ -147,7 +151,7 @@ test('bad calls get a console warning naming the problem, and never throw', asyn
   // The oversized event is not sent (the collector would reject it); the next one is.
   const anonymousId = await page.evaluate(() => window.waymark.anonymousId);
   await page.evaluate(() => window.waymark.flush());
-  const names = () => query(collector.db, `SELECT name FROM events WHERE anonymous_id = '${anonymousId}' AND name != '$pageview'`).map((r) => r.name);
+  const names = () => query(collector.db, `SELECT name FROM events WHERE anonymous_id = '${anonymousId}' AND name NOT IN ('$pageview', '$behavior_scores')`).map((r) => r.name);
   assert.deepEqual(await eventually(() => { const n = names(); return n.length > 0 && n; }), ['after_the_big_one']);
   await context.close();
 });

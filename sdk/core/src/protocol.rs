@@ -26,10 +26,11 @@ pub const IDENTIFY: &str = "$identify";
 /// (the variant's key) and `variant_index`.
 pub const EXPOSURE: &str = "$exposure";
 
-/// The event the SDK records with each session's first event (the same time, stored just
-/// after it): the behaviour profile's engagement and churn risk as the session began, before
-/// its first event counted, with the terms that explain them (see
-/// [`crate::rules::profile::Scores`], whose fields are its properties).
+/// The event the SDK records with each session's first event (just after it): the behaviour
+/// profile's engagement and churn risk as the session began, before its first event
+/// counted, with the terms that explain them (see
+/// [`crate::rules::profile::Scores`], whose names are its properties). Like every event the
+/// SDK records, it counts as activity in the profile.
 pub const BEHAVIOR_SCORES: &str = "$behavior_scores";
 
 /// The events a survey records. Every one carries `survey` (the experience id), `response`

@@ -76,29 +76,18 @@ impl Waymark {
         }
     }
 
-    /// Records a page view of the current URL (automatic on load and on navigations).
-    pub fn page(&self) {
-        self.sdk.page();
-    }
-
-    /// The behaviour profile as targeting conditions see it (`behavior.*`), to check
-    /// targeting while building it.
-    #[wasm_bindgen(getter)]
-    pub fn behavior(&self) -> JsValue {
-        convert::to_js(&waymark_core::encode::WriteJson::to_json_string(
-            &self.sdk.behavior(),
-        ))
-    }
-
-    /// Sends every pending event now.
-    pub fn flush(&self) {
-        self.sdk.flush();
-    }
-
-    /// This browser's anonymous id.
-    #[wasm_bindgen(getter, js_name = anonymousId)]
-    pub fn anonymous_id(&self) -> String {
-        self.sdk.anonymous_id()
+    /// Reads what the facade's getters show: `anonymousId` (this browser's anonymous id),
+    /// `behavior` (the behaviour profile as targeting conditions see it, `behavior.*`) or
+    /// `attributes` (everything targeting sees for this user now: `user`, `behavior`,
+    /// `url`, …), to check targeting while building it. One export for the three keeps the
+    /// wasm-bindgen glue small.
+    pub fn read(&self, what: &str) -> JsValue {
+        match what {
+            "anonymousId" => self.sdk.anonymous_id().into(),
+            "behavior" => json_to_js(&self.sdk.behavior()),
+            "attributes" => json_to_js(&self.sdk.attributes()),
+            _ => JsValue::UNDEFINED,
+        }
     }
 
     /// Sets consent: `consent('granted' | 'pending' | 'denied')`.
@@ -111,93 +100,70 @@ impl Waymark {
         }
     }
 
-    /// Logs out: clears the user id, the behaviour profile and the outbox (after sending
-    /// what it holds), and starts a new anonymous id.
-    pub fn reset(&self) {
-        self.sdk.reset();
-    }
-
-    /// Called by `outbox.js`: it dropped `count` events to stay within its bounds.
-    pub fn dropped(&self, count: u32) {
-        self.sdk.report_dropped(count);
-    }
-
-    /// Called by the stage (`page.js`) with what happened on the page: `navigated` (a History
-    /// API navigation), `hidden` (the page is hidden or left), `tick` (the timer of
-    /// `later()` fired), `time` (the page has lasted `ms`), `exit` (exit intent) or `element`
-    /// (an element matching the `ms`th selector `page()` was given is on the page). One entry
-    /// point rather than six keeps the wasm-bindgen glue small.
-    pub fn notify(&self, what: &str, ms: u32) {
+    /// The calls without arguments of their own, from the facade and from the page:
+    /// - the facade's `page` (a page view of the current URL, automatic on load and on
+    ///   navigations), `flush` (send every pending event now), `reset` (log out: clear the
+    ///   user id, the behaviour profile and the outbox after sending what it holds, and start
+    ///   a new anonymous id) and `shutdown` (send what is pending and restore everything the
+    ///   SDK changed on the page);
+    /// - `outbox.js`'s `dropped` (it dropped `n` events to stay within its bounds);
+    /// - the stage's (`page.js`): `navigated` (a History API navigation), `hidden` (the page
+    ///   is hidden or left), `tick` (the timer of `later()` fired), `time` (the page has
+    ///   lasted `n` ms), `exit` (exit intent) or `element` (an element matching the `n`th
+    ///   selector `page()` was given is on the page).
+    ///
+    /// One entry point rather than eleven keeps the wasm-bindgen glue small.
+    pub fn notify(&self, what: &str, n: u32) {
         match what {
+            "page" => self.sdk.page(),
+            "flush" => self.sdk.flush(),
+            "reset" => self.sdk.reset(),
+            "shutdown" => self.sdk.shutdown(),
+            "dropped" => self.sdk.report_dropped(n),
             "navigated" => self.sdk.navigated(),
             "hidden" => self.sdk.hidden(),
             "tick" => self.sdk.tick(),
-            "time" => self.sdk.time_on_page(ms),
+            "time" => self.sdk.time_on_page(n),
             "exit" => self.sdk.exit_intent(),
-            "element" => self.sdk.element_appeared(ms),
+            "element" => self.sdk.element_appeared(n),
             _ => {}
         }
     }
 
-    /// Called by the stage with the collector's config answer (the envelope's JSON text).
-    pub fn configure(&self, text: JsValue) {
-        match text.as_string() {
-            Some(text) => self.sdk.configure(&text),
-            None => browser::warn("configure(text): the config must be JSON text; it was ignored"),
+    /// What the stage, the content layer and the experiences module report about an
+    /// experience (`id`), with a `detail` for some:
+    /// - `config`: the collector's config answer, the envelope's JSON text in `id`;
+    /// - from the experiences module (or the stage, when it could not load it): `event` (an
+    ///   event of the tour or survey on screen, named `id`, its properties' JSON in
+    ///   `detail`), `outcome` (`seen`, `answered`, `completed` or `dismissed` in `detail`),
+    ///   `progress` (a tour's progress to keep in `detail`, or none to forget it) and `ended`
+    ///   (off the screen, for the reason in `detail`);
+    /// - from the content layer about a content experience: `seen` (one of its changes is on
+    ///   the page), `dismissed` (its banner was closed), `action` (its banner's call to
+    ///   action was used), or the reason it skipped one of its changes (`unsafe_url`, …).
+    ///
+    /// One entry point rather than six keeps the wasm-bindgen glue small.
+    pub fn report(&self, what: &str, id: &str, detail: Option<String>) {
+        if what == "progress" {
+            return self.sdk.tour_progress(id, detail);
         }
-    }
-
-    /// Called by the content layer about a content experience: `seen` (one of its changes is
-    /// on the page), `dismissed` (its banner was closed), `action` (its banner's call to
-    /// action was used), or the reason it skipped one of its changes (`unsafe_url`, …).
-    pub fn content(&self, what: &str, experience: &str) {
+        let detail = detail.unwrap_or_default();
         match what {
-            "seen" => self.sdk.content_seen(experience),
-            "dismissed" => self.sdk.content_dismissed(experience),
-            "action" => self.sdk.content_action(experience),
+            "config" => self.sdk.configure(id),
+            "event" => self.sdk.experience_event(id, &detail),
+            "outcome" => self.sdk.experience_outcome(id, &detail),
+            "ended" => self.sdk.experience_ended(id, &detail),
+            "seen" => self.sdk.content_seen(id),
+            "dismissed" => self.sdk.content_dismissed(id),
+            "action" => self.sdk.content_action(id),
             // Anything else is why the content layer skipped a change.
-            reason => self.sdk.content_skipped(experience, reason),
+            reason => self.sdk.content_skipped(id, reason),
         }
     }
+}
 
-    /// Called by the experiences module: an event of the tour or survey on screen.
-    #[wasm_bindgen(js_name = experienceEvent)]
-    pub fn experience_event(&self, name: &str, properties: &str) {
-        self.sdk.experience_event(name, properties);
-    }
-
-    /// Called by the experiences module: `seen`, `answered`, `completed` or `dismissed`.
-    #[wasm_bindgen(js_name = experienceOutcome)]
-    pub fn experience_outcome(&self, id: &str, outcome: &str) {
-        self.sdk.experience_outcome(id, outcome);
-    }
-
-    /// Called by the experiences module: a tour's progress to keep (or `null` to forget).
-    #[wasm_bindgen(js_name = tourProgress)]
-    pub fn tour_progress(&self, id: &str, progress: Option<String>) {
-        self.sdk.tour_progress(id, progress);
-    }
-
-    /// Called by the experiences module (or the stage, when it could not load it): the
-    /// experience is off the screen, for `reason`.
-    #[wasm_bindgen(js_name = experienceEnded)]
-    pub fn experience_ended(&self, id: &str, reason: &str) {
-        self.sdk.experience_ended(id, reason);
-    }
-
-    /// The attributes targeting sees for this user now (`user`, `behavior`, `url`, …), to
-    /// check targeting while building it.
-    #[wasm_bindgen(getter)]
-    pub fn attributes(&self) -> JsValue {
-        convert::to_js(&waymark_core::encode::WriteJson::to_json_string(
-            &self.sdk.attributes(),
-        ))
-    }
-
-    /// Stops the SDK: sends what is pending and restores everything it changed on the page.
-    pub fn shutdown(&self) {
-        self.sdk.shutdown();
-    }
+fn json_to_js(value: &waymark_core::Value) -> JsValue {
+    convert::to_js(&waymark_core::encode::WriteJson::to_json_string(value))
 }
 
 /// For `outbox.js`: the outbox's numbers, `[max_events, max_bytes, max_delay_ms,

@@ -169,6 +169,21 @@ fn storage_is_namespaced_per_project_in_local_storage() {
     );
 }
 
+/// The facade's getters and `shutdown()`, through the exports they call.
+impl crate::Waymark {
+    fn anonymous_id(&self) -> String {
+        self.read("anonymousId").as_string().unwrap()
+    }
+
+    fn behavior(&self) -> JsValue {
+        self.read("behavior")
+    }
+
+    fn shutdown(&self) {
+        self.notify("shutdown", 0);
+    }
+}
+
 #[wasm_bindgen_test]
 fn the_anonymous_id_persists_across_starts() {
     let first = start("persist-test");

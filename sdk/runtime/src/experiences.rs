@@ -407,11 +407,6 @@ impl Sdk {
         let url = attributes.str_field("url").unwrap_or_default().to_owned();
         let locale = attributes.str_field("locale").map(str::to_owned);
         let now = browser::now();
-        let session_started = self
-            .storage
-            .get(storage::SESSION)
-            .and_then(|json| convert::session_from_json(&json))
-            .map_or(now, |s| s.started_at);
         let user_key = self.user_key();
         let plan = self.with_state(|s| {
             let Ok(mut live) = self.live.try_borrow_mut() else {
@@ -427,7 +422,9 @@ impl Sdk {
                 signal: kept.signal(),
                 attributes: &attributes,
                 profile: &s.profile,
-                session_started,
+                // The session as this tab last read or wrote it: another tab's new session
+                // is seen within a second (REREAD_MS), at its next event here.
+                session_started: s.session.map_or(now, |session| session.started_at),
                 on_screen,
                 locale: locale.as_deref(),
             };

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use waymark_core::encode::WriteJson;
 use waymark_core::navigation::is_new_page;
 use waymark_core::privacy::{self, Allow, Consent};
-use waymark_core::protocol::{EventProblem, IDENTIFY, PAGEVIEW};
+use waymark_core::protocol::{EventProblem, BEHAVIOR_SCORES, IDENTIFY, PAGEVIEW};
 use waymark_core::rules::profile::{FormatProblem, Profile};
 use waymark_core::{Event, IdGenerator, Millis, Properties, Session, Uuid, Value};
 
@@ -48,7 +48,7 @@ pub(crate) struct State {
     /// The profile changed since it was last stored.
     pub(crate) profile_dirty: bool,
     /// The session as this page last read, made or resumed it.
-    session: Option<Session>,
+    pub(crate) session: Option<Session>,
     /// When the session was last read from storage, and last written to it.
     session_read: Millis,
     session_written: Millis,
@@ -397,9 +397,12 @@ impl Sdk {
             // The collector would reject it; say so now, where the caller can see it.
             event.check_size()?;
             let moment = browser::moment(now);
-            if new_session {
+            // A session's first event brings the scores as the session began (before that
+            // event counts), with their terms, in an event of their own just after it.
+            let scores = new_session.then(|| {
                 s.profile.record_session(moment);
-            }
+                s.profile.scores(moment)
+            });
             if event.name == PAGEVIEW {
                 s.profile.record_page_view(&event.context.page.path, moment);
             } else {
@@ -418,9 +421,10 @@ impl Sdk {
                 write.then(|| session.to_json_string()),
                 encode_uuid(event.id),
                 event.to_json_string(),
+                scores,
             )))
         });
-        let (session, id, json) = match recorded {
+        let (session, id, json, scores) = match recorded {
             Some(Ok(Some(recorded))) => recorded,
             Some(Err(problem)) => {
                 return browser::warn_with("the event was not recorded:", &problem.message().into())
@@ -431,6 +435,9 @@ impl Sdk {
             self.storage.set(storage::SESSION, &session);
         }
         self.outbox.add(&id, &json);
+        if let Some(scores) = scores {
+            self.record_internal(BEHAVIOR_SCORES, scores.properties());
+        }
         self.schedule_profile();
     }
 

@@ -8,8 +8,8 @@
 //! surveys) only when one is eligible, then handing it the experience to show. Listeners and
 //! timers through wasm-bindgen closures cost the wasm 3.9 KiB gzipped; in JavaScript, a few
 //! hundred bytes. Everything it learns comes back through the `Waymark` methods
-//! `notify`, `configure` and `content`, and the experiences
-//! host's `experienceEvent`, `experienceOutcome`, `tourProgress` and `experienceEnded`.
+//! `notify` (the page) and `report` (the config, the content layer, and the experiences
+//! host's `event`, `outcome`, `progress` and `ended`).
 
 use wasm_bindgen::prelude::*;
 
@@ -20,7 +20,7 @@ extern "C" {
     pub type Stage;
 
     /// Fetches the published config (revalidating the browser's copy by its ETag) and
-    /// passes a new one to `Waymark.configure`.
+    /// passes a new one to `Waymark.report('config', text)`.
     #[wasm_bindgen(method, js_name = fetchConfig)]
     pub fn fetch_config(this: &Stage);
 
@@ -50,7 +50,7 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn close(this: &Stage);
 
-    /// Calls `Waymark.notify('tick')` once, `ms` milliseconds from now (one at a time).
+    /// Calls `Waymark.notify('tick', 0)` once, `ms` milliseconds from now (one at a time).
     #[wasm_bindgen(method)]
     pub fn later(this: &Stage, ms: u32);
 
