@@ -112,6 +112,7 @@ async fn sqlite_ceiling(seconds: u64) -> f64 {
             sent_at: Millis(now),
             events,
             ip: None,
+            config_versions: Vec::new(),
         };
         // One batch of 1,000 rows is one transaction (the writer has nothing else queued).
         written += store.insert(batch).await.unwrap().len() as u64;

@@ -70,8 +70,13 @@ pub struct ParsedBatch {
     pub key: String,
     /// When the client sent it.
     pub sent_at: Millis,
+    /// The config version the SDK decided with, if the envelope said (1 or more).
+    pub config_version: Option<i64>,
     /// In the order sent.
     pub events: Vec<Checked>,
+    /// Per event, in the order sent: the config version it was recorded under, its own
+    /// `config_version` if it has one, else the envelope's.
+    pub config_versions: Vec<Option<i64>>,
 }
 
 /// One event of a parsed batch.
@@ -150,10 +155,12 @@ pub async fn ingest(
     // and take its outcome (`ok` until it says otherwise).
     let mut results = Vec::with_capacity(batch.events.len());
     let mut valid = Vec::with_capacity(batch.events.len());
+    let mut versions = Vec::with_capacity(batch.events.len());
     let mut positions = Vec::with_capacity(batch.events.len());
-    for checked in batch.events {
+    for (checked, version) in batch.events.into_iter().zip(batch.config_versions) {
         match checked {
             Checked::Valid(event) => {
+                versions.push(version);
                 positions.push(results.len());
                 results.push(EventResult {
                     id: Some(event.id),
@@ -185,6 +192,7 @@ pub async fn ingest(
             sent_at: batch.sent_at,
             events: valid,
             ip: client.and_then(|ip| state.ip_storage.apply(ip)),
+            config_versions: versions,
         };
         let batch_events = incoming.events.len();
         let started = std::time::Instant::now();
@@ -313,6 +321,8 @@ pub fn parse_batch(bytes: &[u8], limits: Limits) -> Result<ParsedBatch, IngestEr
     struct Raw {
         key: String,
         sent_at: Millis,
+        #[serde(default)]
+        config_version: Option<Box<RawValue>>,
         events: Vec<Box<RawValue>>,
     }
 
@@ -328,6 +338,7 @@ pub fn parse_batch(bytes: &[u8], limits: Limits) -> Result<ParsedBatch, IngestEr
     if raw.events.is_empty() {
         return Err(IngestError::EmptyBatch);
     }
+    let batch_version = read_config_version(raw.config_version.as_deref(), "config_version")?;
     if raw.events.len() > limits.max_events_per_batch {
         return Err(IngestError::TooManyEvents {
             count: raw.events.len(),
@@ -335,8 +346,10 @@ pub fn parse_batch(bytes: &[u8], limits: Limits) -> Result<ParsedBatch, IngestEr
         });
     }
     let mut events = Vec::with_capacity(raw.events.len());
+    let mut config_versions = Vec::with_capacity(raw.events.len());
     for (index, event) in raw.events.iter().enumerate() {
         let json = event.get();
+        config_versions.push(batch_version);
         if json.len() > limits.max_event_bytes {
             events.push(Checked::Rejected(Rejection {
                 id: id_of(json),
@@ -362,6 +375,16 @@ pub fn parse_batch(bytes: &[u8], limits: Limits) -> Result<ParsedBatch, IngestEr
                     format!("events[{index}]{at}: {inner}")
                 })
             })?;
+        // Only an event that names the field is read twice (a substring test first, so the
+        // common event costs one scan of its text).
+        if json.contains("\"config_version\"") {
+            let own: EventVersion = serde_json::from_str(json)
+                .map_err(|e| IngestError::InvalidBatch(format!("events[{index}]: {e}")))?;
+            let field = format!("events[{index}].config_version");
+            if let Some(version) = read_config_version(own.config_version.as_deref(), &field)? {
+                config_versions[index] = Some(version);
+            }
+        }
         events.push(match event.check() {
             Ok(()) => Checked::Valid(event),
             Err(problem) => Checked::Rejected(Rejection {
@@ -374,8 +397,41 @@ pub fn parse_batch(bytes: &[u8], limits: Limits) -> Result<ParsedBatch, IngestEr
     Ok(ParsedBatch {
         key: raw.key,
         sent_at: raw.sent_at,
+        config_version: batch_version,
         events,
+        config_versions,
     })
+}
+
+/// An event's own `config_version`, read apart from the event itself (which is the SDK's
+/// shared type and knows nothing of configs).
+#[derive(Deserialize)]
+struct EventVersion {
+    #[serde(default)]
+    config_version: Option<Box<RawValue>>,
+}
+
+/// Reads a `config_version` field: absent or `null` is none; otherwise it must be a published
+/// config's version, a whole number from 1, and anything else refuses the batch naming
+/// `field`.
+fn read_config_version(raw: Option<&RawValue>, field: &str) -> Result<Option<i64>, IngestError> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let text = raw.get();
+    if text == "null" {
+        return Ok(None);
+    }
+    match serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| v.as_i64())
+    {
+        Some(version) if version >= 1 => Ok(Some(version)),
+        _ => Err(IngestError::InvalidBatch(format!(
+            "{field}: expected the version of a published config, a whole number from 1, \
+             got {text}"
+        ))),
+    }
 }
 
 /// The id of an event that is not parsed whole (it is too large), if it has a readable one.

@@ -56,6 +56,10 @@ async fn the_report_counts_first_exposures_and_later_goals_per_variant() {
             "experiment": "pricing-test",
             "variants_from": "config",
             "config_version": 1,
+            // The seed's batch says no version: its 13 exposure events of pricing-test
+            // (the 11 above and the two without a usable variant) are unversioned.
+            "version": null,
+            "versions": [{"version": null, "events": 13}],
             "from": null,
             "to": null,
             "goal": "signup_completed",
@@ -167,6 +171,8 @@ async fn an_experiment_missing_from_the_config_is_read_from_its_exposures_given_
             "experiment": "hero-copy",
             "variants_from": "data",
             "config_version": null,
+            "version": null,
+            "versions": [{"version": null, "events": 3}],
             "from": null,
             "to": null,
             "goal": "signup_completed",

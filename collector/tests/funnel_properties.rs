@@ -121,6 +121,7 @@ async fn engine(log: &[Ev], spec: &Spec) -> Value {
             sent_at: at,
             events,
             ip: None,
+            config_versions: Vec::new(),
         })
         .await
         .unwrap();

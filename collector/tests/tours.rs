@@ -73,6 +73,7 @@ async fn report(store: &dyn EventStore) -> Value {
         from: Some("2026-11-10".into()),
         to: Some("2026-11-10".into()),
         window: None,
+        version: None,
     };
     let report = run(
         store,

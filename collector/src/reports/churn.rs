@@ -159,6 +159,7 @@ async fn gather(
         start_ms: 0,
         end_ms: range.end_ms(),
         positions: false,
+        config_version: None,
     };
     let mut stream = store
         .journeys(project, journey_query)

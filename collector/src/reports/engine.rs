@@ -38,6 +38,9 @@ pub struct JourneyQuery {
     /// Whether each event's [`JourneyEvent::position`] counts every event of the person in
     /// the range (for strict funnels: "nothing between"), not only the wanted ones.
     pub positions: bool,
+    /// Only events recorded under this config version (positions then count among them
+    /// too); `None`: every event.
+    pub config_version: Option<i64>,
 }
 
 /// One event name a report wants, and what it needs of such events.
@@ -348,6 +351,7 @@ impl MatcherSet {
                 start_ms: range.0,
                 end_ms: range.1,
                 positions,
+                config_version: None,
             },
         }
     }

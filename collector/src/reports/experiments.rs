@@ -34,6 +34,10 @@
 //!   UTC days, `from` defaulting to 29 days before `to`, `to` to today, at most 366 days),
 //!   and then both exposures and goal events must fall in it: the first exposure is the
 //!   first within the range.
+//! - **Config version**: `?version=N` counts only the exposures recorded under config
+//!   version `N` (goal events of any version count), and reads the variants and weights from
+//!   version `N`'s config; `versions` lists every version exposures were recorded under (see
+//!   [`crate::reports::versions`]).
 //! - **Variants and weights**: from the config, in its order (the `index` is the position),
 //!   each with its `weight`, normalized to sum to 1; when any weight is missing, negative or
 //!   not a number, or all are 0, the weights are equal. People whose first exposure names a
@@ -67,9 +71,9 @@ use time::Date;
 use crate::auth::admin;
 use crate::error::IngestError;
 use crate::extract::{Path, Query};
-use crate::publishing::blocking;
 use crate::reports::events::{EventReportQuery, ReportRange};
 use crate::reports::stats::{self, Tally, Z_95};
+use crate::reports::versions::{self, VersionCount, VersionQuery};
 use crate::state::AppState;
 
 pub use waymark_core::protocol::EXPOSURE;
@@ -87,6 +91,9 @@ pub struct ExperimentQuery {
     /// Only exposures and goals on these days (the range's `name` is not used); all time
     /// if `None`.
     pub range: Option<ReportRange>,
+    /// Only exposures recorded under this config version (goal events of any version
+    /// count); every exposure if `None`.
+    pub version: Option<i64>,
 }
 
 /// What a store counts for one variant key seen in exposures.
@@ -314,8 +321,14 @@ pub struct ExperimentReport {
     pub experiment: String,
     /// Where the variants and weights come from.
     pub variants_from: VariantsFrom,
-    /// The active config's version, when the variants come from it.
+    /// The version of the config the variants come from (`?version=`'s, else the active
+    /// one's), when they come from a config.
     pub config_version: Option<i64>,
+    /// Only exposures recorded under this config version (`?version=`); `null`: all.
+    pub version: Option<i64>,
+    /// Every config version the experiment's exposures were recorded under in the range,
+    /// with how many (`$exposure` events), newest first, `null` (recorded without one) last.
+    pub versions: Vec<VersionCount>,
     /// The first day covered, or `null`: from the start.
     pub from: Option<String>,
     /// The last day covered, or `null`: up to now.
@@ -396,8 +409,12 @@ pub struct ReportSubject {
     pub project: String,
     /// The experience id.
     pub experiment: String,
-    /// The active config's version, when the design comes from it.
+    /// The version of the config the design comes from, when it does.
     pub config_version: Option<i64>,
+    /// Only exposures recorded under this version, if any.
+    pub version: Option<i64>,
+    /// The versions seen, with their counts, in order.
+    pub versions: Vec<VersionCount>,
     /// The range, if not all time.
     pub range: Option<ReportRange>,
     /// The goal event.
@@ -475,6 +492,8 @@ impl ExperimentReport {
             experiment: subject.experiment,
             variants_from: design.from,
             config_version: subject.config_version,
+            version: subject.version,
+            versions: subject.versions,
             from: subject.range.as_ref().map(|r| r.from.to_string()),
             to: subject.range.as_ref().map(|r| r.to.to_string()),
             goal: subject.goal,
@@ -504,6 +523,8 @@ pub struct ExperimentReportQuery {
     pub to: Option<String>,
     /// The goal event (default: the experiment's first configured goal).
     pub goal: Option<String>,
+    /// Only exposures recorded under this config version.
+    pub version: Option<String>,
 }
 
 impl ExperimentReportQuery {
@@ -572,10 +593,10 @@ pub(crate) async fn experiment_report(
     let today = state.today();
     let range = query.range(today)?;
     let asked = query.goal()?;
+    let version = versions::parse(query.version.as_deref())?;
 
-    let wanted = project.clone();
-    let active = blocking(&state.registry, move |r| r.active_config(&wanted)).await?;
-    let configured = active.and_then(|(version, _, body)| {
+    let config = versions::design_config(state, &project, version).await?;
+    let configured = config.and_then(|(version, body)| {
         Design::from_config(&body, &experiment).map(|design| (version, design))
     });
     let goal = asked.or_else(|| {
@@ -591,10 +612,22 @@ pub(crate) async fn experiment_report(
                 experiment: experiment.clone(),
                 goal: goal.clone(),
                 range: range.clone(),
+                version,
             },
         )
         .await
         .map_err(IngestError::StorageUnavailable)?;
+    let seen = versions::seen(
+        state.store.as_ref(),
+        project.clone(),
+        VersionQuery {
+            name: EXPOSURE,
+            property: "experiment",
+            id: experiment.clone(),
+            range: range.clone(),
+        },
+    )
+    .await?;
     let (config_version, design) = match configured {
         Some((version, design)) => (Some(version), design),
         None => (
@@ -607,6 +640,8 @@ pub(crate) async fn experiment_report(
         project,
         experiment,
         config_version,
+        version,
+        versions: seen,
         range,
         goal,
     };
@@ -729,6 +764,8 @@ mod tests {
             project: "demo".into(),
             experiment: "pricing-test".into(),
             config_version: Some(3),
+            version: None,
+            versions: Vec::new(),
             range: None,
             goal: "signup".into(),
         }

@@ -12,6 +12,8 @@
 //! - [`retention`]: of the people who started in a period, who came back in each after.
 //! - [`churn`]: the churn-risk loop: how engagement and churn risk are spread among active
 //!   people, and who is most at risk.
+//! - [`versions`]: what the survey, experiment and tour reports share to be split by the
+//!   config version their events were recorded under.
 //! - [`engine`]: what the journey reports (funnels, and later retention and paths) share:
 //!   the person-by-person stream a store answers with, and matching its events to steps.
 //! - [`zone`]: report time zones, fixed offsets or IANA zones with their daylight saving time.
@@ -32,4 +34,5 @@ pub mod stats;
 pub mod survey_reach;
 pub mod surveys;
 pub mod tours;
+pub mod versions;
 pub mod zone;

@@ -277,6 +277,7 @@ pub async fn run(
         start_ms,
         end_ms,
         positions: false,
+        config_version: None,
     };
     let mut stream = store
         .journeys(project.clone(), journey_query)

@@ -489,6 +489,7 @@ pub async fn run(
         start_ms: range.start_ms(),
         end_ms: end_ms + GRACE_MS,
         positions: false,
+        config_version: None,
     };
     let mut stream = store
         .journeys(project.clone(), query)

@@ -56,6 +56,10 @@
 //!   (the question's type was changed) are counted in `unmatched_answers` and in no
 //!   question's figures. A survey neither configured nor named by any survey event in the
 //!   range is `unknown_survey` (404).
+//! - **Config version**: `?version=N` counts only the survey events recorded under config
+//!   version `N`, and reads the questions from version `N`'s config (so a question removed
+//!   or retyped since reads as it was then); `versions` lists every version the survey was
+//!   shown under (see [`crate::reports::versions`]).
 //!
 //! # Figures
 //!
@@ -124,10 +128,10 @@ use time::Date;
 use crate::auth::admin;
 use crate::error::IngestError;
 use crate::extract::{Path, Query};
-use crate::publishing::blocking;
 use crate::reports::events::{EventReportQuery, ReportRange};
 use crate::reports::experiments::IntervalBody;
 use crate::reports::stats::{self, Tally, Z_95};
+use crate::reports::versions::{self, VersionCount, VersionQuery};
 use crate::state::AppState;
 
 pub use waymark_core::protocol::survey;
@@ -263,6 +267,8 @@ pub struct SurveyQuery {
     pub by: Option<String>,
     /// The page of open text.
     pub text: TextQuery,
+    /// Only events recorded under this config version (the batch's `config_version`).
+    pub version: Option<i64>,
 }
 
 /// A store's totals for a survey (see the module docs for each).
@@ -599,11 +605,16 @@ pub struct SurveyReport {
     pub project: String,
     /// The experience id.
     pub survey: String,
-    /// Where the survey comes from: `config`, or `data` when the active config does not
-    /// have it.
+    /// Where the survey comes from: `config`, or `data` when the config read (`?version=`'s,
+    /// else the active one) does not have it.
     pub questions_from: QuestionsFrom,
-    /// The active config's version, when the survey is in it.
+    /// The version of the config the questions were read from, when it has the survey.
     pub config_version: Option<i64>,
+    /// Only events recorded under this config version (`?version=`); `null`: all.
+    pub version: Option<i64>,
+    /// Every config version the survey was shown under in the range, with how many times
+    /// (`$survey_shown` events), newest first, `null` (recorded without one) last.
+    pub versions: Vec<VersionCount>,
     /// The first day covered.
     pub from: String,
     /// The last day covered.
@@ -865,7 +876,7 @@ pub struct ReportSubject {
     pub project: String,
     /// The experience id.
     pub survey: String,
-    /// The active config's version, when the survey is in it.
+    /// The version of the config the questions come from, when it has the survey.
     pub config_version: Option<i64>,
     /// The range.
     pub range: ReportRange,
@@ -875,6 +886,10 @@ pub struct ReportSubject {
     pub text_question: Option<String>,
     /// The page size asked for.
     pub limit: u32,
+    /// The config version the counts are limited to, if any.
+    pub version: Option<i64>,
+    /// The versions seen, with their counts, in order.
+    pub versions: Vec<VersionCount>,
 }
 
 /// Counts per scale size: `distribution[p - 1]` answers at position `p`.
@@ -1217,6 +1232,8 @@ impl SurveyReport {
             survey: subject.survey,
             questions_from: design.from,
             config_version: subject.config_version,
+            version: subject.version,
+            versions: subject.versions,
             from: subject.range.from.to_string(),
             to: subject.range.to.to_string(),
             shown: totals.shown,
@@ -1346,6 +1363,8 @@ pub struct SurveyReportQuery {
     pub limit: Option<String>,
     /// The previous page's `next_cursor`.
     pub cursor: Option<String>,
+    /// Only events recorded under this config version.
+    pub version: Option<String>,
 }
 
 impl SurveyReportQuery {
@@ -1445,10 +1464,10 @@ pub(crate) async fn survey_report(
     let limit = query.limit()?;
     let after = query.cursor()?;
     let text_question = query.question()?;
+    let version = versions::parse(query.version.as_deref())?;
 
-    let wanted = project.clone();
-    let active = blocking(&state.registry, move |r| r.active_config(&wanted)).await?;
-    let configured = active.and_then(|(version, _, body)| {
+    let config = versions::design_config(state, &project, version).await?;
+    let configured = config.and_then(|(version, body)| {
         SurveyDesign::from_config(&body, &survey).map(|design| (version, design))
     });
     let counts = state
@@ -1464,10 +1483,22 @@ pub(crate) async fn survey_report(
                     limit,
                     after,
                 },
+                version,
             },
         )
         .await
         .map_err(IngestError::StorageUnavailable)?;
+    let seen = versions::seen(
+        state.store.as_ref(),
+        project.clone(),
+        VersionQuery {
+            name: SHOWN,
+            property: "survey",
+            id: survey.clone(),
+            range: Some(range.clone()),
+        },
+    )
+    .await?;
     let (config_version, design) = match configured {
         Some((version, design)) => (Some(version), design),
         None if counts.totals.events > 0 => (None, SurveyDesign::from_data()),
@@ -1498,6 +1529,8 @@ pub(crate) async fn survey_report(
         by,
         text_question,
         limit,
+        version,
+        versions: seen,
     };
     Ok(SurveyReport::new(subject, &design, &counts))
 }
@@ -1652,6 +1685,8 @@ mod tests {
                 name: None,
             },
             by: None,
+            version: None,
+            versions: Vec::new(),
             text_question: None,
             limit: DEFAULT_LIMIT,
         }

@@ -13,6 +13,9 @@
 //! - **Strategies**: per step, how many views found their target by each locator strategy
 //!   (`strategy` of `$step_viewed`: `selector`, `text`, …, or `none` for a step without a
 //!   target), and how many times the target did not appear (`$step_target_missing`).
+//! - **Config version**: `?version=N` reads only the tour's events recorded under config
+//!   version `N`; `versions` lists every version the tour was started under (see
+//!   [`crate::reports::versions`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,6 +35,7 @@ use crate::extract::{Path, Query};
 use crate::reports::engine::{JourneyQuery, WantedName};
 use crate::reports::events::EventReportQuery;
 use crate::reports::funnels::{self, FunnelQuery, FunnelReport};
+use crate::reports::versions::{self, VersionCount, VersionQuery};
 use crate::state::AppState;
 use crate::store::{EventStore, StoreError};
 
@@ -67,6 +71,11 @@ pub struct StepTargets {
 pub struct TourReport {
     /// The tour's id.
     pub tour: String,
+    /// Only events recorded under this config version (`?version=`); `null`: all.
+    pub version: Option<i64>,
+    /// Every config version the tour was started under in the range, with how many times
+    /// (`$tour_started` events), newest first, `null` (recorded without one) last.
+    pub versions: Vec<VersionCount>,
     /// Started, each step viewed, completed: a funnel (ordered, people, the window asked).
     pub funnel: FunnelReport,
     /// Steps viewed beyond [`MAX_TOUR_STEPS`], left out of the funnel.
@@ -86,6 +95,8 @@ pub struct TourQuery {
     pub to: Option<String>,
     /// From start to completion, at most (default `1d`), as a funnel's window.
     pub window: Option<String>,
+    /// Only events recorded under this config version.
+    pub version: Option<String>,
 }
 
 fn number(properties: &serde_json::Value, key: &str) -> Option<i64> {
@@ -113,6 +124,7 @@ pub async fn run(
         name: None,
     }
     .range(today)?;
+    let version = versions::parse(query.version.as_deref())?;
     let window = query.window.clone().unwrap_or_else(|| "1d".to_owned());
     // Checked first: a bad window is refused before anything is read.
     let probe = FunnelQuery {
@@ -132,6 +144,7 @@ pub async fn run(
         start_ms: range.start_ms(),
         end_ms: probe.query.end_ms,
         positions: false,
+        config_version: version,
     };
     let mut stream = store
         .journeys(project.clone(), journey_query)
@@ -195,7 +208,7 @@ pub async fn run(
         steps.push(json!({"event": STEP_VIEWED, "where": {"tour": tour, "step": step}}));
     }
     steps.push(json!({"event": COMPLETED, "where": {"tour": tour}}));
-    let checked = FunnelQuery {
+    let mut checked = FunnelQuery {
         steps: Some(serde_json::Value::from(steps).to_string()),
         window: Some(window),
         from: query.from,
@@ -203,9 +216,23 @@ pub async fn run(
         ..FunnelQuery::default()
     }
     .check(today)?;
-    let funnel = funnels::run(store, project, checked).await?;
+    checked.query.config_version = version;
+    let funnel = funnels::run(store, project.clone(), checked).await?;
+    let seen = versions::seen(
+        store,
+        project,
+        VersionQuery {
+            name: STARTED,
+            property: "tour",
+            id: tour.clone(),
+            range: Some(range),
+        },
+    )
+    .await?;
     Ok(TourReport {
         tour,
+        version,
+        versions: seen,
         funnel,
         steps_left_off: viewed - listed,
         dismissals: dismissals

@@ -42,6 +42,7 @@ use crate::reports::surveys::{
     AnswerTally, GroupTally, SeenQuestion, SurveyCounts, SurveyDay, SurveyQuery, SurveyTotals,
     TextAnswer, ANSWERED, COMPLETED, DISMISSED, MAX_SCALE_SPAN, SHOWN,
 };
+use crate::reports::versions::{VersionCount, VersionQuery};
 
 /// Where the ClickHouse server is and who to be there.
 #[derive(Clone, Debug)]
@@ -98,7 +99,8 @@ CREATE TABLE IF NOT EXISTS events (
     properties      String,           -- JSON object
     traits          Nullable(String), -- JSON object, on $identify events
     ip              Nullable(String),
-    seq             Int64 DEFAULT 0   -- storage order (see SEQ_SHIFT); 0 before it was kept
+    seq             Int64 DEFAULT 0,  -- storage order (see SEQ_SHIFT); 0 before it was kept
+    config_version  Nullable(Int64)   -- the config version the SDK decided with, if it said
 ) ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMM(day)
 ORDER BY (project, day, name, user_id, id)";
@@ -135,19 +137,10 @@ impl ClickHouseStore {
             .await?;
         client.execute(EVENTS_TABLE.to_owned()).await?;
         // Tables made before the storage order was kept get it, as 0 for their rows (ties
-        // among those fall back to the event id). 18.16 has no ADD COLUMN IF NOT EXISTS.
-        let has_seq = client
-            .execute(format!(
-                "SELECT count() FROM system.columns WHERE database = {} AND table = 'events' \
-                 AND name = 'seq'",
-                quote(&client.settings.database)
-            ))
-            .await?;
-        if has_seq.trim() == "0" {
-            client
-                .execute("ALTER TABLE events ADD COLUMN seq Int64 DEFAULT 0".to_owned())
-                .await?;
-        }
+        // among those fall back to the event id); before the config version was kept, it,
+        // as NULL for their rows.
+        add_events_column(&client, "seq", "Int64 DEFAULT 0").await?;
+        add_events_column(&client, "config_version", "Nullable(Int64)").await?;
         client.execute(IDENTITIES_TABLE.to_owned()).await?;
         let (writer, jobs) = WriterQueue::new();
         tokio::spawn(run_writer(client.clone(), jobs));
@@ -308,6 +301,7 @@ struct EventRow<'a> {
     traits: Option<String>,
     ip: Option<&'a str>,
     seq: i64,
+    config_version: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -375,7 +369,7 @@ async fn write_group(
     let mut outcomes = Vec::with_capacity(batches.len());
     for batch in batches {
         let mut batch_outcomes = Vec::with_capacity(batch.events.len());
-        for event in &batch.events {
+        for (index, event) in batch.events.iter().enumerate() {
             let id = event.id.to_string();
             if !stored.insert((batch.project.clone(), id.clone())) {
                 batch_outcomes.push(Outcome::Duplicate);
@@ -413,6 +407,7 @@ async fn write_group(
                     *last_seq = received.max(last_seq.saturating_add(1));
                     *last_seq
                 },
+                config_version: batch.config_version(index),
             };
             events.push_str(&json(&row));
             events.push('\n');
@@ -546,6 +541,75 @@ async fn event_counts(
     })
 }
 
+/// Adds a column to an events table made before it existed (ClickHouse 18.16 has no
+/// `ADD COLUMN IF NOT EXISTS`). `name` and `definition` are the collector's constants.
+async fn add_events_column(
+    client: &Client,
+    name: &str,
+    definition: &str,
+) -> Result<(), StoreError> {
+    let present = client
+        .execute(format!(
+            "SELECT count() FROM system.columns WHERE database = {} AND table = 'events' \
+             AND name = {}",
+            quote(&client.settings.database),
+            quote(name)
+        ))
+        .await?;
+    if present.trim() == "0" {
+        client
+            .execute(format!("ALTER TABLE events ADD COLUMN {name} {definition}"))
+            .await?;
+    }
+    Ok(())
+}
+
+/// The events of one experience per config version (see [`crate::reports::versions`]).
+async fn version_counts(
+    client: &Client,
+    project: &str,
+    query: &VersionQuery,
+) -> Result<Vec<VersionCount>, StoreError> {
+    let range = query
+        .range
+        .as_ref()
+        .map(|range| {
+            format!(
+                " AND day >= {} AND day <= {} AND timestamp >= {} AND timestamp < {}",
+                quote(&range.from.to_string()),
+                quote(&range.to.to_string()),
+                range.start_ms(),
+                range.end_ms()
+            )
+        })
+        .unwrap_or_default();
+    #[derive(Deserialize)]
+    struct Row {
+        version: Option<Number>,
+        events: Number,
+    }
+    let rows: Vec<Row> = client
+        .rows(format!(
+            "SELECT config_version AS version, count() AS events FROM events FINAL
+             WHERE project = {project} AND name = {name}{range}
+               AND visitParamExtractString(properties, {key}) = {id}
+             GROUP BY config_version",
+            project = quote(project),
+            name = quote(query.name),
+            key = quote(query.property),
+            id = quote(&query.id),
+        ))
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(VersionCount {
+                version: row.version.as_ref().map(Number::signed).transpose()?,
+                events: row.events.value()?,
+            })
+        })
+        .collect()
+}
+
 /// The experiment's counts, in the SQL of ClickHouse 18.16: no common table expressions, so
 /// the exposures subquery is written out where it is used, and joins are `USING` with the
 /// conditions in `WHERE`. Properties are read with `visitParamExtract*`, which finds a key
@@ -573,9 +637,12 @@ async fn experiment_counts(
     );
     let exposure_where = format!(
         "project = {project} AND name = {exposure}{days}
-         AND visitParamExtractString(properties, 'experiment') = {experiment}",
+         AND visitParamExtractString(properties, 'experiment') = {experiment}{version}",
         exposure = quote(EXPOSURE),
         experiment = quote(&query.experiment),
+        version = query
+            .version
+            .map_or(String::new(), |v| format!(" AND config_version = {v}")),
     );
     // Every exposure: its person, time and variant.
     let exposures = format!(
@@ -717,7 +784,7 @@ impl SurveySql {
                  FROM events FINAL
                  WHERE project = {project} AND name IN ({shown}, {answered}, {completed}, {dismissed})
                    AND day >= {from} AND day <= {to}
-                   AND visitParamExtractString(properties, 'survey') = {survey}
+                   AND visitParamExtractString(properties, 'survey') = {survey}{version}
              ) ANY LEFT JOIN ({linked}) USING anonymous_id",
             shown = quote(SHOWN),
             answered = quote(ANSWERED),
@@ -726,6 +793,9 @@ impl SurveySql {
             from = quote(&query.range.from.to_string()),
             to = quote(&query.range.to.to_string()),
             survey = quote(&query.survey),
+            version = query
+                .version
+                .map_or(String::new(), |v| format!(" AND config_version = {v}")),
         );
         // `visitParamExtractRaw` gives a value's JSON text: a string starts with a quote, a
         // list with a bracket. A list of choices is valid when it is exactly its strings,
@@ -1202,6 +1272,10 @@ fn journey_sql(project: &str, query: &JourneyQuery) -> String {
     } else {
         format!(" AND name IN ({names}) AND n >= 0")
     };
+    let filter = match query.config_version {
+        Some(version) => format!("{filter} AND config_version = {version}"),
+        None => filter,
+    };
     let first_day = quote(&utc_day(query.start_ms));
     let last_day = quote(&utc_day(query.end_ms.saturating_sub(1)));
     format!(
@@ -1363,6 +1437,14 @@ impl EventStore for ClickHouseStore {
             });
             Ok(receiver)
         })
+    }
+
+    fn version_counts(
+        &self,
+        project: String,
+        query: VersionQuery,
+    ) -> StoreFuture<'_, Vec<VersionCount>> {
+        Box::pin(async move { version_counts(&self.client, &project, &query).await })
     }
 
     fn ping(&self) -> StoreFuture<'_, ()> {

@@ -26,6 +26,7 @@ use crate::reports::engine::{JourneyQuery, Journeys};
 use crate::reports::events::{EventCounts, ReportRange};
 use crate::reports::experiments::{ExperimentCounts, ExperimentQuery};
 use crate::reports::surveys::{SurveyCounts, SurveyQuery};
+use crate::reports::versions::{VersionCount, VersionQuery};
 
 pub use clickhouse::{ClickHouseSettings, ClickHouseStore};
 pub use sqlite::{open_database, SqliteStore};
@@ -46,6 +47,18 @@ pub struct IncomingBatch {
     pub events: Vec<Event>,
     /// The client's address as configured to be kept (truncated by default), if at all.
     pub ip: Option<String>,
+    /// Per event, in the order of `events`: the version of the project's config the SDK
+    /// decided with when it recorded it (the event's `config_version`, else the batch's).
+    /// Shorter than `events` (empty, say) when the rest said none.
+    pub config_versions: Vec<Option<i64>>,
+}
+
+impl IncomingBatch {
+    /// The config version the event at `index` was recorded under, if it said.
+    #[must_use]
+    pub fn config_version(&self, index: usize) -> Option<i64> {
+        self.config_versions.get(index).copied().flatten()
+    }
 }
 
 /// What happened to one event of a batch.
@@ -124,6 +137,15 @@ pub trait EventStore: Send + Sync + 'static {
     /// [`crate::reports::engine`], whose docs define the person and the order). Duplicates
     /// never count. The stream ends after the last person, or with an error.
     fn journeys(&self, project: String, query: JourneyQuery) -> StoreFuture<'_, Journeys>;
+
+    /// Counts the events of one experience per config version they were recorded under, for
+    /// [`crate::reports::versions`] (whose docs say which), in any order. Duplicates never
+    /// count.
+    fn version_counts(
+        &self,
+        project: String,
+        query: VersionQuery,
+    ) -> StoreFuture<'_, Vec<VersionCount>>;
 
     /// Succeeds when storage answers queries.
     fn ping(&self) -> StoreFuture<'_, ()>;

@@ -22,6 +22,7 @@ use crate::reports::surveys::{
     AnswerTally, GroupTally, SeenQuestion, SurveyCounts, SurveyDay, SurveyQuery, SurveyTotals,
     TextAnswer, ANSWERED, COMPLETED, DISMISSED, MAX_SCALE_SPAN, SHOWN,
 };
+use crate::reports::versions::{VersionCount, VersionQuery};
 
 /// The embedded default: one SQLite file in WAL mode.
 #[derive(Clone, Debug)]
@@ -36,7 +37,7 @@ pub struct SqliteStore {
 }
 
 /// The schema version this build writes; [`MIGRATIONS`] brings older databases up to it.
-const SCHEMA_VERSION: i64 = 7;
+const SCHEMA_VERSION: i64 = 8;
 
 const SCHEMA: &str = "
 CREATE TABLE events (
@@ -117,7 +118,7 @@ fn migrate(connection: &Connection) -> Result<(), StoreError> {
 }
 
 /// Each migration takes the schema from version `index + 1` to `index + 2`.
-const MIGRATIONS: [&str; 6] = [
+const MIGRATIONS: [&str; 7] = [
     // 2: the client address, as configured to be kept.
     "ALTER TABLE events ADD COLUMN ip TEXT;",
     // 3: projects, their keys (as digests) and their published configs.
@@ -184,6 +185,8 @@ const MIGRATIONS: [&str; 6] = [
     );",
     // 7: each project's time zone for reports (an IANA name or +HH:MM; NULL: UTC).
     "ALTER TABLE projects ADD COLUMN time_zone TEXT;",
+    // 8: the config version the SDK decided with, from the batch (NULL: it did not say).
+    "ALTER TABLE events ADD COLUMN config_version INTEGER;",
 ];
 
 impl SqliteStore {
@@ -252,15 +255,16 @@ fn write_events(
         let mut insert_event = tx.prepare_cached(
             "INSERT OR IGNORE INTO events (project, id, name, ts, sent_at, received_at, timestamp,
                 anonymous_id, user_id, session_id, url, path, title, referrer, locale,
-                viewport_width, viewport_height, sdk_name, sdk_version, properties, traits, ip)
+                viewport_width, viewport_height, sdk_name, sdk_version, properties, traits, ip,
+                config_version)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22)",
+                ?18, ?19, ?20, ?21, ?22, ?23)",
         )?;
         let mut link_identity = tx.prepare_cached(
             "INSERT OR IGNORE INTO identities (project, anonymous_id, user_id, first_seen)
              VALUES (?1, ?2, ?3, ?4)",
         )?;
-        for event in &batch.events {
+        for (index, event) in batch.events.iter().enumerate() {
             let timestamp = corrected_timestamp(event.ts, batch.sent_at, batch.received_at);
             let context = &event.context;
             let changed = insert_event.execute(params![
@@ -286,6 +290,7 @@ fn write_events(
                 json(&event.properties),
                 event.traits.as_ref().map(json),
                 batch.ip,
+                batch.config_version(index),
             ])?;
             outcomes.push(if changed == 1 {
                 Outcome::Ok
@@ -427,6 +432,11 @@ fn experiment_counts(
         .range
         .as_ref()
         .map_or((i64::MIN, i64::MAX), |r| (r.start_ms(), r.end_ms()));
+    // Only exposures are limited to a version: a number the report checked, written into the
+    // SQL as one, so every statement's numbered parameters stay as they are.
+    let version = query
+        .version
+        .map_or(String::new(), |v| format!(" AND e.config_version = {v}"));
     // Per person: the first exposure's time and variant (the smallest key among exposures at
     // that millisecond) and how many variants they saw; per person, the last goal event. A
     // person converted if that last goal is at or after the first exposure.
@@ -438,7 +448,7 @@ fn experiment_counts(
             SELECT {PERSON_SQL} AS person, e.timestamp AS ts,
                    json_extract(e.properties, '$.variant') AS variant
             FROM events e LEFT JOIN linked l ON l.anonymous_id = e.anonymous_id
-            WHERE {EXPOSURES_WHERE_SQL}),
+            WHERE {EXPOSURES_WHERE_SQL}{version}),
          people AS (
             SELECT person, MIN(ts) AS first_ts, COUNT(DISTINCT variant) AS variants
             FROM exposures GROUP BY person),
@@ -473,7 +483,7 @@ fn experiment_counts(
         "SELECT json_extract(e.properties, '$.variant') AS variant,
                 MIN(CASE WHEN json_type(e.properties, '$.variant_index') = 'integer'
                          THEN json_extract(e.properties, '$.variant_index') END)
-         FROM events e WHERE {EXPOSURES_WHERE_SQL}
+         FROM events e WHERE {EXPOSURES_WHERE_SQL}{version}
          GROUP BY variant ORDER BY variant"
     );
     let seen = connection
@@ -484,6 +494,36 @@ fn experiment_counts(
         )?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ExperimentCounts::assemble(seen, firsts))
+}
+
+/// The events of one experience per config version (see [`crate::reports::versions`]).
+fn version_counts(
+    connection: &mut Connection,
+    project: &str,
+    query: &VersionQuery,
+) -> Result<Vec<VersionCount>, StoreError> {
+    let (start, end) = query
+        .range
+        .as_ref()
+        .map_or((i64::MIN, i64::MAX), |r| (r.start_ms(), r.end_ms()));
+    // The property name is one of the collector's constants, so it is written into the SQL.
+    let sql = format!(
+        "SELECT config_version, COUNT(*) FROM events
+         WHERE project = ?1 AND name = ?2 AND timestamp >= ?3 AND timestamp < ?4
+           AND json_type(properties, '$.{key}') = 'text' AND properties ->> '$.{key}' = ?5
+         GROUP BY config_version",
+        key = query.property
+    );
+    let counts = connection
+        .prepare_cached(&sql)?
+        .query_map(params![project, query.name, start, end, query.id], |row| {
+            Ok(VersionCount {
+                version: row.get(0)?,
+                events: row.get::<_, i64>(1)? as u64,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(counts)
 }
 
 /// The common table expressions of every survey query. Parameters: `?1` the project, `?2`
@@ -497,7 +537,10 @@ fn experiment_counts(
 ///   position on the scale made ascending (1 = worst).
 /// - `counted`: of each response's valid answers to a question, the last (timestamp, then
 ///   event id).
-fn survey_sql() -> String {
+fn survey_sql(version: Option<i64>) -> String {
+    // A version is a number the report checked, written into the SQL as one: every
+    // statement's numbered parameters stay as they are.
+    let version = version.map_or(String::new(), |v| format!(" AND e.config_version = {v}"));
     format!(
         "WITH linked AS (
             SELECT anonymous_id, MIN(user_id) AS user_id FROM identities
@@ -513,7 +556,7 @@ fn survey_sql() -> String {
             WHERE e.project = ?1 AND e.name IN (?5, ?6, ?7, ?8)
               AND e.timestamp >= ?3 AND e.timestamp < ?4
               AND json_type(e.properties, '$.survey') = 'text'
-              AND e.properties ->> '$.survey' = ?2),
+              AND e.properties ->> '$.survey' = ?2{version}),
          answers AS (
             SELECT id, timestamp, day, person, response, question,
                    iif(json_type(p, '$.question_type') = 'text',
@@ -566,7 +609,7 @@ fn survey_counts(
     project: &str,
     query: &SurveyQuery,
 ) -> Result<SurveyCounts, StoreError> {
-    let cte = survey_sql();
+    let cte = survey_sql(query.version);
     let (start, end) = (query.range.start_ms(), query.range.end_ms());
     let base = params![
         project,
@@ -901,6 +944,13 @@ fn journey_sql(project: &str, query: &JourneyQuery) -> (String, Vec<rusqlite::ty
     } else {
         (format!(" AND e.name IN ({names})"), "0")
     };
+    let filter = match query.config_version {
+        Some(version) => format!(
+            "{filter} AND e.config_version = {}",
+            bind(V::Integer(version))
+        ),
+        None => filter,
+    };
     let sql = format!(
         "WITH linked AS (
             SELECT anonymous_id, MIN(user_id) AS user_id FROM identities
@@ -1000,6 +1050,14 @@ impl EventStore for SqliteStore {
         })
     }
 
+    fn version_counts(
+        &self,
+        project: String,
+        query: VersionQuery,
+    ) -> StoreFuture<'_, Vec<VersionCount>> {
+        self.blocking(move |connection| version_counts(connection, &project, &query))
+    }
+
     fn ping(&self) -> StoreFuture<'_, ()> {
         self.blocking(|connection| {
             connection.query_row("SELECT 1", [], |_| Ok(()))?;
@@ -1045,6 +1103,38 @@ mod migration_tests {
     }
 
     #[test]
+    fn a_version_7_database_gets_the_config_version_column_with_its_events_unversioned() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v7.db");
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(SCHEMA).unwrap();
+            for migration in &MIGRATIONS[..6] {
+                old.execute_batch(migration).unwrap();
+            }
+            old.execute(
+                "INSERT INTO events (project, id, name, ts, sent_at, received_at, timestamp, anonymous_id,
+                    session_id, url, path, title, referrer, sdk_name, sdk_version, properties)
+                 VALUES ('demo', 'e1', '$pageview', 1, 1, 1, 1, 'a', 's', 'u', '/', '', '', 'w', '0', '{}')",
+                [],
+            )
+            .unwrap();
+            old.pragma_update(None, "user_version", 7).unwrap();
+        }
+        SqliteStore::open(&path).unwrap();
+        let migrated = Connection::open(&path).unwrap();
+        let version: i64 = migrated
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        let row: (String, Option<i64>) = migrated
+            .query_row("SELECT id, config_version FROM events", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((version, row), (SCHEMA_VERSION, ("e1".to_owned(), None)));
+    }
+
+    #[test]
     fn a_database_from_a_newer_collector_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("new.db");
@@ -1085,6 +1175,7 @@ mod writer_tests {
             sent_at: Millis(1_767_225_600_000),
             events,
             ip: None,
+            config_versions: Vec::new(),
         }
     }
 

@@ -80,6 +80,7 @@ pub fn batch(events: &[(u128, E)]) -> IncomingBatch {
         sent_at: at,
         events,
         ip: None,
+        config_versions: Vec::new(),
     }
 }
 

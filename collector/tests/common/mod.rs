@@ -13,6 +13,7 @@ use waymark_collector::config::{IpStorage, Limits};
 use waymark_collector::console::{Accounts, Console, ConsoleSettings};
 use waymark_collector::limits::RateLimits;
 use waymark_collector::registry::{KeyKind, Registry};
+use waymark_collector::store::EventStore;
 use waymark_collector::{app, AppState, SqliteStore};
 use waymark_core::Millis;
 
@@ -44,6 +45,23 @@ pub fn harness_with(limits: Limits) -> Harness {
 }
 
 pub fn harness_full(limits: Limits, rate_limits: RateLimits, trust_forwarded_for: bool) -> Harness {
+    harness_over(limits, rate_limits, trust_forwarded_for, |db| {
+        Arc::new(SqliteStore::open(db).expect("open store"))
+    })
+}
+
+/// The harness with its events in `store` instead of SQLite (the registry and accounts stay
+/// in the temporary database).
+pub fn harness_on(store: Arc<dyn EventStore>) -> Harness {
+    harness_over(Limits::default(), RateLimits::unlimited(), false, |_| store)
+}
+
+fn harness_over(
+    limits: Limits,
+    rate_limits: RateLimits,
+    trust_forwarded_for: bool,
+    store: impl FnOnce(&Path) -> Arc<dyn EventStore>,
+) -> Harness {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("data/events.db");
     let files = dir.path().join("files");
@@ -62,7 +80,7 @@ pub fn harness_full(limits: Limits, rate_limits: RateLimits, trust_forwarded_for
             registry.ensure("demo", KEY).expect("register the test key");
             registry
         },
-        store: Arc::new(SqliteStore::open(&db).expect("open store")),
+        store: store(&db),
         limits,
         rate_limits: Arc::new(rate_limits),
         ip_storage: IpStorage::default(),
@@ -255,13 +273,7 @@ pub fn assert_json_close(got: &Value, expected: &Value) {
 pub async fn seeded(config: &str, events: &[Value]) -> (Harness, String) {
     let h = harness();
     let admin = h.registry.rotate("demo", KeyKind::Admin).unwrap();
-    let request = Request::put("/v1/admin/config")
-        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(config.to_owned()))
-        .unwrap();
-    let (status, _, body) = h.send(request).await;
-    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    publish_config(&h, &admin, config).await;
     let batch = serde_json::json!({"key": KEY, "sent_at": RECEIVED_AT.0, "events": events});
     let (status, answer) = h.post(&batch).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
@@ -275,6 +287,27 @@ pub async fn seeded(config: &str, events: &[Value]) -> (Harness, String) {
     );
     assert_eq!(h.post(&batch).await.0, StatusCode::OK);
     (h, admin)
+}
+
+/// Publishes `config` with the admin key, which must succeed.
+pub async fn publish_config(h: &Harness, admin: &str, config: &str) {
+    let request = Request::put("/v1/admin/config")
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(config.to_owned()))
+        .unwrap();
+    let (status, _, body) = h.send(request).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+}
+
+/// A survey report's question `id`.
+pub fn survey_question<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["question"] == id)
+        .unwrap_or_else(|| panic!("no question {id} in {report:#}"))
 }
 
 /// `GET uri` with `key` as the bearer token, if any: the status and the JSON body (`null`
