@@ -157,9 +157,13 @@ export class DraftCopy {
   }
 }
 
-/** What the save status line says. */
-export function describeSave(draft: DraftCopy): string {
+/** What the save status line says; `unreadable`: the JSON the author is typing is not valid
+ * yet, so the page holds text the server does not have. */
+export function describeSave(draft: DraftCopy, unreadable = false): string {
   const state = draft.state;
+  if (unreadable && (state.kind === 'saved' || state.kind === 'pending' || state.kind === 'saving')) {
+    return 'Not saved: the JSON is not valid yet. The server keeps the last valid version; fix the text to save it.';
+  }
   switch (state.kind) {
     case 'read-only': return 'You can read this draft; editing it needs the editor role.';
     case 'saved': return state.at > 0 ? `All changes saved (${when(state.at)}).` : 'No changes yet.';

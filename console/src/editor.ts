@@ -149,8 +149,8 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
   });
 
   function render(): void {
-    replace(status, describeSave(draft), draft.state.kind === 'failed' && draft.state.problem.status === 401 ? h('span', {}, ' ', h('a', { href: '#/sign-in' }, 'Sign in again')) : null);
-    status.classList.toggle('bad', draft.state.kind === 'failed' || draft.state.kind === 'conflict');
+    replace(status, describeSave(draft, broken), draft.state.kind === 'failed' && draft.state.problem.status === 401 ? h('span', {}, ' ', h('a', { href: '#/sign-in' }, 'Sign in again')) : null);
+    status.classList.toggle('bad', broken || draft.state.kind === 'failed' || draft.state.kind === 'conflict');
     // Conflict choices.
     if (draft.state.kind === 'conflict') {
       const mine = h('button', { type: 'button' }, 'Save mine over theirs');

@@ -45,10 +45,9 @@ export async function renderUsers(main: HTMLElement, name: string, me: string): 
       main.querySelector<HTMLElement>('#user-name')?.focus();
     });
     return h('tr', {},
-      h('th', { scope: 'row' }, user.name, self ? h('span', { class: 'kind' }, 'you') : null),
-      h('td', {}, select),
-      h('td', {}, new Date(user.created_at).toLocaleDateString(undefined, { dateStyle: 'medium' })),
-      h('td', {}, self ? 'Another admin can change your role.' : remove));
+      h('th', { scope: 'row' }, user.name, self ? h('span', { class: 'kind' }, 'you') : null,
+        h('span', { class: 'kind' }, `since ${new Date(user.created_at).toLocaleDateString(undefined, { dateStyle: 'medium' })}`)),
+      h('td', {}, select, h('div', { class: 'member-action' }, self ? h('span', { class: 'kind' }, 'Another admin can change your role.') : remove)));
   }));
   show(answer.value);
 
@@ -77,9 +76,9 @@ export async function renderUsers(main: HTMLElement, name: string, me: string): 
   replace(main,
     h('h1', { tabindex: '-1' }, `Users of ${name}`),
     problem,
-    h('div', { class: 'table' }, h('table', {},
+    h('div', { class: 'table users-table' }, h('table', {},
       h('caption', {}, 'Who may sign in to this project, and what each may do'),
-      h('thead', {}, h('tr', {}, ...['User', 'Role', 'Since', 'Action'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ...['User', 'Role'].map((t) => h('th', { scope: 'col' }, t)))),
       body)),
     h('section', { class: 'add-user' }, form));
 }

@@ -45,8 +45,8 @@ export function renderWhole(main: HTMLElement, draft: DraftCopy, role: Role | un
     render();
   });
   function render(): void {
-    replace(status, describeSave(draft), draft.state.kind === 'failed' && draft.state.problem.status === 401 ? h('span', {}, ' ', h('a', { href: '#/sign-in' }, 'Sign in again')) : null);
-    status.classList.toggle('bad', draft.state.kind === 'failed' || draft.state.kind === 'conflict');
+    replace(status, describeSave(draft, broken), draft.state.kind === 'failed' && draft.state.problem.status === 401 ? h('span', {}, ' ', h('a', { href: '#/sign-in' }, 'Sign in again')) : null);
+    status.classList.toggle('bad', broken || draft.state.kind === 'failed' || draft.state.kind === 'conflict');
     replace(list, ...draft.diagnostics.map((d) => h('li', { class: d.severity }, h('strong', {}, d.severity === 'error' ? 'Error' : 'Warning'), ' at ', h('code', {}, d.pointer || '/'), `: ${d.message}`)));
     publish.disabled = broken || draft.errors.length > 0 || draft.state.kind === 'conflict';
   }

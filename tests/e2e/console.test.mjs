@@ -174,6 +174,7 @@ test('the form adds questions of other types, each with the fields its type need
   await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved'), { describe: () => 'the whole draft saved' });
   await whole.fill('{"experiences": [');
   assert.match(await page.locator('#whole-syntax').textContent(), /Not JSON yet, so not saved/);
+  assert.match(await page.locator('#save-status').textContent(), /^Not saved: the JSON is not valid yet/, 'the status line does not say all is saved');
   assert.equal(await page.getByRole('button', { name: 'Publish' }).isDisabled(), true, 'what the server has is not what the author sees');
   await check(page, 'json');
   await page.getByRole('link', { name: 'Experiences' }).first().click();
@@ -597,8 +598,11 @@ test('the console works from the keyboard alone, on every page, with the focus a
   const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
   assert.equal(download.suggestedFilename(), 'tour.fr.csv');
   const csv = readFileSync(await download.path(), 'utf8');
+  // Listening first turns on Playwright's interception of the file chooser before the key.
+  const choosing = page.waitForEvent('filechooser');
   await tabTo(page, 'Import a file (JSON or CSV)');
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+  await page.keyboard.press('Space');
+  const chooser = await choosing;
   await chooser.setFiles({ name: 'tour.fr.csv', mimeType: 'text/csv', buffer: Buffer.from(csv.replace('Envoyez-la', 'Envoyez-la vite')) });
   await eventually(async () => (await page.locator('#announce').textContent()) === 'Imported 8 fr texts from tour.fr.csv.', { describe: () => 'the file imported' });
   assert.equal(await page.getByRole('group', { name: 'Step 2' }).getByLabel('Title (fr)').inputValue(), 'Envoyez-la vite');
