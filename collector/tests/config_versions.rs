@@ -384,6 +384,42 @@ async fn a_survey_report_reads_one_version_with_that_version_s_questions() {
 }
 
 #[tokio::test]
+async fn the_reach_by_question_follows_one_version_s_survey() {
+    let h = harness();
+    let admin = seed(&h).await;
+    let reach = |report: &Value| -> Vec<(String, u64)> {
+        report["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| {
+                (
+                    q["question"].as_str().unwrap().to_owned(),
+                    q["reached"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let one = ok(&h, &admin, "surveys/pulse/reach?version=1").await;
+    assert_eq!(
+        (&one["version"], &one["config_version"], &one["shown"]),
+        (&json!(1), &json!(1), &json!(2))
+    );
+    assert_eq!(reach(&one), [("score".into(), 2), ("why".into(), 2)]);
+    let two = ok(&h, &admin, "surveys/pulse/reach?version=2").await;
+    assert_eq!(
+        (&two["version"], &two["config_version"], &two["shown"]),
+        (&json!(2), &json!(2), &json!(1))
+    );
+    assert_eq!(reach(&two), [("score".into(), 1), ("ease".into(), 1)]);
+    let all = ok(&h, &admin, "surveys/pulse/reach").await;
+    assert_eq!(
+        (&all["version"], &all["config_version"], &all["shown"]),
+        (&Value::Null, &json!(2), &json!(4))
+    );
+}
+
+#[tokio::test]
 async fn an_experiment_report_counts_the_exposures_of_one_version() {
     let h = harness();
     let admin = seed(&h).await;
@@ -459,7 +495,12 @@ async fn a_tour_report_follows_the_steps_of_one_version() {
 async fn a_version_that_is_not_a_whole_number_from_one_is_refused_by_every_report() {
     let h = harness();
     let admin = seed(&h).await;
-    for report in ["surveys/pulse", "experiments/cta", "tours/welcome"] {
+    for report in [
+        "surveys/pulse",
+        "surveys/pulse/reach",
+        "experiments/cta",
+        "tours/welcome",
+    ] {
         for bad in ["0", "-1", "1.5", "two", ""] {
             let (status, body) = get_json(
                 &h,
@@ -490,6 +531,7 @@ async fn clickhouse_stores_the_versions_and_answers_the_same_reports_as_sqlite()
         "surveys/pulse",
         "surveys/pulse?version=1",
         "surveys/pulse?version=2",
+        "surveys/pulse/reach?version=1",
         "experiments/cta",
         "experiments/cta?version=1",
         "tours/welcome",

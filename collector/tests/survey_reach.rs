@@ -86,10 +86,11 @@ async fn reach(store: &dyn EventStore, count: &str) -> Value {
         from: Some("2026-11-10".into()),
         to: Some("2026-11-10".into()),
         count: Some(count.into()),
+        version: None,
     }
     .check(date!(2026 - 11 - 30))
     .unwrap();
-    let report = run(store, "demo".into(), survey, 1, range, counting)
+    let report = run(store, "demo".into(), survey, 1, range, counting, None)
         .await
         .expect("a report");
     serde_json::to_value(report).unwrap()

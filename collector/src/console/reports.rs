@@ -15,7 +15,6 @@ use super::error::ConsoleError;
 use super::session::authorize;
 use crate::error::IngestError;
 use crate::extract::{Path, Query};
-use crate::publishing;
 use crate::reports::{
     events, experiments, funnels, paths, retention, survey_reach, surveys, tours,
 };
@@ -52,8 +51,7 @@ pub async fn survey(
 }
 
 /// Handles `GET /console/api/projects/{project}/reports/surveys/{id}/reach` (viewer): the
-/// reach by question of `GET /v1/reports/surveys/{id}/reach`, with the same query, over the
-/// survey as the active config defines it (`unknown_survey` when it has none of that id).
+/// reach by question of `GET /v1/reports/surveys/{id}/reach`, with the same query.
 pub async fn survey_reach(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -63,17 +61,8 @@ pub async fn survey_reach(
     let Path((project, survey)) = path?;
     authorize(&state, &headers, &project, Role::Viewer).await?;
     let Query(query) = query?;
-    let (range, counting) = query.check(state.today())?;
-    let wanted = project.clone();
-    let active = publishing::blocking(&state.registry, move |r| r.active_config(&wanted)).await?;
-    let Some((version, definition)) = active.and_then(|(version, _, body)| {
-        survey_reach::survey_in_config(&body, &survey).map(|definition| (version, definition))
-    }) else {
-        return Err(IngestError::UnconfiguredSurvey(survey).into());
-    };
-    let store = state.store.as_ref();
     Ok(Json(
-        survey_reach::run(store, project, definition, version, range, counting).await?,
+        survey_reach::project_report(&state, project, survey, query).await?,
     ))
 }
 

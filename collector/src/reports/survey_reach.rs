@@ -66,10 +66,10 @@ use waymark_core::rules::json::Fields;
 use crate::auth::admin;
 use crate::error::IngestError;
 use crate::extract::{Path, Query};
-use crate::publishing::blocking;
 use crate::reports::engine::{Journey, JourneyQuery, WantedName};
 use crate::reports::events::{EventReportQuery, ReportRange};
 use crate::reports::surveys::{ANSWERED, COMPLETED, DISMISSED, SHOWN};
+use crate::reports::versions;
 use crate::state::AppState;
 use crate::store::{EventStore, StoreError};
 
@@ -144,8 +144,11 @@ pub struct ReachReport {
     pub project: String,
     /// The survey's experience id.
     pub survey: String,
-    /// The active config's version the survey was read from.
+    /// The version of the config the survey was read from (`?version=`'s, else the active
+    /// one).
     pub config_version: i64,
+    /// Only events recorded under this config version (`?version=`); `null`: all.
+    pub version: Option<i64>,
     /// The first day.
     pub from: String,
     /// The last day.
@@ -177,6 +180,8 @@ pub struct ReachQuery {
     pub to: Option<String>,
     /// `people` (default) or `responses`.
     pub count: Option<String>,
+    /// Only events recorded under this config version, whose survey is then read.
+    pub version: Option<String>,
 }
 
 impl ReachQuery {
@@ -466,7 +471,8 @@ fn responses(journey: &Journey, survey: &str, replayer: &Replayer, end_ms: i64) 
     found
 }
 
-/// Runs the reach of `survey` (as defined in `config_version`) against a store.
+/// Runs the reach of `survey` (as defined in `config_version`) against a store, over the
+/// events recorded under version `only` if given.
 pub async fn run(
     store: &dyn EventStore,
     project: String,
@@ -474,6 +480,7 @@ pub async fn run(
     config_version: i64,
     range: ReportRange,
     counting: Counting,
+    only: Option<i64>,
 ) -> Result<ReachReport, IngestError> {
     let end_ms = range.end_ms();
     let query = JourneyQuery {
@@ -489,7 +496,7 @@ pub async fn run(
         start_ms: range.start_ms(),
         end_ms: end_ms + GRACE_MS,
         positions: false,
-        config_version: None,
+        config_version: only,
     };
     let mut stream = store
         .journeys(project.clone(), query)
@@ -522,7 +529,7 @@ pub async fn run(
     .map_err(IngestError::StorageUnavailable)?;
     Ok(figures(
         project,
-        config_version,
+        (config_version, only),
         &range,
         counting,
         &replayer.survey,
@@ -532,7 +539,7 @@ pub async fn run(
 
 fn figures(
     project: String,
-    config_version: i64,
+    (config_version, version): (i64, Option<i64>),
     range: &ReportRange,
     counting: Counting,
     survey: &Survey,
@@ -567,6 +574,7 @@ fn figures(
         project,
         survey: survey.id.clone(),
         config_version,
+        version,
         from: range.from.to_string(),
         to: range.to.to_string(),
         count: counting,
@@ -621,23 +629,37 @@ pub async fn report(
     let key = admin(&state, &headers)?;
     let Path(survey) = id?;
     let Query(query) = query?;
-    let today = state.today();
-    let (range, counting) = query.check(today)?;
-    let project = key.project.clone();
-    let active = blocking(&state.registry, move |r| r.active_config(&project)).await?;
-    let Some((version, definition)) = active.and_then(|(version, _, body)| {
+    project_report(&state, key.project, survey, query)
+        .await
+        .map(Json)
+}
+
+/// The reach of `survey` in `project`, for the admin key's route and the console's: over the
+/// survey as the config of `?version=` (else the active one) defines it
+/// (`unconfigured_survey` when it has none of that id), and with `?version=` only the
+/// events recorded under it.
+pub(crate) async fn project_report(
+    state: &AppState,
+    project: String,
+    survey: String,
+    query: ReachQuery,
+) -> Result<ReachReport, IngestError> {
+    let (range, counting) = query.check(state.today())?;
+    let only = versions::parse(query.version.as_deref())?;
+    let config = versions::design_config(state, &project, only).await?;
+    let Some((version, definition)) = config.and_then(|(version, body)| {
         survey_in_config(&body, &survey).map(|definition| (version, definition))
     }) else {
         return Err(IngestError::UnconfiguredSurvey(survey));
     };
     run(
         state.store.as_ref(),
-        key.project,
+        project,
         definition,
         version,
         range,
         counting,
+        only,
     )
     .await
-    .map(Json)
 }
