@@ -222,9 +222,42 @@ impl Funnel {
         }
     }
 
+    /// Ordered and strict without exclusions: each step the first event after the previous
+    /// step's that can fill it (for strict, the very next event). This is what
+    /// [`Funnel::progress`] computes when nothing voids a way, without its allocations: with
+    /// no exclusion every level is only ever extended from the one before, so the levels are
+    /// one chain.
+    fn chain(&self, events: &[Ev], start: usize) -> Unit {
+        let k = self.steps;
+        let first = &events[start];
+        let deadline = first.ts.saturating_add(self.window_ms);
+        let mut times = Vec::with_capacity(k);
+        times.push(first.ts);
+        let (mut last, mut pos) = (start, first.pos);
+        for (j, e) in events.iter().enumerate().skip(start + 1) {
+            if e.ts > deadline || times.len() == k {
+                break;
+            }
+            let strict_break = self.order == Order::Strict && e.pos != pos.wrapping_add(1);
+            if e.mask & (1 << times.len()) != 0 && !strict_break {
+                times.push(e.ts);
+                last = j;
+                pos = e.pos;
+            }
+        }
+        Unit {
+            entry: start,
+            times,
+            last,
+        }
+    }
+
     /// Ordered and strict: for each step, the earliest way of having filled it, voided by
     /// exclusions as they come (if `exclude`). The deepest surviving way is the unit.
     fn progress(&self, events: &[Ev], start: usize, exclude: bool) -> Option<Unit> {
+        if self.exclusions.is_empty() || !exclude {
+            return Some(self.chain(events, start));
+        }
         let k = self.steps;
         let first = &events[start];
         let deadline = first.ts.saturating_add(self.window_ms);
