@@ -147,60 +147,38 @@ pub const MAX_ATTRIBUTE_LEN: usize = 64;
 /// invalid answers, which keeps every distribution small.
 pub const MAX_SCALE_SPAN: i64 = 100;
 
-/// A question's type, as answers carry it in `question_type` and the config in `type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum QuestionType {
-    /// Net Promoter Score, 0–10.
-    Nps,
-    /// Customer Effort Score, usually on 7 or 5 points.
-    Ces,
-    /// Customer Satisfaction, 1–5.
-    Csat,
-    /// One choice.
-    Single,
-    /// Any number of choices.
-    Multiple,
-    /// Free text.
-    Text,
+/// A question's type, as answers carry it in `question_type` and the config in `type`: the
+/// survey model's own, named as the SDK names it ([`QuestionType::name`]).
+pub use waymark_core::rules::experiences::survey::QuestionType;
+
+/// Every question type.
+const QUESTION_TYPES: [QuestionType; 6] = [
+    QuestionType::Nps,
+    QuestionType::Ces,
+    QuestionType::Csat,
+    QuestionType::Single,
+    QuestionType::Multiple,
+    QuestionType::Text,
+];
+
+/// The type named `tag`, if it is one.
+#[must_use]
+pub fn question_type(tag: &str) -> Option<QuestionType> {
+    QUESTION_TYPES.into_iter().find(|t| t.name() == tag)
 }
 
-impl QuestionType {
-    /// The type named `tag`, if it is one.
-    #[must_use]
-    pub fn parse(tag: &str) -> Option<QuestionType> {
-        Some(match tag {
-            "nps" => QuestionType::Nps,
-            "ces" => QuestionType::Ces,
-            "csat" => QuestionType::Csat,
-            "single" => QuestionType::Single,
-            "multiple" => QuestionType::Multiple,
-            "text" => QuestionType::Text,
-            _ => return None,
-        })
-    }
+/// Whether a type's answers are ratings on a scale.
+#[must_use]
+pub fn is_rating(kind: QuestionType) -> bool {
+    matches!(
+        kind,
+        QuestionType::Nps | QuestionType::Ces | QuestionType::Csat
+    )
+}
 
-    /// Its name, as answers carry it.
-    #[must_use]
-    pub fn tag(self) -> &'static str {
-        match self {
-            QuestionType::Nps => "nps",
-            QuestionType::Ces => "ces",
-            QuestionType::Csat => "csat",
-            QuestionType::Single => "single",
-            QuestionType::Multiple => "multiple",
-            QuestionType::Text => "text",
-        }
-    }
-
-    /// Whether its answers are ratings on a scale.
-    #[must_use]
-    pub fn is_rating(self) -> bool {
-        matches!(
-            self,
-            QuestionType::Nps | QuestionType::Ces | QuestionType::Csat
-        )
-    }
+/// Writes a question type as its name (`"nps"`).
+fn type_name<S: serde::Serializer>(kind: &QuestionType, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(kind.name())
 }
 
 /// Where a page of open text starts: after the answer with this timestamp and event id.
@@ -522,7 +500,7 @@ impl SurveyDesign {
             let kind = question
                 .get("type")
                 .and_then(Value::as_str)
-                .and_then(QuestionType::parse);
+                .and_then(question_type);
             let (Some(id), Some(kind)) = (id, kind) else {
                 continue;
             };
@@ -562,7 +540,7 @@ impl SurveyDesign {
     pub fn with_seen(mut self, seen: &[SeenQuestion]) -> SurveyDesign {
         let mut firsts: Vec<&SeenQuestion> = Vec::new();
         for candidate in seen {
-            if QuestionType::parse(&candidate.question_type).is_none()
+            if question_type(&candidate.question_type).is_none()
                 || self.questions.iter().any(|q| q.id == candidate.question)
             {
                 continue;
@@ -579,7 +557,7 @@ impl SurveyDesign {
                 .cmp(&(b.first_timestamp, b.question.as_bytes()))
         });
         for first in firsts {
-            if let Some(kind) = QuestionType::parse(&first.question_type) {
+            if let Some(kind) = question_type(&first.question_type) {
                 self.questions.push(DesignedQuestion {
                     id: first.question.clone(),
                     kind,
@@ -806,7 +784,7 @@ pub struct Headline {
     /// The question id.
     pub question: String,
     /// `nps`, `ces` or `csat`.
-    #[serde(rename = "type")]
+    #[serde(rename = "type", serialize_with = "type_name")]
     pub kind: QuestionType,
     /// The scale size the value is on: 11 for NPS, 5 for CSAT, the headline scale for CES.
     pub points: u64,
@@ -1016,7 +994,7 @@ impl SurveyReport {
         let is_designed = |question: &str, question_type: &str| {
             design
                 .question(question)
-                .is_some_and(|q| q.kind.tag() == question_type)
+                .is_some_and(|q| q.kind.name() == question_type)
         };
         // Question rows: each counted answer once.
         let question_rows: Vec<&AnswerTally> = counts
@@ -1034,7 +1012,7 @@ impl SurveyReport {
             question_rows
                 .iter()
                 .copied()
-                .filter(|t| t.question == q.id && t.question_type == q.kind.tag())
+                .filter(|t| t.question == q.id && t.question_type == q.kind.name())
                 .collect()
         };
         // The headline scale of each CES question (see the module docs).
@@ -1051,7 +1029,7 @@ impl SurveyReport {
         let rating_questions: Vec<(&DesignedQuestion, u64)> = design
             .questions
             .iter()
-            .filter(|q| q.kind.is_rating())
+            .filter(|q| is_rating(q.kind))
             .map(|q| (q, ces_points(q)))
             .collect();
 
@@ -1071,7 +1049,7 @@ impl SurveyReport {
                         for t in counts
                             .tallies
                             .iter()
-                            .filter(|t| t.question == q.id && t.question_type == q.kind.tag())
+                            .filter(|t| t.question == q.id && t.question_type == q.kind.name())
                         {
                             if let Some(choice) = &t.choice {
                                 *chosen.entry(choice.as_str()).or_default() += t.answers;
@@ -1179,7 +1157,7 @@ impl SurveyReport {
                         .map(|(q, _)| {
                             tallies
                                 .iter()
-                                .filter(|t| t.question == q.id && t.question_type == q.kind.tag())
+                                .filter(|t| t.question == q.id && t.question_type == q.kind.name())
                                 .map(|t| (t.points, t.position, t.answers))
                                 .collect()
                         })
@@ -1511,7 +1489,7 @@ pub(crate) async fn survey_report(
             Some(q) => {
                 return Err(IngestError::InvalidRequest(format!(
                     "question: {asked:?} is a {} question, not a text one",
-                    q.kind.tag()
+                    q.kind.name()
                 )))
             }
             None => {
@@ -1674,6 +1652,23 @@ mod tests {
         }
     }
 
+    /// Counts holding only these tallies.
+    fn one_day(tallies: Vec<AnswerTally>) -> SurveyCounts {
+        SurveyCounts {
+            tallies,
+            ..SurveyCounts::default()
+        }
+    }
+
+    /// The report of 2026-01-01 alone.
+    fn report_on(design: &SurveyDesign, counts: &SurveyCounts) -> SurveyReport {
+        SurveyReport::new(
+            subject(date!(2026 - 01 - 01), date!(2026 - 01 - 01)),
+            design,
+            counts,
+        )
+    }
+
     fn subject(from: Date, to: Date) -> ReportSubject {
         ReportSubject {
             project: "demo".into(),
@@ -1717,16 +1712,9 @@ mod tests {
             rating(day, "score", "nps", 11, 7, 1),
             rating(day, "score", "nps", 11, 1, 1),
         ];
-        let counts = SurveyCounts {
-            tallies,
-            ..SurveyCounts::default()
-        };
+        let counts = one_day(tallies);
         let design = design(&[("score", QuestionType::Nps)]);
-        let report = SurveyReport::new(
-            subject(date!(2026 - 01 - 01), date!(2026 - 01 - 01)),
-            &design,
-            &counts,
-        );
+        let report = report_on(&design, &counts);
         let Figures::Nps(nps) = &report.questions[0].figures else {
             panic!("an NPS question: {report:?}")
         };
@@ -1770,16 +1758,9 @@ mod tests {
             rating(day, "effort", "ces", 5, 1, 1),
             rating(day, "effort", "ces", 10, 6, 1),
         ];
-        let counts = SurveyCounts {
-            tallies,
-            ..SurveyCounts::default()
-        };
+        let counts = one_day(tallies);
         let mut design = design(&[("effort", QuestionType::Ces)]);
-        let report = SurveyReport::new(
-            subject(date!(2026 - 01 - 01), date!(2026 - 01 - 01)),
-            &design,
-            &counts,
-        );
+        let report = report_on(&design, &counts);
         let Figures::Ces(ces) = &report.questions[0].figures else {
             panic!("a CES question")
         };
@@ -1800,11 +1781,7 @@ mod tests {
         close(ces.scales[0].mean, 2.5);
         // A configured 5-point scale makes that the headline.
         design.questions[0].scale = Some(5);
-        let report = SurveyReport::new(
-            subject(date!(2026 - 01 - 01), date!(2026 - 01 - 01)),
-            &design,
-            &counts,
-        );
+        let report = report_on(&design, &counts);
         let Figures::Ces(ces) = &report.questions[0].figures else {
             panic!("a CES question")
         };
@@ -1829,16 +1806,9 @@ mod tests {
             rating(day, "sat", "csat", 5, 2, 1),
             rating(day, "sat", "csat", 5, 1, 1),
         ];
-        let counts = SurveyCounts {
-            tallies,
-            ..SurveyCounts::default()
-        };
+        let counts = one_day(tallies);
         let design = design(&[("sat", QuestionType::Csat)]);
-        let report = SurveyReport::new(
-            subject(date!(2026 - 01 - 01), date!(2026 - 01 - 01)),
-            &design,
-            &counts,
-        );
+        let report = report_on(&design, &counts);
         let Figures::Csat(csat) = &report.questions[0].figures else {
             panic!("a CSAT question")
         };
