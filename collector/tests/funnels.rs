@@ -9,12 +9,12 @@
 
 mod common;
 
+use common::cases::EdgeCase;
 use common::journeys::*;
 use serde_json::{json, Value};
 use time::macros::date;
 use waymark_collector::reports::funnels::{run, FunnelQuery};
 use waymark_collector::store::EventStore;
-use waymark_collector::SqliteStore;
 
 fn query(pairs: &[(&str, &str)]) -> FunnelQuery {
     let mut q = FunnelQuery {
@@ -346,38 +346,19 @@ fn check(case: &Case, report: &Value) -> Result<(), String> {
     }
 }
 
-async fn run_case_on(store: &dyn EventStore, case: &Case) -> Result<(), String> {
-    store_all(store, &(case.batches)()).await;
-    let report = funnel(store, query(case.query)).await;
-    check(case, &report)
-}
+impl EdgeCase for Case {
+    fn name(&self) -> &'static str {
+        self.name
+    }
 
-async fn sqlite_case(name: &str) {
-    let case = cases()
-        .into_iter()
-        .find(|c| c.name == name)
-        .expect("a case of that name");
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("events.db")).unwrap();
-    if let Err(problem) = run_case_on(&store, &case).await {
-        panic!("{problem}");
+    async fn run_on(&self, store: &dyn EventStore) -> Result<(), String> {
+        store_all(store, &(self.batches)()).await;
+        let report = funnel(store, query(self.query)).await;
+        check(self, &report)
     }
 }
 
-macro_rules! sqlite_cases {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::sqlite_case(stringify!($name)).await;
-                }
-            )*
-        }
-    };
-}
-
-sqlite_cases!(
+crate::edge_cases!(
     equal_timestamps_keep_the_order_they_were_stored_in,
     one_event_fills_at_most_one_step,
     re_entry_counts_the_attempt_that_reaches_furthest,
@@ -392,35 +373,6 @@ sqlite_cases!(
     the_date_range_bounds_entry_only,
     property_conditions_and_page_patterns_select_events,
 );
-
-#[test]
-fn every_case_has_its_sqlite_test() {
-    let source = include_str!("funnels.rs");
-    for case in cases() {
-        assert!(
-            source.contains(&format!("    {},\n", case.name)),
-            "{} is not in sqlite_cases!",
-            case.name
-        );
-    }
-}
-
-/// Every case on one ClickHouse server, a database each; the failures are listed by name.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_edge_case_on_clickhouse() {
-    let server = common::clickhouse::start_clickhouse().await;
-    let mut failures = Vec::new();
-    let all = cases();
-    for (i, case) in all.iter().enumerate() {
-        let store = clickhouse_store(&server.url, &format!("case_{i}")).await;
-        match run_case_on(&store, case).await {
-            Ok(()) => println!("clickhouse: {} ok", case.name),
-            Err(problem) => failures.push(problem),
-        }
-    }
-    println!("clickhouse: {} cases, {} failed", all.len(), failures.len());
-    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
-}
 
 // ---------------------------------------------------------------------------------------
 // Parity: one seeded dataset, the same JSON from both stores.
@@ -494,14 +446,9 @@ async fn all_reports(store: &dyn EventStore) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_and_clickhouse_give_byte_identical_funnels() {
-    let data = seeded();
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = SqliteStore::open(&dir.path().join("events.db")).unwrap();
-    store_all(&sqlite, &data).await;
-    let server = common::clickhouse::start_clickhouse().await;
-    let clickhouse = clickhouse_store(&server.url, "parity").await;
-    store_all(&clickhouse, &data).await;
-    let (a, b) = (all_reports(&sqlite).await, all_reports(&clickhouse).await);
+    let stores = both_stores(&seeded()).await;
+    let (sqlite, clickhouse) = (&stores.sqlite, &stores.clickhouse);
+    let (a, b) = (all_reports(sqlite).await, all_reports(clickhouse).await);
     for (i, (s, c)) in a.iter().zip(&b).enumerate() {
         let report: Value = serde_json::from_str(s).unwrap();
         let counts: Vec<&Value> = report["steps"]

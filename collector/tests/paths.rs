@@ -4,12 +4,12 @@
 
 mod common;
 
+use common::cases::EdgeCase;
 use common::journeys::*;
 use serde_json::Value;
 use time::macros::date;
 use waymark_collector::reports::paths::{run, PathQuery};
 use waymark_collector::store::EventStore;
-use waymark_collector::SqliteStore;
 
 fn query(pairs: &[(&str, &str)]) -> PathQuery {
     let mut q = PathQuery {
@@ -148,64 +148,45 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-async fn run_case_on(store: &dyn EventStore, case: &Case) -> Result<(), String> {
-    store_all(store, &(case.events)()).await;
-    let report = paths(store, query(case.query)).await;
-    let got: Vec<(u64, String, String, u64, f64)> = report["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| {
-            (
-                x["depth"].as_u64().unwrap(),
-                x["source"].as_str().unwrap().to_owned(),
-                x["target"].as_str().unwrap().to_owned(),
-                x["sessions"].as_u64().unwrap(),
-                x["median_time_ms"].as_f64().unwrap(),
-            )
-        })
-        .collect();
-    let expected: Vec<(u64, String, String, u64, f64)> = case
-        .edges
-        .iter()
-        .map(|(d, s, t, n, m)| (*d, (*s).to_owned(), (*t).to_owned(), *n, *m))
-        .collect();
-    if got == expected && report["sessions"].as_u64() == Some(case.sessions) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}: edges {got:?}, expected {expected:?}\n{report:#}",
-            case.name
-        ))
+impl EdgeCase for Case {
+    fn name(&self) -> &'static str {
+        self.name
     }
-}
 
-async fn sqlite_case(name: &str) {
-    let case = cases()
-        .into_iter()
-        .find(|c| c.name == name)
-        .expect("a case of that name");
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("events.db")).unwrap();
-    if let Err(problem) = run_case_on(&store, &case).await {
-        panic!("{problem}");
-    }
-}
-
-macro_rules! sqlite_cases {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::sqlite_case(stringify!($name)).await;
-                }
-            )*
+    async fn run_on(&self, store: &dyn EventStore) -> Result<(), String> {
+        store_all(store, &(self.events)()).await;
+        let report = paths(store, query(self.query)).await;
+        let got: Vec<(u64, String, String, u64, f64)> = report["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["depth"].as_u64().unwrap(),
+                    x["source"].as_str().unwrap().to_owned(),
+                    x["target"].as_str().unwrap().to_owned(),
+                    x["sessions"].as_u64().unwrap(),
+                    x["median_time_ms"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        let expected: Vec<(u64, String, String, u64, f64)> = self
+            .edges
+            .iter()
+            .map(|(d, s, t, n, m)| (*d, (*s).to_owned(), (*t).to_owned(), *n, *m))
+            .collect();
+        if got == expected && report["sessions"].as_u64() == Some(self.sessions) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}: edges {got:?}, expected {expected:?}\n{report:#}",
+                self.name
+            ))
         }
-    };
+    }
 }
 
-sqlite_cases!(
+crate::edge_cases!(
     a_session_ends_after_thirty_minutes_without_an_event,
     repeats_collapse_into_one_step_at_its_first_event,
     to_an_end_event_takes_the_steps_before_it,
@@ -215,43 +196,10 @@ sqlite_cases!(
     equal_timestamps_keep_the_order_they_were_stored_in,
 );
 
-#[test]
-fn every_case_has_its_sqlite_test() {
-    let source = include_str!("paths.rs");
-    for case in cases() {
-        assert!(
-            source.contains(&format!("    {},\n", case.name)),
-            "{} is not in sqlite_cases!",
-            case.name
-        );
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_edge_case_on_clickhouse() {
-    let server = common::clickhouse::start_clickhouse().await;
-    let mut failures = Vec::new();
-    let all = cases();
-    for (i, case) in all.iter().enumerate() {
-        let store = clickhouse_store(&server.url, &format!("case_{i}")).await;
-        match run_case_on(&store, case).await {
-            Ok(()) => println!("clickhouse: {} ok", case.name),
-            Err(problem) => failures.push(problem),
-        }
-    }
-    println!("clickhouse: {} cases, {} failed", all.len(), failures.len());
-    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_and_clickhouse_give_byte_identical_paths() {
-    let data = seeded();
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = SqliteStore::open(&dir.path().join("events.db")).unwrap();
-    store_all(&sqlite, &data).await;
-    let server = common::clickhouse::start_clickhouse().await;
-    let clickhouse = clickhouse_store(&server.url, "parity").await;
-    store_all(&clickhouse, &data).await;
+    let stores = both_stores(&seeded()).await;
+    let (sqlite, clickhouse) = (&stores.sqlite, &stores.clickhouse);
     let range = [("from", "2026-11-10"), ("to", "2026-11-16")];
     for (i, pairs) in [
         vec![("start", "signup")],
@@ -269,8 +217,8 @@ async fn sqlite_and_clickhouse_give_byte_identical_paths() {
     .enumerate()
     {
         let pairs: Vec<(&str, &str)> = pairs.into_iter().chain(range).collect();
-        let a = serde_json::to_string(&paths(&sqlite, query(&pairs)).await).unwrap();
-        let b = serde_json::to_string(&paths(&clickhouse, query(&pairs)).await).unwrap();
+        let a = serde_json::to_string(&paths(sqlite, query(&pairs)).await).unwrap();
+        let b = serde_json::to_string(&paths(clickhouse, query(&pairs)).await).unwrap();
         let report: Value = serde_json::from_str(&a).unwrap();
         println!(
             "paths {i}: {} sessions, {} edges",
