@@ -4,14 +4,17 @@
 //   dist/sdk/waymark.js                                 the script-tag loader (stable URL)
 //   dist/sdk/waymark-<hash>.mjs, waymark-<hash>.wasm    the runtime it loads (cached forever)
 //   dist/sdk/experiences-<hash>.mjs, .wasm              the experiences module (on demand)
+//   dist/sdk/*.br, *.gz                                  each of those compressed, which the
+//                                                        collector sends to a browser that
+//                                                        accepts it (no compressing per request)
 // and prints the gzipped sizes of both parts. Run by scripts/build-sdk after cargo and
 // wasm-bindgen.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -82,6 +85,15 @@ const loader = await esbuild.build({
   define: { WAYMARK_MODULE: JSON.stringify(moduleName), WAYMARK_WASM: JSON.stringify(wasmName) },
 });
 writeFileSync(join(dist, 'sdk', 'waymark.js'), loader.outputFiles[0].contents);
+
+// Compressed once here, at the highest levels, so that the collector only picks a file.
+for (const file of readdirSync(join(dist, 'sdk'))) {
+  const raw = readFileSync(join(dist, 'sdk', file));
+  writeFileSync(join(dist, 'sdk', `${file}.gz`), gzipSync(raw, { level: 9 }));
+  writeFileSync(join(dist, 'sdk', `${file}.br`), brotliCompressSync(raw, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length },
+  }));
+}
 
 const gz = (file) => gzipSync(readFileSync(join(dist, 'sdk', file)), { level: 9 }).length;
 const kib = (bytes) => `${(bytes / 1024).toFixed(1).padStart(6)} KiB gzip -9`;

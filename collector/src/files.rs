@@ -1,5 +1,10 @@
 //! Static files: the SDK at `/sdk/` and the site at `/`, both through one [`Folder`].
 //!
+//! A file the build wrote compressed beside it (`waymark-….wasm.br`, `.gz`: npm/build.mjs
+//! does for the SDK, console/build.mjs for the console) is sent in that encoding to a client
+//! that accepts it, with `Vary: Accept-Encoding`; nothing is compressed per request, so
+//! serving the SDK costs the collector no CPU.
+//!
 //! A request's path names a file the client chose, so every way the file system can refuse
 //! that name (no such file, a name too long for it, a path through a file, a NUL byte) is the
 //! client's fault: it is answered as a file that is not there (the site's index, or a JSON
@@ -34,7 +39,7 @@ impl Folder {
     /// Serves `dir`; a path that names no file in it gets a JSON 404.
     pub fn new(dir: &Path) -> Folder {
         Folder {
-            files: ServeDir::new(dir),
+            files: served(dir),
             index: None,
         }
     }
@@ -43,10 +48,19 @@ impl Folder {
     /// single-page app's routes survive a reload.
     pub fn with_index(dir: &Path) -> Folder {
         Folder {
-            files: ServeDir::new(dir),
-            index: Some(ServeFile::new(dir.join("index.html"))),
+            files: served(dir),
+            index: Some(
+                ServeFile::new(dir.join("index.html"))
+                    .precompressed_br()
+                    .precompressed_gzip(),
+            ),
         }
     }
+}
+
+/// `dir` with the compressed copies the build wrote beside its files (brotli first).
+fn served(dir: &Path) -> ServeDir {
+    ServeDir::new(dir).precompressed_br().precompressed_gzip()
 }
 
 impl Service<Request> for Folder {
@@ -118,19 +132,20 @@ fn names_no_file(error: &io::Error) -> bool {
     )
 }
 
-/// True for build outputs whose names carry a content hash (`waymark-0123abcd.wasm`): they
-/// never change, so browsers may keep them for a year.
+/// True for build outputs whose names carry a content hash (`waymark-0123abcd.wasm`,
+/// `experiences-0123abcd.mjs`): they never change, so browsers may keep them for a year.
 fn is_content_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    let Some(stem) = name.strip_prefix("waymark-") else {
+    let stem = name.split('.').next().unwrap_or("");
+    let Some((_, hash)) = stem.rsplit_once('-') else {
         return false;
     };
-    let hash = stem.split('.').next().unwrap_or("");
     hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Cache lifetimes of the SDK files: a year for content-hashed ones, five minutes for the
-/// loader (whose name stays the same from release to release).
+/// loader (whose name stays the same from release to release); and `Vary: Accept-Encoding`,
+/// since each may go out compressed.
 pub async fn sdk_cache_headers(request: Request, next: Next) -> Response {
     let immutable = is_content_hashed(request.uri().path());
     let mut response = next.run(request).await;
@@ -141,9 +156,10 @@ pub async fn sdk_cache_headers(request: Request, next: Next) -> Response {
         } else {
             "public, max-age=300, stale-while-revalidate=86400"
         };
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        // Which copy was sent depends on Accept-Encoding: a shared cache must key on it.
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     response
 }
@@ -206,6 +222,9 @@ mod tests {
     fn only_hashed_build_outputs_are_immutable() {
         assert!(is_content_hashed("/waymark-0123abcd.wasm"));
         assert!(is_content_hashed("/sdk/waymark-0123abcdef.mjs"));
+        assert!(is_content_hashed("/sdk/experiences-0123abcdef.wasm"));
+        assert!(!is_content_hashed("/sdk/experiences.wasm"));
+        assert!(!is_content_hashed("/sdk/my-page.html"));
         assert!(!is_content_hashed("/waymark.js"));
         assert!(!is_content_hashed("/waymark-latest.js"));
     }

@@ -329,6 +329,56 @@ async fn sdk_files_are_served_with_their_types_and_cache_lifetimes() {
 }
 
 #[tokio::test]
+async fn sdk_files_go_out_as_the_compressed_copy_the_client_accepts() {
+    let h = harness();
+    let fetch = |accept: Option<&'static str>| {
+        let mut request = Request::get("/sdk/waymark-0123abcd.wasm");
+        if let Some(accept) = accept {
+            request = request.header(header::ACCEPT_ENCODING, accept);
+        }
+        h.send(request.body(Body::empty()).unwrap())
+    };
+    for (accept, encoding, body) in [
+        (
+            Some("gzip, deflate, br, zstd"),
+            Some("br"),
+            &b"brotli bytes"[..],
+        ),
+        (Some("gzip, deflate"), Some("gzip"), &b"gzip bytes"[..]),
+        (Some("identity"), None, &b"\0asm\x01\0\0\0"[..]),
+        (None, None, &b"\0asm\x01\0\0\0"[..]),
+    ] {
+        let (status, headers, got) = fetch(accept).await;
+        assert_eq!(status, StatusCode::OK, "{accept:?}");
+        assert_eq!(
+            headers
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept:?}"
+        );
+        assert_eq!(got, body, "{accept:?}");
+        assert_eq!(
+            headers[header::CONTENT_TYPE],
+            "application/wasm",
+            "{accept:?}"
+        );
+        assert_eq!(
+            headers[header::CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
+        if encoding.is_some() {
+            let vary: Vec<_> = headers.get_all(header::VARY).iter().collect();
+            assert!(
+                vary.iter()
+                    .any(|v| v.to_str().unwrap().contains("accept-encoding")),
+                "{accept:?}: Vary {vary:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn sdk_files_are_readable_cross_origin() {
     let h = harness();
     let request = Request::get("/sdk/waymark.js")

@@ -69,6 +69,10 @@ fn harness_over(
     std::fs::create_dir_all(files.join("site")).unwrap();
     std::fs::write(files.join("sdk/waymark.js"), "/* loader */").unwrap();
     std::fs::write(files.join("sdk/waymark-0123abcd.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    // The compressed copies the build writes beside each SDK file (their bytes stand in: the
+    // collector sends them as they are).
+    std::fs::write(files.join("sdk/waymark-0123abcd.wasm.br"), b"brotli bytes").unwrap();
+    std::fs::write(files.join("sdk/waymark-0123abcd.wasm.gz"), b"gzip bytes").unwrap();
     std::fs::write(
         files.join("site/index.html"),
         "<!doctype html><title>Demo</title>",
