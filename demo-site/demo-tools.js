@@ -7,7 +7,10 @@
 //                most one survey per session; the demo's config waives the 14-day gap)
 //   lapsed       a user who used Ledgerly daily for three weeks, stopped eight days ago and
 //                dismissed three prompts: behavior.churn_risk comes out at about 0.82, and
-//                the "we miss you" banner shows (sdk/core/src/rules/profile.rs has the formula)
+//                the "we miss you" banner shows (sdk/core/src/rules/profile.rs has the formula):
+//                an anonymous id out of the banner's holdout is chosen, so that it does
+//   lapsed-held-out  the same user, with an anonymous id in the banner's holdout: the banner
+//                does not show, and $experience_not_shown (reason holdout) is recorded
 (function () {
   var url = new URL(location.href);
   var tool = url.searchParams.get('demo');
@@ -50,15 +53,38 @@
       started: now - 28 * DAY,
     };
   }
+  // The holdout bucket of an anonymous id (waymark-core's holdout_bucket: GrowthBook's hash,
+  // version 2, of the id seeded with "waymark-holdout:" and the experience id). A bucket of
+  // 0.5 or more is out of any holdout the config compiler accepts (at most 0.5); one below
+  // 0.02 is in any of 2% or more (the demo's banner holds out 20%).
+  function fnv(text) {
+    var hash = 0x811c9dc5;
+    for (var i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    return hash;
+  }
+  function holdoutBucket(experience, key) {
+    return (fnv(String(fnv('waymark-holdout:' + experience + key))) % 10000) / 10000;
+  }
+  // A UUID v7 (as the SDK makes them) whose bucket for the win-back banner is in or out.
+  function anonymousId(heldOut) {
+    for (;;) {
+      var random = crypto.randomUUID().replace(/-/g, '');
+      var hex = Date.now().toString(16).padStart(12, '0') + '7' + random.slice(13);
+      var id = hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' + hex.slice(16, 20) + '-' + hex.slice(20);
+      var bucket = holdoutBucket('win-back', id);
+      if (heldOut ? bucket < 0.02 : bucket >= 0.5) return id;
+    }
+  }
   try {
     if (tool === 'new-visitor') {
       forget(function () { return false; });
     } else if (tool === 'new-session') {
       localStorage.removeItem(PREFIX + 'session');
-    } else if (tool === 'lapsed') {
+    } else if (tool === 'lapsed' || tool === 'lapsed-held-out') {
       // Keep the cached config (so the banner can show before the collector answers).
       forget(function (key) { return key === 'config'; });
       localStorage.setItem(PREFIX + 'profile', JSON.stringify(lapsedProfile()));
+      localStorage.setItem(PREFIX + 'anonymous_id', anonymousId(tool === 'lapsed-held-out'));
     }
   } catch (error) {
     console.warn('[demo] could not prepare the demo:', error);

@@ -165,6 +165,36 @@ test('the win-back banner shows to a lapsed user and to no newcomer', async () =
   await newcomer.context.close();
 });
 
+test('the win-back banner holds out a fifth of the people it targets: a held-out lapsed user does not see it and the holdout is recorded; one shown it records $content_shown', async () => {
+  const held = await visit('/?demo=lapsed-held-out');
+  const heldId = await held.page.evaluate(() => window.waymark.anonymousId);
+  assert.ok(await held.page.evaluate(() => window.waymark.behavior.churn_risk) >= 0.5, 'targeted by the banner');
+  await held.page.getByRole('link', { name: 'Invoices' }).first().click();
+  await held.page.waitForURL('**/invoices');
+  await held.page.evaluate(() => window.waymark.flush());
+  // Both page views decided; the banner was held back on each, and recorded once a page.
+  await eventually(() => stored(heldId, '$pageview').length === 2 && stored(heldId, '$experience_not_shown').length === 2, {
+    describe: () => JSON.stringify(query(collector.db, `SELECT name, path FROM events WHERE anonymous_id = '${heldId}' ORDER BY id`)),
+  });
+  assert.deepEqual(stored(heldId, '$experience_not_shown').map((e) => [e.path, e.properties]), [
+    ['/', { experience: 'win-back', reason: 'holdout' }],
+    ['/invoices', { experience: 'win-back', reason: 'holdout' }],
+  ]);
+  assert.equal(await held.page.locator('[data-waymark-banner]').count(), 0, 'no banner for them');
+  assert.deepEqual(stored(heldId, '$content_shown'), []);
+  assert.equal(held.seen.warnings.length, 0, held.seen.warnings.join('\n'));
+  await held.context.close();
+
+  const shown = await visit('/?demo=lapsed');
+  await shown.page.locator('#notices [data-waymark-banner="win-back"]').getByText('We have missed you').waitFor();
+  const shownId = await shown.page.evaluate(() => window.waymark.anonymousId);
+  await shown.page.evaluate(() => window.waymark.flush());
+  await eventually(() => stored(shownId, '$content_shown').length === 1);
+  assert.deepEqual(stored(shownId, '$content_shown').map((e) => [e.path, e.properties]), [['/', { experience: 'win-back' }]]);
+  assert.deepEqual(stored(shownId, '$experience_not_shown'), []);
+  await shown.context.close();
+});
+
 test('a session\'s first event brings the behaviour scores with their terms, once per session, and the collector stores them', async () => {
   const { context, page } = await visit('/?demo=lapsed');
   await page.locator('#notices [data-waymark-banner="win-back"]').getByText('We have missed you').waitFor();

@@ -134,6 +134,8 @@ proptest! {
                 triggers: vec![if s.on_event { Trigger::Event("export".into()) } else { Trigger::PageView(vec![UrlPattern("/*".into())]) }],
                 audience: Condition::always(),
                 sample: 1.0,
+                // Every other one with a holdout: held-out people change nothing promised.
+                holdout: if i % 2 == 1 { 0.3 } else { 0.0 },
                 cap: s.cap,
                 quiet_after_dismiss: Millis(2 * DAY),
                 quiet_after_complete: Millis(0),

@@ -16,7 +16,9 @@ use std::rc::Rc;
 use waymark_core::encode::Object;
 use waymark_core::privacy::Consent;
 use waymark_core::protocol::EXPOSURE;
-use waymark_core::rules::arbitration::{decide, prospects, Kind, Signal, Situation, Trigger};
+use waymark_core::rules::arbitration::{
+    decide, prospects, Kind, Signal, Situation, Trigger, Verdict,
+};
 use waymark_core::rules::content::{Experiment as ContentExperiment, Rendered};
 use waymark_core::rules::json::Fields;
 use waymark_core::rules::profile::Outcome;
@@ -81,6 +83,12 @@ pub struct Live {
     pub not_here: Vec<String>,
     /// The experiments whose exposure this page has already checked.
     pub exposed: Vec<String>,
+    /// Experiences this page has recorded as held out (`$experience_not_shown`, reason
+    /// `holdout`), and content experiences with a holdout it has recorded as shown
+    /// (`$content_shown`): each at most once per page.
+    pub held_out: Vec<String>,
+    /// See `held_out`.
+    pub shown: Vec<String>,
     /// When the current page began.
     pub page_started: Millis,
     /// The selectors of element triggers the page watches, in the order the stage was given
@@ -104,8 +112,13 @@ pub const CONTENT_CLICKED: &str = "$content_clicked";
 /// `forbidden_attribute`, `forbidden_element`, `unsafe_url`, `invalid_class`, or `refused`
 /// when the page threw).
 pub const CONTENT_SKIPPED: &str = "$content_skipped";
-/// A tour or survey that was eligible but could not show: `experience`, `reason`.
+/// An experience that was eligible but did not show: `experience`, `reason`
+/// (`module_unavailable`, or `holdout` when the person is in its holdout).
 pub const NOT_SHOWN: &str = "$experience_not_shown";
+/// A content change of an experience that declares a holdout was applied on this page:
+/// `experience`. Tours and surveys have their own (`$tour_started`, `$survey_shown`); only
+/// content with a holdout records it, as what its holdout is measured against.
+pub const CONTENT_SHOWN: &str = "$content_shown";
 
 /// Reasons an experience ends without having been on screen: it is not offered again on
 /// this page.
@@ -288,6 +301,8 @@ impl Sdk {
         let triggers = self.live.try_borrow_mut().ok().map(|mut live| {
             if new_page {
                 live.not_here.clear();
+                live.held_out.clear();
+                live.shown.clear();
                 live.page_started = now;
             }
             let mut delays = Vec::new();
@@ -445,9 +460,10 @@ impl Sdk {
             let show = resume
                 .or(decision.show.clone())
                 .filter(|id| !live.not_here.contains(id));
-            let busy = decision.verdicts.iter().any(|(_, v)| {
-                matches!(v, waymark_core::rules::arbitration::Verdict::ScreenBusy(_))
-            });
+            let busy = decision
+                .verdicts
+                .iter()
+                .any(|(_, v)| matches!(v, Verdict::ScreenBusy(_)));
             let content = (kept == Kept::PageView).then(|| {
                 let mut entries = String::from("[");
                 let mut hide = String::new();
@@ -487,11 +503,28 @@ impl Sdk {
             } else if busy && kept != Kept::PageView {
                 live.waiting = Some(kept.clone());
             }
-            Some((content, prefetch, request, locale.clone(), url.clone()))
+            let mut held_out = Vec::new();
+            for (id, verdict) in &decision.verdicts {
+                if *verdict == Verdict::HeldOut && !live.held_out.contains(id) {
+                    live.held_out.push(id.clone());
+                    held_out.push(id.clone());
+                }
+            }
+            Some((
+                content,
+                prefetch,
+                request,
+                held_out,
+                locale.clone(),
+                url.clone(),
+            ))
         });
-        let Some(Some((content, prefetch, request, locale, url))) = plan else {
+        let Some(Some((content, prefetch, request, held_out, locale, url))) = plan else {
             return;
         };
+        for id in &held_out {
+            self.not_shown(id, "holdout");
+        }
         if let Some((entries, hide)) = content {
             self.stage.content(&convert::to_js(&entries));
             let key = storage::hide(attributes.str_field("path").unwrap_or_default());
@@ -548,21 +581,33 @@ impl Sdk {
             })
     }
 
-    /// The content layer found a change of `experience` on the page: the first time for
-    /// this user, an on-page experiment records its exposure.
+    /// The content layer found a change of `experience` on the page: once a page, an
+    /// experience with a holdout records that it was shown; the first time for this user,
+    /// an on-page experiment records its exposure.
     pub fn content_seen(self: &Rc<Self>, experience: &str) {
         let user_key = self.user_key();
         let url = browser::current_url();
+        let mut shown = false;
         let variant = self.live.try_borrow_mut().ok().and_then(|mut live| {
+            let live = &mut *live;
+            let e = live.config.as_ref()?.rules.experience(experience)?;
+            if e.holdout > 0.0 && !live.shown.iter().any(|s| s == experience) {
+                live.shown.push(experience.to_owned());
+                shown = true;
+            }
             if live.exposed.iter().any(|e| e == experience) {
                 return None;
             }
             live.exposed.push(experience.to_owned());
-            let e = live.config.as_ref()?.rules.experience(experience)?;
             let experiment = e.content.experiment.as_ref()?;
             let index = experiment.assign(&user_key, &url)?;
             Some((experiment.variants.get(index)?.key.clone(), index))
         });
+        if shown {
+            let mut properties = Properties::new();
+            properties.insert("experience".into(), text(experience));
+            self.record_internal(CONTENT_SHOWN, properties);
+        }
         let Some((variant, index)) = variant else {
             return;
         };
@@ -712,14 +757,19 @@ impl Sdk {
             }
         });
         if reason == "module_unavailable" {
-            let mut properties = Properties::new();
-            properties.insert("experience".into(), text(id));
-            properties.insert("reason".into(), text(reason));
-            self.record_internal(NOT_SHOWN, properties);
+            self.not_shown(id, reason);
         }
         if let Some(kept) = replay {
             self.consider(kept);
         }
+    }
+
+    /// Records that an eligible experience did not show, and why.
+    fn not_shown(self: &Rc<Self>, id: &str, reason: &str) {
+        let mut properties = Properties::new();
+        properties.insert("experience".into(), text(id));
+        properties.insert("reason".into(), text(reason));
+        self.record_internal(NOT_SHOWN, properties);
     }
 }
 

@@ -13,7 +13,12 @@
 //!   answered or dismissed, and never two surveys in one session;
 //! - no tour within [`Policy::tour_quiet`] of the last tour seen;
 //! - sampling is a hash of user and experience, so a user is in or out for good, not anew
-//!   on every page view.
+//!   on every page view;
+//! - a person in an experience's holdout ([`Experience::holdout`], another hash of user and
+//!   experience, salted apart from sampling and from experiment variants) is never shown
+//!   it: when it would show, it gets [`Verdict::HeldOut`] instead, and arbitration goes on as
+//!   if it were not eligible (the next tour or survey by priority may show). Nothing was
+//!   shown, so nothing counts against caps, quiet periods or the one survey a session.
 
 use crate::rules::bucket;
 use crate::rules::condition::Condition;
@@ -136,6 +141,10 @@ pub struct Experience {
     pub audience: Condition,
     /// The share of users who get it, 0 to 1.
     pub sample: f64,
+    /// The share of the people it would show to who are held back instead, so that its
+    /// effect can be measured against them: above 0 and at most 0.5 (`"holdout": 0.2`), or
+    /// 0 for none.
+    pub holdout: f64,
     /// How often it may show.
     pub cap: Cap,
     /// No showing again this long after a dismissal.
@@ -268,6 +277,9 @@ pub enum Verdict {
     NotTriggered,
     /// The audience condition does not hold; the pointer names the part that failed.
     Audience(String),
+    /// It would show, but this person is in its holdout: not shown, so that its effect can
+    /// be measured against the people held out.
+    HeldOut,
     /// Outside the sample: the user's bucket and the sample share.
     NotSampled {
         /// The user's bucket in [0, 1).
@@ -350,10 +362,26 @@ fn triggered(experience: &Experience, situation: &Situation<'_>) -> bool {
 /// The deterministic sampling bucket of a user for an experience.
 #[must_use]
 pub fn sample_bucket(experience: &str, user_key: &str) -> f64 {
-    let mut seed = String::with_capacity(experience.len() + 8);
-    seed.push_str("waymark:");
+    salted_bucket("waymark:", experience, user_key)
+}
+
+/// The deterministic holdout bucket of a user for an experience: a person is held out when
+/// it is below the experience's [`Experience::holdout`]. Its own salt keeps it independent
+/// of the sampling bucket and of experiment variants (hashed with the experiment's key).
+#[must_use]
+pub fn holdout_bucket(experience: &str, user_key: &str) -> f64 {
+    salted_bucket("waymark-holdout:", experience, user_key)
+}
+
+fn salted_bucket(salt: &str, experience: &str, user_key: &str) -> f64 {
+    let mut seed = String::with_capacity(salt.len() + experience.len());
+    seed.push_str(salt);
     seed.push_str(experience);
     bucket::hash(&seed, user_key, 2).unwrap_or(0.0)
+}
+
+fn held_out(experience: &Experience, user_key: &str) -> bool {
+    experience.holdout > 0.0 && holdout_bucket(&experience.id, user_key) < experience.holdout
 }
 
 fn capped(cap: Cap, history: &ExperienceHistory, now: Millis) -> Option<Verdict> {
@@ -511,7 +539,7 @@ pub fn prospects<'e>(
 ) -> Vec<&'e str> {
     experiences
         .iter()
-        .filter(|e| e.kind != Kind::Content)
+        .filter(|e| e.kind != Kind::Content && !held_out(e, situation.user_key))
         .filter(|e| {
             matches!(
                 verdict(e, experiences, situation, policy, false),
@@ -535,23 +563,32 @@ pub fn decide(experiences: &[Experience], situation: &Situation<'_>, policy: &Po
         })
         .collect();
     // Among eligible tours and surveys the highest priority wins; ties go to the one listed
-    // first.
-    let winner = experiences
-        .iter()
-        .zip(&verdicts)
-        .filter(|(e, (_, v))| e.kind != Kind::Content && *v == Verdict::Show)
-        .max_by(|(a, _), (b, _)| {
-            a.priority
-                .cmp(&b.priority)
-                .then(std::cmp::Ordering::Greater)
-        })
-        .map(|(e, _)| e.id.clone());
+    // first. One that would win for a person in its holdout is held back, and the next in
+    // line is considered in its place.
+    let winner = loop {
+        let best = experiences
+            .iter()
+            .zip(&mut verdicts)
+            .filter(|(e, (_, v))| e.kind != Kind::Content && *v == Verdict::Show)
+            .max_by(|(a, _), (b, _)| {
+                a.priority
+                    .cmp(&b.priority)
+                    .then(std::cmp::Ordering::Greater)
+            });
+        match best {
+            Some((e, (_, v))) if held_out(e, situation.user_key) => *v = Verdict::HeldOut,
+            best => break best.map(|(e, _)| e.id.clone()),
+        }
+    };
     let mut apply = Vec::new();
     for (experience, (_, verdict)) in experiences.iter().zip(&mut verdicts) {
         if *verdict != Verdict::Show {
             continue;
         }
         match experience.kind {
+            Kind::Content if held_out(experience, situation.user_key) => {
+                *verdict = Verdict::HeldOut;
+            }
             Kind::Content => apply.push(experience.id.clone()),
             _ if Some(&experience.id) != winner.as_ref() => {
                 *verdict = Verdict::Outranked(winner.clone().unwrap_or_default());
@@ -573,7 +610,8 @@ impl Experience {
     /// {"id": "nps", "kind": "survey", "priority": 10, "modal": false,
     ///  "triggers": [{"page_view": ["/invoices*"]}, {"event": "export_completed"}],
     ///  "audience": {"behavior.sessions.count": {"$gte": 3}}, "sample": 0.25,
-    ///  "cap": {"every_days": 90}, "quiet_days_after_dismiss": 30, "quiet_days_after_complete": 90}
+    ///  "cap": {"every_days": 90}, "quiet_days_after_dismiss": 30, "quiet_days_after_complete": 90,
+    ///  "holdout": 0.1}
     /// ```
     ///
     /// `"state": "paused"` or `"ended"` keeps an experience in the config (its reports and
@@ -651,6 +689,19 @@ impl Experience {
                 0.0
             }
         };
+        let holdout = match json.field("holdout") {
+            None => 0.0,
+            Some(Value::Number(n)) if *n > 0.0 && *n <= 0.5 => *n,
+            Some(_) => {
+                problem(
+                    "invalid_holdout",
+                    "holdout",
+                    "holdout must be a number above 0 and at most 0.5: the share of the people the experience would show to who are held back, to measure it against",
+                    diagnostics,
+                );
+                0.0
+            }
+        };
         let cap = match json.field("cap") {
             None => Cap::Once,
             Some(Value::String(s)) if s == "once" => Cap::Once,
@@ -716,6 +767,7 @@ impl Experience {
             triggers,
             audience,
             sample,
+            holdout,
             cap,
             quiet_after_dismiss: days("quiet_days_after_dismiss", 30),
             quiet_after_complete: days("quiet_days_after_complete", 0),
@@ -1035,6 +1087,163 @@ mod tests {
             (900..1_100).contains(&shown),
             "{shown} of 2000 sampled at 50%"
         );
+    }
+
+    /// The decision on a page view for the person with this user key.
+    fn page_view_as(
+        list: &[Experience],
+        profile: &Profile,
+        attributes: &Value,
+        user_key: &str,
+    ) -> Decision {
+        let situation = Situation {
+            user_key,
+            ..situation(profile, attributes, Signal::PageView)
+        };
+        decide(list, &situation, &Policy::default())
+    }
+
+    /// The first user key whose holdout bucket for `experience` is below `share` (`held`), or not.
+    fn key_held(experience: &str, share: f64, held: bool) -> String {
+        (0..)
+            .map(|i| format!("user-{i}"))
+            .find(|key| (holdout_bucket(experience, key) < share) == held)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_holdout_holds_back_its_share_and_always_the_same_people() {
+        let (list, diagnostics) = experiences(
+            r#"[{"id": "nps", "kind": "survey", "trigger": {"page_view": true}, "holdout": 0.2}]"#,
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let profile = Profile::new(NOW);
+        let none = attrs("{}");
+        let mut held = 0;
+        for i in 0..10_000 {
+            let key = format!("user-{i}");
+            let decision = page_view_as(&list, &profile, &none, &key);
+            assert_eq!(
+                page_view_as(&list, &profile, &none, &key),
+                decision,
+                "the same person, the same answer"
+            );
+            match decision.explain("nps") {
+                Some(Verdict::HeldOut) => {
+                    held += 1;
+                    assert_eq!(decision.show, None);
+                }
+                Some(Verdict::Show) => assert_eq!(decision.show.as_deref(), Some("nps")),
+                other => panic!("{key}: {other:?}"),
+            }
+        }
+        // 10,000 people at 20%: the standard deviation is 40, so 4 sigma is ±160.
+        assert!(
+            (1_840..=2_160).contains(&held),
+            "{held} of 10,000 held out at 0.2"
+        );
+    }
+
+    #[test]
+    fn holdouts_are_independent_of_experiment_variants_and_of_sampling() {
+        let (list, diagnostics) = experiences(
+            r##"[{"id": "pricing", "kind": "content", "trigger": {"page_view": true}, "holdout": 0.2,
+                "experiment": {"key": "pricing", "variants": [
+                    {"key": "a", "weight": 0.5, "changes": [{"selector": "#p", "text": "A"}]},
+                    {"key": "b", "weight": 0.5, "changes": [{"selector": "#p", "text": "B"}]}]}}]"##,
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let experiment = list[0].content.experiment.as_ref().unwrap();
+        // [variant][held out], and [sampled at 0.5][held out].
+        let mut by_variant = [[0u32; 2]; 2];
+        let mut by_sample = [[0u32; 2]; 2];
+        for i in 0..10_000 {
+            let key = format!("user-{i}");
+            let held = usize::from(holdout_bucket("pricing", &key) < 0.2);
+            let variant = experiment.assign(&key, "https://app.example/").unwrap();
+            by_variant[variant][held] += 1;
+            by_sample[usize::from(sample_bucket("pricing", &key) < 0.5)][held] += 1;
+        }
+        // About 5,000 people in each half, 20% of them held out: the standard deviation of a
+        // half's share is 0.0057, so 4 sigma is ±0.023.
+        for [shown, held] in by_variant.into_iter().chain(by_sample) {
+            let share = f64::from(held) / f64::from(shown + held);
+            assert!(
+                (0.177..=0.223).contains(&share),
+                "{by_variant:?} {by_sample:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_held_out_experience_lets_the_next_one_show_and_counts_nothing() {
+        let (list, diagnostics) = experiences(
+            r##"[
+            {"id": "first", "kind": "survey", "priority": 9, "trigger": {"page_view": true}, "holdout": 0.5},
+            {"id": "second", "kind": "survey", "priority": 5, "trigger": {"page_view": true}},
+            {"id": "banner", "kind": "content", "trigger": {"page_view": true}, "holdout": 0.5,
+             "changes": [{"selector": "#promo", "hide": true}]}
+        ]"##,
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let profile = Profile::new(NOW);
+        let none = attrs("{}");
+        let decide_for = |key: &str| page_view_as(&list, &profile, &none, key);
+        let held = key_held("first", 0.5, true);
+        let decision = decide_for(&held);
+        assert_eq!(decision.explain("first"), Some(&Verdict::HeldOut));
+        assert_eq!(
+            decision.show.as_deref(),
+            Some("second"),
+            "as if the held-out one were not eligible"
+        );
+        let shown = key_held("first", 0.5, false);
+        let decision = decide_for(&shown);
+        assert_eq!(decision.show.as_deref(), Some("first"));
+        assert_eq!(
+            decision.explain("second"),
+            Some(&Verdict::Outranked("first".into()))
+        );
+        // Content is held back the same way, and only from its own holdout.
+        let decision = decide_for(&key_held("banner", 0.5, true));
+        assert_eq!(decision.explain("banner"), Some(&Verdict::HeldOut));
+        assert!(decision.apply.is_empty());
+        let decision = decide_for(&key_held("banner", 0.5, false));
+        assert_eq!(decision.apply, ["banner"]);
+        // Not shown, so not prospects either: the experiences module is not fetched for them.
+        let situation = Situation {
+            user_key: &held,
+            ..situation(&profile, &none, Signal::PageView)
+        };
+        assert_eq!(prospects(&list, &situation, &Policy::default()), ["second"]);
+    }
+
+    #[test]
+    fn a_holdout_is_a_share_above_0_and_at_most_one_half() {
+        let (list, diagnostics) = experiences(
+            r#"[
+            {"id": "zero", "kind": "survey", "trigger": {"page_view": true}, "holdout": 0},
+            {"id": "most", "kind": "survey", "trigger": {"page_view": true}, "holdout": 0.6},
+            {"id": "text", "kind": "survey", "trigger": {"page_view": true}, "holdout": "0.2"},
+            {"id": "half", "kind": "survey", "trigger": {"page_view": true}, "holdout": 0.5}
+        ]"#,
+        );
+        let found: Vec<(&str, &str)> = diagnostics
+            .iter()
+            .map(|d| (d.code, d.pointer.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("invalid_holdout", "/experiences/0/holdout"),
+                ("invalid_holdout", "/experiences/1/holdout"),
+                ("invalid_holdout", "/experiences/2/holdout"),
+            ]
+        );
+        assert!(diagnostics[0].message.contains("at most 0.5"));
+        assert!(list[..3].iter().all(|e| e.disabled.is_some()));
+        assert_eq!(list[3].holdout, 0.5);
+        assert!(list[3].disabled.is_none());
     }
 
     #[test]
