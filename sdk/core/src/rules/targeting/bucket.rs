@@ -121,7 +121,8 @@ pub fn query_string_override(key: &str, url: &str, variations: usize) -> Option<
 }
 
 /// JavaScript's `parseInt(s)` for a decimal string: leading white space, a sign, then as many
-/// digits as there are. `None` where it would be NaN.
+/// digits as there are. `None` where it would be NaN, or out of `i64`'s range. The digits
+/// are read by hand: `str::parse` brings its error paths into the wasm (600 B raw).
 fn parse_int(s: &str) -> Option<i64> {
     let s = s.trim_start();
     let (negative, digits) = match s.as_bytes().first() {
@@ -129,12 +130,15 @@ fn parse_int(s: &str) -> Option<i64> {
         Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
-    let end = digits
-        .bytes()
-        .position(|b| !b.is_ascii_digit())
-        .unwrap_or(digits.len());
-    let n: i64 = digits[..end].parse().ok()?;
-    Some(if negative { -n } else { n })
+    let mut n: Option<i64> = None;
+    for b in digits.bytes().take_while(u8::is_ascii_digit) {
+        n = n
+            .unwrap_or(0)
+            .checked_mul(10)?
+            .checked_add(i64::from(b - b'0'));
+        n?;
+    }
+    n.map(|n| if negative { -n } else { n })
 }
 
 #[cfg(test)]
@@ -166,5 +170,16 @@ mod tests {
         );
         assert_eq!(query_string_override("t", "http://x.test/?t=-1", 3), None);
         assert_eq!(query_string_override("t", "http://x.test/", 3), None);
+        assert_eq!(
+            query_string_override("t", "http://x.test/?t=+2", 3),
+            Some(2)
+        );
+        assert_eq!(query_string_override("t", "http://x.test/?t=%202", 3), None);
+        assert_eq!(query_string_override("t", "http://x.test/?t=", 3), None);
+        assert_eq!(query_string_override("t", "http://x.test/?t=x1", 3), None);
+        assert_eq!(parse_int(" 007"), Some(7));
+        assert_eq!(parse_int("-0"), Some(0));
+        assert_eq!(parse_int("9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_int("9223372036854775808"), None);
     }
 }
