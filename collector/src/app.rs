@@ -15,7 +15,9 @@ use crate::console::{api as console, reports as console_reports, session};
 use crate::files::{self, Folder};
 use crate::ingest::ingest;
 use crate::publishing;
-use crate::reports::{churn, experiments, funnels, paths, retention, survey_reach, surveys, tours};
+use crate::reports::{
+    churn, experiments, funnels, holdouts, paths, retention, survey_reach, surveys, tours,
+};
 use crate::state::AppState;
 
 /// Builds the router.
@@ -37,7 +39,9 @@ use crate::state::AppState;
 ///   ([`crate::reports::paths`]); `GET /v1/reports/tours/{id}` (admin key): a tour's funnel
 ///   with dismissals and target strategies ([`crate::reports::tours`]);
 ///   `GET /v1/reports/churn` and `GET /v1/reports/churn/people` (admin key): churn risk and
-///   engagement among active people, and who is most at risk ([`crate::reports::churn`]).
+///   engagement among active people, and who is most at risk ([`crate::reports::churn`]);
+///   `GET /v1/reports/holdouts/{id}` (admin key): the retention of the people shown an
+///   experience against those its holdout kept from it ([`crate::reports::holdouts`]).
 /// - `/console/api/…`: the console's API ([`crate::console::api`]): `session` (sign in, who
 ///   is signed in, sign out) and, per project, `audit`, `versions` (list, publish, one),
 ///   `rollback`, `draft` (read, save, publish), `check`, `diff`, and every report of
@@ -82,6 +86,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reports/tours/{id}", get(tours::report))
         .route("/v1/reports/churn", get(churn::report))
         .route("/v1/reports/churn/people", get(churn::people))
+        .route("/v1/reports/holdouts/{id}", get(holdouts::report))
         .route("/healthz", get(health))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics_text))
@@ -168,6 +173,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/console/api/projects/{project}/reports/tours/{id}",
             get(console_reports::tour),
+        )
+        .route(
+            "/console/api/projects/{project}/reports/holdouts/{id}",
+            get(console_reports::holdout),
         )
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(middleware::from_fn_with_state(

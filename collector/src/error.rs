@@ -100,6 +100,12 @@ pub enum IngestError {
         "there is no experiment {0:?}: the active config does not have it and no exposure names it"
     )]
     UnknownExperiment(String),
+    /// The experience is neither in the active config nor named by any shown or held-out
+    /// event.
+    #[error(
+        "there is no experience {0:?}: the active config does not have it and no shown or held-out event names it"
+    )]
+    UnknownExperience(String),
     /// The experiment has no configured goal to count, and the request named none.
     #[error("experiment {0:?} has no configured goal (it is not in the active config, or lists no goals): name the goal event with ?goal=NAME")]
     GoalRequired(String),
@@ -229,6 +235,7 @@ impl IngestError {
             E::InvalidConfig(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_config", false),
             E::NoSuchVersion(_) => (StatusCode::NOT_FOUND, "no_such_version", false),
             E::UnknownExperiment(_) => (StatusCode::NOT_FOUND, "unknown_experiment", false),
+            E::UnknownExperience(_) => (StatusCode::NOT_FOUND, "unknown_experience", false),
             E::GoalRequired(_) => (StatusCode::BAD_REQUEST, "goal_required", false),
             E::UnknownSurvey(_) | E::UnconfiguredSurvey(_) => {
                 (StatusCode::NOT_FOUND, "unknown_survey", false)

@@ -92,11 +92,17 @@ async fn a_viewer_reads_the_journey_and_experiment_reports_as_the_admin_key_does
             ),
             ("paths?start=%24pageview", StatusCode::OK),
             ("tours/onboarding", StatusCode::OK),
+            ("holdouts/onboarding?interval=day", StatusCode::OK),
             // Refusals are the same too.
             ("events?from=2026-13-01", StatusCode::BAD_REQUEST),
             ("experiments/nope", StatusCode::NOT_FOUND),
             ("funnels?window=1d", StatusCode::BAD_REQUEST),
             ("tours/onboarding?window=soon", StatusCode::BAD_REQUEST),
+            ("holdouts/nope", StatusCode::NOT_FOUND),
+            (
+                "holdouts/onboarding?interval=month",
+                StatusCode::BAD_REQUEST,
+            ),
         ],
     )
     .await;
@@ -106,6 +112,8 @@ async fn a_viewer_reads_the_journey_and_experiment_reports_as_the_admin_key_does
         tour["dismissals"],
         json!([{"step": 0, "reason": "close", "people": 1}])
     );
+    let [_, (_, holdout)] = both(&h, &admin, &cookie, "holdouts/onboarding").await;
+    assert_eq!(holdout["shown"]["people"], json!(1), "{holdout}");
     let [_, (_, experiment)] = both(&h, &admin, &cookie, "experiments/pricing-test").await;
     assert!(
         experiment["exposures"].as_u64().unwrap() > 0,
@@ -157,6 +165,7 @@ async fn no_report_is_read_without_a_session_or_a_role_in_the_project() {
         "retention?start=a&return=b",
         "paths?start=a",
         "tours/onboarding",
+        "holdouts/onboarding",
         // The session is checked before the query: a bad one tells an outsider nothing.
         "events?from=nonsense",
     ] {

@@ -16,7 +16,7 @@ use super::session::authorize;
 use crate::error::IngestError;
 use crate::extract::{Path, Query};
 use crate::reports::{
-    events, experiments, funnels, paths, retention, survey_reach, surveys, tours,
+    events, experiments, funnels, holdouts, paths, retention, survey_reach, surveys, tours,
 };
 use crate::state::AppState;
 
@@ -144,5 +144,21 @@ pub async fn tour(
     let Query(query) = query?;
     Ok(Json(
         tours::run(state.store.as_ref(), project, tour, query, state.today()).await?,
+    ))
+}
+
+/// Handles `GET /console/api/projects/{project}/reports/holdouts/{id}` (viewer): the
+/// holdout report of `GET /v1/reports/holdouts/{id}`, with the same query.
+pub async fn holdout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<(String, String)>, IngestError>,
+    query: Result<Query<holdouts::HoldoutQuery>, IngestError>,
+) -> Result<Json<holdouts::HoldoutReport>, ConsoleError> {
+    let Path((project, experience)) = path?;
+    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let Query(query) = query?;
+    Ok(Json(
+        holdouts::project_report(&state, project, experience, query).await?,
     ))
 }

@@ -21,7 +21,8 @@ use waymark_core::rules::{Condition, SavedGroups, Severity};
 use waymark_core::Value;
 
 use crate::error::IngestError;
-use crate::store::StoreError;
+use crate::reports::events::ReportRange;
+use crate::store::{EventStore, StoreError};
 
 /// People the stream holds before the store waits for the report to read them.
 pub const JOURNEY_BUFFER: usize = 64;
@@ -97,6 +98,36 @@ pub struct JourneyEvent {
 
 /// A store's answer: people, one at a time, in no particular order.
 pub type Journeys = tokio::sync::mpsc::Receiver<Result<Journey, StoreError>>;
+
+/// The names of what people did in a project over a range of UTC days, sorted: every event
+/// name stored then but the SDK's own (`$…`), page views (`$pageview`) included. What the
+/// paths report walks through and the holdout report counts as a return by default.
+pub async fn product_event_names(
+    store: &dyn EventStore,
+    project: String,
+    from: time::Date,
+    to: time::Date,
+) -> Result<Vec<String>, IngestError> {
+    let counts = store
+        .event_counts(
+            project,
+            ReportRange {
+                from,
+                to,
+                name: None,
+            },
+        )
+        .await
+        .map_err(IngestError::StorageUnavailable)?;
+    let mut names: Vec<String> = counts
+        .by_name
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| !name.starts_with('$') || name == waymark_core::protocol::PAGEVIEW)
+        .collect();
+    names.sort();
+    Ok(names)
+}
 
 /// A path pattern: `*` stands for any run of characters (`/` included); everything else is
 /// itself. `/invoices/*` matches `/invoices/42` and `/invoices/42/edit`, not `/invoices`.

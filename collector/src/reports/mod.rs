@@ -10,12 +10,14 @@
 //! - [`paths`]: what people do after a start event, or before an end event.
 //! - [`tours`]: a tour's funnel, started to completed, with dismissals and target strategies.
 //! - [`retention`]: of the people who started in a period, who came back in each after.
+//! - [`holdouts`]: the retention of the people an experience was shown to against those its
+//!   holdout kept from it.
 //! - [`churn`]: the churn-risk loop: how engagement and churn risk are spread among active
 //!   people, and who is most at risk.
 //! - [`versions`]: what the survey, experiment and tour reports share to be split by the
 //!   config version their events were recorded under.
-//! - [`engine`]: what the journey reports (funnels, and later retention and paths) share:
-//!   the person-by-person stream a store answers with, and matching its events to steps.
+//! - [`engine`]: what the journey reports (funnels, retention, paths, holdouts and the rest)
+//!   share: the person-by-person stream a store answers with, and matching its events to steps.
 //! - [`zone`]: report time zones, fixed offsets or IANA zones with their daylight saving time.
 //! - [`stats`]: the statistics they use, pure functions of counts.
 //!
@@ -28,6 +30,7 @@ pub mod engine;
 pub mod events;
 pub mod experiments;
 pub mod funnels;
+pub mod holdouts;
 pub mod paths;
 pub mod retention;
 pub mod stats;

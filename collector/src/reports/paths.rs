@@ -33,7 +33,9 @@ use time::Date;
 use crate::auth::admin;
 use crate::error::IngestError;
 use crate::extract::Query;
-use crate::reports::engine::{median, Journey, JourneyQuery, Matcher, WantedName};
+use crate::reports::engine::{
+    median, product_event_names, Journey, JourneyQuery, Matcher, WantedName,
+};
 use crate::reports::events::{EventReportQuery, ReportRange};
 use crate::state::AppState;
 use crate::store::{EventStore, StoreError};
@@ -231,24 +233,13 @@ pub async fn run(
         range.start_ms().saturating_sub(86_400_000),
         range.end_ms().saturating_add(86_400_000),
     );
-    let counts = store
-        .event_counts(
-            project.clone(),
-            ReportRange {
-                from: range.from.previous_day().unwrap_or(range.from),
-                to: range.to.next_day().unwrap_or(range.to),
-                name: None,
-            },
-        )
-        .await
-        .map_err(IngestError::StorageUnavailable)?;
-    let mut names: Vec<String> = counts
-        .by_name
-        .into_iter()
-        .map(|(name, _)| name)
-        .filter(|name| !name.starts_with('$') || name == waymark_core::protocol::PAGEVIEW)
-        .collect();
-    names.sort();
+    let mut names = product_event_names(
+        store,
+        project.clone(),
+        range.from.previous_day().unwrap_or(range.from),
+        range.to.next_day().unwrap_or(range.to),
+    )
+    .await?;
     let anchor_name = match &anchor {
         serde_json::Value::String(name) => name.clone(),
         other => other

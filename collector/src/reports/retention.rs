@@ -100,7 +100,8 @@ impl Calendar {
         .to_string()
     }
 
-    fn of_date(&self, date: Date) -> i64 {
+    /// The period a local date falls in.
+    pub(crate) fn of_date(&self, date: Date) -> i64 {
         let days = (date
             - Date::from_calendar_date(1970, time::Month::January, 1).unwrap_or(Date::MIN))
         .whole_days();
@@ -168,6 +169,40 @@ impl Retention {
                 }
             }
         }
+    }
+
+    /// Whether `period` has ended by `now`.
+    #[must_use]
+    pub fn complete(&self, period: i64, now: i64) -> bool {
+        self.calendar.start_ms(period + 1) <= now
+    }
+
+    /// Per period after the cohort's (1 first): the cohorts of the range whose period has
+    /// ended by `now`, pooled.
+    #[must_use]
+    pub fn average(&self, totals: &RetentionTotals, now: i64) -> Vec<AverageRetention> {
+        (1..=self.periods)
+            .map(|n| {
+                let (mut cohorts, mut size, mut count) = (0, 0, 0);
+                for cohort in self.cohorts.0..=self.cohorts.1 {
+                    if !self.complete(cohort + i64::from(n), now) {
+                        continue;
+                    }
+                    cohorts += 1;
+                    if let Some((people, returned)) = totals.cohorts.get(&cohort) {
+                        size += people;
+                        count += returned[n as usize - 1];
+                    }
+                }
+                AverageRetention {
+                    period: n,
+                    cohorts,
+                    size,
+                    count,
+                    retention: Conversion::of(size, count),
+                }
+            })
+            .collect()
     }
 }
 
@@ -253,9 +288,8 @@ impl RetentionReport {
         now: i64,
     ) -> RetentionReport {
         let calendar = &rules.calendar;
-        let done = |period: i64| calendar.start_ms(period + 1) <= now;
+        let done = |period: i64| rules.complete(period, now);
         let mut cohorts = Vec::new();
-        let mut average: Vec<(u64, u64, u64)> = vec![(0, 0, 0); rules.periods as usize];
         for cohort in rules.cohorts.0..=rules.cohorts.1 {
             let (size, returned) = totals
                 .cohorts
@@ -279,12 +313,6 @@ impl RetentionReport {
                     retention: Conversion::of(size, count),
                     incomplete: !done(p),
                 });
-                if done(p) {
-                    let a = &mut average[n as usize - 1];
-                    a.0 += 1;
-                    a.1 += size;
-                    a.2 += count;
-                }
             }
             cohorts.push(CohortReport {
                 start: calendar.label(cohort),
@@ -302,17 +330,7 @@ impl RetentionReport {
             interval: calendar.interval,
             tz,
             cohorts,
-            average: average
-                .into_iter()
-                .enumerate()
-                .map(|(i, (n, size, count))| AverageRetention {
-                    period: i as u32 + 1,
-                    cohorts: n,
-                    size,
-                    count,
-                    retention: Conversion::of(size, count),
-                })
-                .collect(),
+            average: rules.average(totals, now),
         }
     }
 }
@@ -355,7 +373,7 @@ fn invalid(message: impl Into<String>) -> IngestError {
     IngestError::InvalidRequest(message.into())
 }
 
-fn parse_event(field: &str, text: &str) -> Result<serde_json::Value, IngestError> {
+pub(crate) fn parse_event(field: &str, text: &str) -> Result<serde_json::Value, IngestError> {
     // A bare name is accepted as itself; anything else is JSON.
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(value) => Ok(value),
@@ -383,10 +401,35 @@ fn matchers(
     Ok(MatcherSet::new(vec![first, second], range, false))
 }
 
-impl RetentionQuery {
-    /// Checks the query against `now`.
-    pub fn check(&self, now: i64) -> Result<CheckedRetention, IngestError> {
-        let zone = match self.tz.as_deref() {
+/// The cohorts and periods a report asks for, checked: what retention and the holdout
+/// report ([`crate::reports::holdouts`]) read alike from `from`, `to`, `interval`, `periods`
+/// and `tz`.
+#[derive(Clone, Debug)]
+pub(crate) struct Cohorts {
+    /// The range of local days.
+    pub(crate) range: ReportRange,
+    /// Days or weeks in the zone.
+    pub(crate) calendar: Calendar,
+    /// The first and last cohort periods.
+    pub(crate) cohorts: (i64, i64),
+    /// Periods after the cohort's.
+    pub(crate) periods: u32,
+    /// The zone's name as the report echoes it.
+    pub(crate) tz: String,
+}
+
+impl Cohorts {
+    /// Reads the five parameters against `now` (the range's default `to` is today in the
+    /// zone).
+    pub(crate) fn check(
+        from: Option<&str>,
+        to: Option<&str>,
+        interval: Option<&str>,
+        periods: Option<&str>,
+        tz: Option<&str>,
+        now: i64,
+    ) -> Result<Cohorts, IngestError> {
+        let zone = match tz {
             None => Zone::default(),
             Some(text) => Zone::parse(text).map_err(|message| invalid(format!("tz: {message}")))?,
         };
@@ -394,11 +437,70 @@ impl RetentionQuery {
         let today = OffsetDateTime::from_unix_timestamp(zone.day(now) * 86_400)
             .map_or(Date::MIN, OffsetDateTime::date);
         let range = EventReportQuery {
-            from: self.from.clone(),
-            to: self.to.clone(),
+            from: from.map(str::to_owned),
+            to: to.map(str::to_owned),
             name: None,
         }
         .range(today)?;
+        let interval = match interval {
+            None | Some("week") => Interval::Week,
+            Some("day") => Interval::Day,
+            Some(other) => {
+                return Err(invalid(format!(
+                    "interval: expected day or week, got {other:?}"
+                )))
+            }
+        };
+        let periods = match periods {
+            None => 8,
+            Some(text) => match text.parse::<u32>() {
+                Ok(n) if (1..=MAX_PERIODS).contains(&n) => n,
+                _ => {
+                    return Err(invalid(format!(
+                        "periods: expected a whole number from 1 to {MAX_PERIODS}, got {text:?}"
+                    )))
+                }
+            },
+        };
+        let calendar = Calendar { interval, zone };
+        let cohorts = (calendar.of_date(range.from), calendar.of_date(range.to));
+        Ok(Cohorts {
+            range,
+            calendar,
+            cohorts,
+            periods,
+            tz,
+        })
+    }
+
+    /// The first millisecond after the last period of the last cohort.
+    pub(crate) fn horizon_ms(&self) -> i64 {
+        self.calendar
+            .start_ms(self.cohorts.1 + i64::from(self.periods) + 1)
+    }
+
+    /// First-time rules over these cohorts.
+    pub(crate) fn rules(&self, mode: Mode) -> Retention {
+        Retention {
+            mode,
+            calendar: self.calendar.clone(),
+            cohorts: self.cohorts,
+            periods: self.periods,
+        }
+    }
+}
+
+impl RetentionQuery {
+    /// Checks the query against `now`.
+    pub fn check(&self, now: i64) -> Result<CheckedRetention, IngestError> {
+        let checked = Cohorts::check(
+            self.from.as_deref(),
+            self.to.as_deref(),
+            self.interval.as_deref(),
+            self.periods.as_deref(),
+            self.tz.as_deref(),
+            now,
+        )?;
         let start = parse_event(
             "start",
             self.start
@@ -418,46 +520,19 @@ impl RetentionQuery {
                 )))
             }
         };
-        let interval = match self.interval.as_deref() {
-            None | Some("week") => Interval::Week,
-            Some("day") => Interval::Day,
-            Some(other) => {
-                return Err(invalid(format!(
-                    "interval: expected day or week, got {other:?}"
-                )))
-            }
-        };
-        let periods = match self.periods.as_deref() {
-            None => 8,
-            Some(text) => match text.parse::<u32>() {
-                Ok(n) if (1..=MAX_PERIODS).contains(&n) => n,
-                _ => {
-                    return Err(invalid(format!(
-                        "periods: expected a whole number from 1 to {MAX_PERIODS}, got {text:?}"
-                    )))
-                }
-            },
-        };
-        let calendar = Calendar { interval, zone };
-        let cohorts = (calendar.of_date(range.from), calendar.of_date(range.to));
-        let horizon = calendar.start_ms(cohorts.1 + i64::from(periods) + 1);
+        let horizon = checked.horizon_ms();
         // First-time cohorts need every start event before the range too.
         let begin = match mode {
             Mode::FirstTime => 0,
-            Mode::Recurring => calendar.start_ms(cohorts.0),
+            Mode::Recurring => checked.calendar.start_ms(checked.cohorts.0),
         };
         let set = matchers(&start, &return_event, (begin, horizon))?;
         Ok(CheckedRetention {
-            range,
-            rules: Retention {
-                mode,
-                calendar,
-                cohorts,
-                periods,
-            },
+            rules: checked.rules(mode),
+            range: checked.range,
             start,
             return_event,
-            tz,
+            tz: checked.tz,
             query: set.query().clone(),
         })
     }
@@ -532,12 +607,20 @@ pub(crate) async fn project_report(
     mut query: RetentionQuery,
 ) -> Result<RetentionReport, IngestError> {
     if query.tz.is_none() {
-        let name = project.clone();
-        query.tz = blocking(&state.registry, move |r| r.time_zone(&name)).await?;
+        query.tz = project_time_zone(state, &project).await?;
     }
     let now = (state.clock)().0 as i64;
     let checked = query.check(now)?;
     run(state.store.as_ref(), project, checked, now).await
+}
+
+/// The project's time zone (`waymark-collector project time-zone`), if it has one.
+pub(crate) async fn project_time_zone(
+    state: &AppState,
+    project: &str,
+) -> Result<Option<String>, IngestError> {
+    let name = project.to_owned();
+    blocking(&state.registry, move |r| r.time_zone(&name)).await
 }
 
 #[cfg(test)]
