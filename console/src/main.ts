@@ -9,7 +9,7 @@ import { announce, h, replace, when } from './dom.js';
 import { renderEditor } from './editor.js';
 import { newExperience } from './kinds.js';
 import { renderPreview } from './preview.js';
-import { renderEvents, renderReport } from './reports.js';
+import { renderEvents, renderReport, versionFromPath } from './reports.js';
 import { renderUsers } from './users.js';
 import { renderWhole } from './whole.js';
 
@@ -98,8 +98,7 @@ async function activeConfig(name: string): Promise<{ version: number; config: Co
   const versions = await call<Version[]>('GET', `${project(name)}/versions`);
   const active = versions.ok ? versions.value.find((v) => v.active) : undefined;
   if (!active) return null;
-  const one = await call<{ config: Config }>('GET', `${project(name)}/versions/${active.version}`);
-  return one.ok ? { version: active.version, config: one.value.config } : null;
+  return versionConfig(name, active.version);
 }
 
 interface QuestionFigures { type: string; score?: number | null }
@@ -200,10 +199,17 @@ async function renderList(name: string): Promise<void> {
     removed.length ? h('p', {}, `Live but removed in the draft: ${removed.map((e) => String(e.id)).join(', ')}.`) : null);
 }
 
-async function renderReportPage(name: string, id: string): Promise<void> {
-  const [draft, live] = await Promise.all([call<Draft>('GET', `${project(name)}/draft`), activeConfig(name)]);
+/** A published version's config, if there is such a version. */
+async function versionConfig(name: string, version: number): Promise<{ version: number; config: Config } | null> {
+  const one = await call<{ config: Config }>('GET', `${project(name)}/versions/${version}`);
+  return one.ok ? { version, config: one.value.config } : null;
+}
+
+async function renderReportPage(name: string, id: string, version: number | null): Promise<void> {
+  // A report of one version names its questions and steps as that version defined them.
+  const [draft, live] = await Promise.all([call<Draft>('GET', `${project(name)}/draft`), version === null ? activeConfig(name) : versionConfig(name, version)]);
   const experience = live?.config.experiences?.find((e) => e.id === id) ?? (draft.ok ? draft.value.config.experiences?.find((e) => e.id === id) : undefined);
-  await renderReport(main, name, id, experience);
+  await renderReport(main, { name, id, version }, experience);
 }
 
 async function renderEditorPage(name: string, index: number): Promise<void> {
@@ -324,7 +330,7 @@ async function route(): Promise<void> {
     if (answer.ok) me = answer.value;
   }
   const hash = location.hash || '#/';
-  const [, kind, name, page, arg] = hash.split('/').map((p) => decodeURIComponent(p));
+  const [, kind, name, page, arg, detail] = hash.split('/').map((p) => decodeURIComponent(p));
   if (!me || kind === 'sign-in') {
     // A copy with changes the server does not have survives signing in again: the editor
     // it came from gets it back, and saves it.
@@ -351,7 +357,7 @@ async function route(): Promise<void> {
   else if (page === 'json') await renderWholePage(name);
   else if (page === 'versions') await renderVersions(name);
   else if (page === 'audit') await renderAudit(name);
-  else if (page === 'r' && arg) await renderReportPage(name, arg);
+  else if (page === 'r' && arg) await renderReportPage(name, arg, versionFromPath(detail));
   else if (page === 'events') await renderEvents(main, name);
   else if (page === 'users') await renderUsers(main, name, me.name);
   else await renderList(name);

@@ -4,9 +4,12 @@
 // on a chart) and shows each chart beside the table of its figures. A report with nothing
 // to show says so in words, never with an empty chart or a NaN.
 
-import { call, project, type Experience } from './api.js';
+import { call, project, type Experience, type Version } from './api.js';
 import { bars, COLOURS, dataTable, figure, intervals, num, pct, signed, trend, type Bar, type TrendPoint } from './charts.js';
-import { h, replace, type Child } from './dom.js';
+import { h, replace, when, type Child } from './dom.js';
+
+/** How many of a report's events were recorded under one config version (`null`: none said). */
+interface VersionCount { version: number | null; events: number }
 
 interface Interval { low: number; high: number }
 interface Headline { question: string; type: 'nps' | 'ces' | 'csat'; points: number; n: number; value: number | null; interval: Interval | null }
@@ -20,7 +23,7 @@ type Question = { question: string; from: 'config' | 'data'; n: number } & (
   | { type: 'text'; non_empty: number });
 interface TextAnswer { response: string; question: string; value: string; locale: string | null; timestamp: number }
 export interface SurveyReport {
-  survey: string; config_version: number | null; from: string; to: string; shown: number; responses: number; completed: number;
+  survey: string; config_version: number | null; version: number | null; versions: VersionCount[]; from: string; to: string; shown: number; responses: number; completed: number;
   completion_rate: number | null; dismissed: number; dismissal_rate: number | null; questions: Question[]; trend: TrendDay[];
   text: { answers: TextAnswer[] };
 }
@@ -31,14 +34,14 @@ interface ReachReport { count: 'people' | 'responses'; shown: number; completed:
 interface Conversion { rate: number | null; interval: Interval | null }
 interface FunnelStep { step: number; definition: unknown; count: number; conversion_from_previous: Conversion | null; conversion_from_start: Conversion | null; median_time_ms: number | null }
 interface TourReport {
-  tour: string; funnel: { from: string; to: string; steps: FunnelStep[] }; steps_left_off: number;
+  tour: string; version: number | null; versions: VersionCount[]; funnel: { from: string; to: string; steps: FunnelStep[] }; steps_left_off: number;
   dismissals: { step: number; reason: string; people: number }[];
   targets: { step: number; step_id: string | null; strategies: Record<string, number>; missing: number }[];
 }
 
 interface Variant { key: string; weight: number; exposures: number; conversions: number; conversion_rate: number | null; interval: Interval | null; uplift: number | null; p_value: number | null; chance_to_beat_control: number | null }
 interface ExperimentReport {
-  experiment: string; goal: string; goals: string[]; exposures: number; conversions: number; mixed_exposures: number;
+  experiment: string; version: number | null; versions: VersionCount[]; goal: string; goals: string[]; exposures: number; conversions: number; mixed_exposures: number;
   srm: { chi_square: number | null; p_value: number | null }; srm_flag: boolean; variants: Variant[];
 }
 
@@ -62,6 +65,58 @@ function problem(text: string): HTMLElement {
 function section(title: string, ...children: Child[]): HTMLElement {
   const id = `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
   return h('section', { class: 'report', 'aria-labelledby': id }, h('h2', { id }, title), ...children);
+}
+
+/** Which report page: the project, the experience's id in the URL, and the config version
+ * it is read for (`null`: every version). The version is kept in the URL, as `/vN`. */
+export interface ReportPage { name: string; id: string; version: number | null }
+
+/** The URL of a report page. */
+export function reportHash(page: ReportPage): string {
+  return `#/p/${encodeURIComponent(page.name)}/r/${encodeURIComponent(page.id)}${page.version === null ? '' : `/v${page.version}`}`;
+}
+
+/** The config version a report URL's last segment names (`v2`), if any. */
+export function versionFromPath(segment: string | undefined): number | null {
+  const match = /^v([1-9][0-9]{0,15})$/.exec(segment ?? '');
+  return match ? Number(match[1]) : null;
+}
+
+/** The project's published versions, newest first (none if they cannot be read). */
+async function publishedVersions(name: string): Promise<Version[]> {
+  const answer = await call<Version[]>('GET', `${project(name)}/versions`);
+  return answer.ok ? answer.value : [];
+}
+
+/** What a report's version counts count, in words: showings, starts, exposures. */
+interface Counted { one: string; many: string }
+
+/** The version picker (every version, or one seen or published), kept in the URL, and the
+ * table of what each version recorded. */
+function versionSection(page: ReportPage, seen: VersionCount[], published: Version[], counted: Counted): HTMLElement {
+  const count = (version: number | null) => seen.find((v) => v.version === version)?.events ?? 0;
+  const words = (n: number) => `${n} ${n === 1 ? counted.one : counted.many}`;
+  const numbers = [...new Set([...seen.flatMap((v) => (v.version === null ? [] : [v.version])), ...published.map((v) => v.version)])].sort((a, b) => b - a);
+  if (page.version !== null && !numbers.includes(page.version)) numbers.unshift(page.version);
+  const live = published.find((v) => v.active)?.version;
+  const label = (n: number) => `Version ${n}${n === live ? ' (live)' : ''}`;
+  const select = h('select', { id: 'config-version', name: 'version' },
+    h('option', { value: '', selected: page.version === null }, 'All versions'),
+    ...numbers.map((n) => h('option', { value: String(n), selected: n === page.version }, `${label(n)}: ${count(n) ? words(count(n)) : `no ${counted.many}`}`)));
+  const form = h('form', { class: 'actions' }, h('div', { class: 'field inline' }, h('label', { for: 'config-version' }, 'Config version'), select), h('button', { type: 'submit' }, 'Show'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    location.hash = reportHash({ ...page, version: select.value ? Number(select.value) : null });
+  });
+  const unversioned = count(null);
+  const rows = numbers.map((n) => [label(n), when(published.find((v) => v.version === n)?.published_at ?? 0), String(count(n))]);
+  if (unversioned) rows.push(['Not recorded', '—', String(unversioned)]);
+  const capital = counted.many[0]?.toUpperCase() + counted.many.slice(1);
+  return section('Config versions',
+    h('p', {}, page.version === null ? `Every version counts below.` : `Only what was recorded under version ${page.version} counts below, read with that version's definition.`),
+    form,
+    rows.length ? dataTable(`${capital} by config version`, ['Version', 'Published', capital], rows) : null,
+    unversioned ? h('p', { class: 'hint' }, `${words(unversioned)} came from pages that did not say their config version; they count in All versions only.`) : null);
 }
 
 const TYPE_NAMES: Record<string, string> = { nps: 'NPS', ces: 'CES', csat: 'CSAT', single: 'one choice', multiple: 'choices', text: 'free text' };
@@ -177,16 +232,28 @@ function reachSection(reach: ReachReport): HTMLElement {
       reach.paths.map((p) => [p.questions.join(' → ') || '(none)', p.end, String(p.count)])) : null);
 }
 
-async function renderSurvey(main: HTMLElement, name: string, id: string, experience: Experience | undefined): Promise<void> {
+/** The query string that reads a report for `page`'s version. */
+const versionQuery = (page: ReportPage, first = '?') => (page.version === null ? '' : `${first}version=${page.version}`);
+
+/** A report that could not be read, with the way back to every version when one was asked. */
+function refused(main: HTMLElement, page: ReportPage, title: string, message: HTMLElement): void {
+  replace(main, heading(title), message,
+    page.version === null ? null : h('p', {}, h('a', { href: reportHash({ ...page, version: null }) }, 'Show every version')));
+}
+
+async function renderSurvey(main: HTMLElement, page: ReportPage, experience: Experience | undefined): Promise<void> {
+  const { name, id } = page;
   const path = `${project(name)}/reports/surveys/${encodeURIComponent(id)}`;
-  const [answer, reach] = await Promise.all([call<SurveyReport>('GET', path), call<ReachReport>('GET', `${path}/reach`)]);
+  const [answer, reach, published] = await Promise.all([
+    call<SurveyReport>('GET', `${path}${versionQuery(page)}`), call<ReachReport>('GET', `${path}/reach${versionQuery(page)}`), publishedVersions(name)]);
   if (!answer.ok) {
-    replace(main, heading(`Report on ${id}`), answer.problem.error === 'unknown_survey' ? empty('No responses yet: nobody has been shown this survey.') : problem(answer.problem.message));
+    refused(main, page, `Report on ${id}`, answer.problem.error === 'unknown_survey' ? empty('No responses yet: nobody has been shown this survey.') : problem(answer.problem.message));
     return;
   }
   const r = answer.value;
-  const summary = h('p', { class: 'summary' }, `From ${r.from} to ${r.to}: shown ${r.shown} time${r.shown === 1 ? '' : 's'}, ${r.responses} response${r.responses === 1 ? '' : 's'}, ${r.completed} completed (${pct(r.completion_rate, 0)}), ${r.dismissed} dismissed (${pct(r.dismissal_rate, 0)}).`);
+  const summary = h('p', { class: 'summary' }, `From ${r.from} to ${r.to}${r.version === null ? '' : `, version ${r.version} only`}: shown ${r.shown} time${r.shown === 1 ? '' : 's'}, ${r.responses} response${r.responses === 1 ? '' : 's'}, ${r.completed} completed (${pct(r.completion_rate, 0)}), ${r.dismissed} dismissed (${pct(r.dismissal_rate, 0)}).`);
   replace(main, heading(`Report on ${id}`), summary,
+    versionSection(page, r.versions, published, { one: 'showing', many: 'showings' }),
     r.responses === 0 ? empty('No responses yet.') : null,
     // The reach needs the survey in the live config; a survey gone from it has none.
     reach.ok ? reachSection(reach.value) : null,
@@ -202,17 +269,21 @@ function stepName(step: FunnelStep, index: number, count: number, experience: Ex
   return `Step ${n + 1}${id ? ` (${id})` : ''}`;
 }
 
-async function renderTour(main: HTMLElement, name: string, id: string, experience: Experience | undefined): Promise<void> {
-  const answer = await call<TourReport>('GET', `${project(name)}/reports/tours/${encodeURIComponent(id)}`);
+async function renderTour(main: HTMLElement, page: ReportPage, experience: Experience | undefined): Promise<void> {
+  const { name, id } = page;
+  const [answer, published] = await Promise.all([
+    call<TourReport>('GET', `${project(name)}/reports/tours/${encodeURIComponent(id)}${versionQuery(page)}`), publishedVersions(name)]);
   if (!answer.ok) {
-    replace(main, heading(`Report on ${id}`), problem(answer.problem.message));
+    refused(main, page, `Report on ${id}`, problem(answer.problem.message));
     return;
   }
   const r = answer.value;
   const steps = r.funnel.steps;
   const started = steps[0]?.count ?? 0;
+  const only = r.version === null ? '' : `, version ${r.version} only`;
+  const versions = versionSection(page, r.versions, published, { one: 'start', many: 'starts' });
   if (started === 0) {
-    replace(main, heading(`Report on ${id}`), h('p', { class: 'summary' }, `From ${r.funnel.from} to ${r.funnel.to}.`), empty('Nobody has started this tour yet.'));
+    replace(main, heading(`Report on ${id}`), h('p', { class: 'summary' }, `From ${r.funnel.from} to ${r.funnel.to}${only}.`), versions, empty('Nobody has started this tour yet.'));
     return;
   }
   const names = steps.map((s, i) => stepName(s, i, steps.length, experience, r));
@@ -224,7 +295,8 @@ async function renderTour(main: HTMLElement, name: string, id: string, experienc
   const completed = steps[steps.length - 1]?.conversion_from_start?.rate;
   const dismissalBars: Bar[] = r.dismissals.map((d) => ({ label: `Step ${d.step + 1}: ${d.reason}`, value: d.people, text: String(d.people), colour: COLOURS.bad }));
   replace(main, heading(`Report on ${id}`),
-    h('p', { class: 'summary' }, `From ${r.funnel.from} to ${r.funnel.to}: ${started} started, ${pct(completed, 0)} completed.`),
+    h('p', { class: 'summary' }, `From ${r.funnel.from} to ${r.funnel.to}${only}: ${started} started, ${pct(completed, 0)} completed.`),
+    versions,
     section('Step funnel',
       figure('People reaching each step', bars('Tour step funnel', funnelBars.map((b) => `${b.label}: ${b.text}`).join(', '), funnelBars),
         dataTable('People reaching each step', ['Step', 'People', 'From the step before', 'Dropped off'], funnelRows)),
@@ -241,11 +313,13 @@ async function renderTour(main: HTMLElement, name: string, id: string, experienc
           String(t.missing)]))));
 }
 
-async function renderExperiment(main: HTMLElement, name: string, id: string, goal: string | null): Promise<void> {
-  const query = goal ? `?goal=${encodeURIComponent(goal)}` : '';
-  const answer = await call<ExperimentReport>('GET', `${project(name)}/reports/experiments/${encodeURIComponent(id)}${query}`);
+async function renderExperiment(main: HTMLElement, page: ReportPage, id: string, goal: string | null): Promise<void> {
+  const { name } = page;
+  const query = goal ? `?goal=${encodeURIComponent(goal)}${versionQuery(page, '&')}` : versionQuery(page);
+  const [answer, published] = await Promise.all([
+    call<ExperimentReport>('GET', `${project(name)}/reports/experiments/${encodeURIComponent(id)}${query}`), publishedVersions(name)]);
   if (!answer.ok) {
-    replace(main, heading(`Report on ${id}`), answer.problem.error === 'unknown_experiment' ? empty('No exposures yet: nobody has seen this experiment.') : problem(answer.problem.message));
+    refused(main, page, `Report on ${id}`, answer.problem.error === 'unknown_experiment' ? empty('No exposures yet: nobody has seen this experiment.') : problem(answer.problem.message));
     return;
   }
   const r = answer.value;
@@ -253,7 +327,7 @@ async function renderExperiment(main: HTMLElement, name: string, id: string, goa
   const goalForm = r.goals.length > 1 ? h('form', { class: 'actions' }, h('div', { class: 'field inline' }, h('label', { for: 'goal' }, 'Goal'), select), h('button', { type: 'submit' }, 'Show')) : null;
   goalForm?.addEventListener('submit', (event) => {
     event.preventDefault();
-    void renderExperiment(main, name, id, select.value).then(() => main.querySelector<HTMLElement>('h1')?.focus());
+    void renderExperiment(main, page, id, select.value).then(() => main.querySelector<HTMLElement>('h1')?.focus());
   });
   const srm = r.srm_flag
     ? h('div', { class: 'warning', role: 'note' }, h('p', {}, h('strong', {}, 'Sample ratio mismatch. '),
@@ -273,20 +347,21 @@ async function renderExperiment(main: HTMLElement, name: string, id: string, goa
         i === 0 ? '—' : pct(v.chance_to_beat_control),
         i === 0 ? '—' : num(v.p_value, 3)])));
   replace(main, heading(`Report on ${id}`),
-    h('p', { class: 'summary' }, `${r.exposures} people exposed, ${r.conversions} converted to ${r.goal}${r.mixed_exposures ? `; ${r.mixed_exposures} saw more than one variant (counted in their first)` : ''}.`),
-    srm, goalForm, body);
+    h('p', { class: 'summary' }, `${r.exposures} people exposed${r.version === null ? '' : ` under version ${r.version}`}, ${r.conversions} converted to ${r.goal}${r.mixed_exposures ? `; ${r.mixed_exposures} saw more than one variant (counted in their first)` : ''}.`),
+    srm, versionSection(page, r.versions, published, { one: 'exposure', many: 'exposures' }), goalForm, body);
 }
 
-/** The report page of one experience: its survey, tour or experiment report. */
-export async function renderReport(main: HTMLElement, name: string, id: string, experience: Experience | undefined): Promise<void> {
+/** The report page of one experience: its survey, tour or experiment report, for every
+ * config version or the one `page` names. */
+export async function renderReport(main: HTMLElement, page: ReportPage, experience: Experience | undefined): Promise<void> {
   if (experience?.experiment && typeof (experience.experiment as { key?: unknown }).key === 'string') {
-    await renderExperiment(main, name, (experience.experiment as { key: string }).key, null);
+    await renderExperiment(main, page, (experience.experiment as { key: string }).key, null);
   } else if (experience?.kind === 'tour') {
-    await renderTour(main, name, id, experience);
+    await renderTour(main, page, experience);
   } else if (experience?.kind === 'survey' || experience === undefined) {
-    await renderSurvey(main, name, id, experience);
+    await renderSurvey(main, page, experience);
   } else {
-    replace(main, heading(`Report on ${id}`), empty('This experience has no report of its own: it is not a survey, a tour or an experiment. Its events are in Events.'));
+    replace(main, heading(`Report on ${page.id}`), empty('This experience has no report of its own: it is not a survey, a tour or an experiment. Its events are in Events.'));
   }
 }
 

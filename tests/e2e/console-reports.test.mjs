@@ -47,13 +47,15 @@ async function signIn(page, name) {
   await page.getByRole('heading', { name: 'Experiences in demo' }).waitFor();
 }
 
-/** Events as a page sends them, to the collector's public batch endpoint. */
-async function send(events) {
+/** Events as a page sends them, to the collector's public batch endpoint, recorded under
+ * config version `version` when one is given. */
+async function send(events, version) {
   const now = Date.now();
   const anonymous = (n) => `019b7a3c-2a00-7000-8000-${String(n).padStart(12, '0')}`;
   const body = {
     key: DEMO_KEY,
     sent_at: now,
+    ...(version === undefined ? {} : { config_version: version }),
     events: events.map(([n, name, properties], i) => ({
       id: `019b7a3c-2a10-7000-8000-${String(n * 1000 + i).padStart(12, '0')}`,
       name,
@@ -233,6 +235,90 @@ test('a tour\'s step funnel with drop-off and dismissal reasons, an experiment\'
   await page.getByRole('button', { name: 'Show' }).click();
   await page.getByText('3 events from 3 people ($tour_started only)').waitFor();
   await check(page, 'events');
+  assert.deepEqual(seen.pageErrors, []);
+  await context.close();
+});
+
+test('two published versions of a survey: the report reads every version or one, kept in the URL, and a question retyped between them shows no NaN', async () => {
+  // Version 2 adds the survey pulse (an NPS score and a text follow-up) to what test 1
+  // published; version 3 retypes score to CSAT and removes the follow-up. Pages that never
+  // match keep it off the demo site.
+  const config = demoConfig();
+  const pulse = (questions) => ({ id: 'pulse', kind: 'survey', trigger: { page_view: ['/nowhere'] }, survey: { questions } });
+  const nps = { id: 'score', type: 'nps', text: 'How likely are you to recommend us?', labels: { low: 'Not likely', high: 'Very likely' } };
+  const why = { id: 'why', type: 'text', text: 'Why?', optional: true };
+  const csat = { id: 'score', type: 'csat', text: 'How satisfied are you?' };
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  const seen = watchConsole(page);
+  await signIn(page, 'pia');
+  const published = [];
+  for (const questions of [[nps, why], [csat]]) {
+    await page.goto(`${collector.url}/console/#/p/demo/json`);
+    await page.getByRole('heading', { name: 'The whole draft of demo' }).waitFor();
+    await page.getByRole('textbox', { name: 'Config (JSON)' }).fill(JSON.stringify({ ...config, experiences: [...config.experiences, pulse(questions)] }, null, 2));
+    await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved'), { describe: () => 'the draft saved' });
+    await page.getByRole('button', { name: 'Publish' }).click();
+    const message = await page.getByText(/^Published as version \d+\./).textContent();
+    published.push(Number(/version (\d+)/.exec(message)[1]));
+  }
+  const [v2, v3] = published;
+  assert.equal(v3, v2 + 1, `published ${published}`);
+
+  // Two answers under version 2 (NPS 10 and 4, one with a reason), one under version 3
+  // (CSAT 5), and one showing from a page that did not say its version.
+  const answer = (question, type, value, response) => ({ survey: 'pulse', response, locale: 'en', question, question_type: type, value,
+    ...(type === 'text' ? {} : { scale: type === 'nps' ? { min: 0, max: 10, direction: 'ascending' } : { min: 1, max: 5, direction: 'ascending' } }) });
+  const shown = (response) => ({ survey: 'pulse', response, locale: 'en' });
+  await send([[70, '$survey_shown', shown('p70')], [70, '$survey_answered', answer('score', 'nps', 10, 'p70')], [70, '$survey_answered', answer('why', 'text', 'Fast invoices', 'p70')],
+    [71, '$survey_shown', shown('p71')], [71, '$survey_answered', answer('score', 'nps', 4, 'p71')]], v2);
+  await send([[72, '$survey_shown', shown('p72')], [72, '$survey_answered', answer('score', 'csat', 5, 'p72')]], v3);
+  await send([[73, '$survey_shown', shown('p73')]]);
+
+  // Every version: the live version's questions; the NPS answers to the retyped question
+  // are not mixed into its CSAT figures.
+  await page.goto(`${collector.url}/console/#/p/demo/r/pulse`);
+  await page.getByRole('heading', { name: 'Report on pulse' }).waitFor();
+  const picker = page.getByLabel('Config version', { exact: true });
+  assert.equal(await picker.locator('option:checked').textContent(), 'All versions');
+  assert.deepEqual(await picker.locator('option').allTextContents(),
+    ['All versions', `Version ${v3} (live): 1 showing`, `Version ${v2}: 2 showings`, ...Array.from({ length: v2 - 1 }, (_, i) => `Version ${v2 - 1 - i}: no showings`)]);
+  assert.deepEqual((await cells(page, 'Showings by config version')).map((r) => [r[0], r[2]]),
+    [[`Version ${v3} (live)`, '1'], [`Version ${v2}`, '2'], ...Array.from({ length: v2 - 1 }, (_, i) => [`Version ${v2 - 1 - i}`, '0']), ['Not recorded', '1']]);
+  await page.getByText('CSAT 100.0%').waitFor();
+  assert.match(await page.locator('.summary').textContent(), /shown 4 times, 3 responses/);
+  await check(page, 'report-versions-all');
+
+  // Version 2 alone: its NPS question and its follow-up, from its two answers.
+  await picker.selectOption({ label: `Version ${v2}: 2 showings` });
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(`**/console/#/p/demo/r/pulse/v${v2}`);
+  await page.getByText('NPS 0', { exact: true }).waitFor();
+  assert.match(await page.locator('.summary').textContent(), new RegExp(`version ${v2} only: shown 2 times, 2 responses`));
+  assert.equal(await page.getByLabel('Config version', { exact: true }).locator('option:checked').textContent(), `Version ${v2}: 2 showings`);
+  assert.deepEqual(await cells(page, 'NPS bands'), [['Promoters (9–10)', '1', '50.0%'], ['Passives (7–8)', '0', '0.0%'], ['Detractors (0–6)', '1', '50.0%']]);
+  assert.deepEqual((await cells(page, 'Reach by question (people)')).map((r) => r.slice(0, 2)), [['1. score', '2'], ['2. why', '2']]);
+  assert.match(await page.locator('main').textContent(), /“How likely are you to recommend us\?”/);
+  assert.match(await page.locator('main').textContent(), /Fast invoices/);
+  await check(page, 'report-versions-one');
+
+  // The URL alone opens it (a reload, a shared link), and version 3 has only CSAT.
+  await page.goto(`${collector.url}/console/#/p/demo/r/pulse/v${v3}`);
+  await page.getByText('CSAT 100.0%').waitFor();
+  assert.equal(await page.getByText(/^NPS /).count(), 0, 'no NPS figures under version 3');
+  assert.deepEqual((await cells(page, 'Reach by question (people)')).map((r) => r.slice(0, 2)), [['1. score', '1']]);
+  await page.setViewportSize(DESKTOP);
+  await check(page, 'report-versions-one-desktop');
+
+  // Back to every version from the picker, and a version never published says so.
+  await page.getByLabel('Config version', { exact: true }).selectOption({ label: 'All versions' });
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL('**/console/#/p/demo/r/pulse');
+  await page.getByText('shown 4 times').waitFor();
+  await page.goto(`${collector.url}/console/#/p/demo/r/pulse/v${v3 + 5}`);
+  await page.getByText(`there is no config version ${v3 + 5}`).waitFor();
+  await page.getByRole('link', { name: 'Show every version' }).click();
+  await page.getByText('shown 4 times').waitFor();
   assert.deepEqual(seen.pageErrors, []);
   await context.close();
 });
