@@ -408,3 +408,127 @@ async fn the_audit_log_says_who_published_and_rolled_back_what_and_when() {
     );
     assert!(!body["diagnostics"].as_array().unwrap().is_empty());
 }
+
+/// Every project route of the console API, with the least role that may use it: `{id}`,
+/// `{name}` and `{version}` are filled in so that the request reaches the role check.
+const ROUTES: &[(&str, &str, Role)] = &[
+    ("GET", "/audit", Role::Viewer),
+    ("GET", "/versions", Role::Viewer),
+    ("POST", "/versions", Role::Publisher),
+    ("GET", "/versions/{version}", Role::Viewer),
+    ("POST", "/rollback", Role::Publisher),
+    ("GET", "/draft", Role::Viewer),
+    ("PUT", "/draft", Role::Editor),
+    ("POST", "/draft/publish", Role::Publisher),
+    ("POST", "/experiences/{id}/state", Role::Publisher),
+    ("GET", "/users", Role::Admin),
+    ("POST", "/users", Role::Admin),
+    ("PUT", "/users/{name}", Role::Admin),
+    ("DELETE", "/users/{name}", Role::Admin),
+    ("POST", "/check", Role::Viewer),
+    ("GET", "/diff", Role::Viewer),
+    ("GET", "/reports/events", Role::Viewer),
+    ("GET", "/reports/surveys/{id}", Role::Viewer),
+    ("GET", "/reports/surveys/{id}/reach", Role::Viewer),
+    ("GET", "/reports/experiments/{id}", Role::Viewer),
+    ("GET", "/reports/funnels", Role::Viewer),
+    ("GET", "/reports/retention", Role::Viewer),
+    ("GET", "/reports/paths", Role::Viewer),
+    ("GET", "/reports/tours/{id}", Role::Viewer),
+    ("GET", "/reports/holdouts/{id}", Role::Viewer),
+];
+
+#[test]
+fn the_role_table_lists_every_project_route_of_the_api() {
+    let spec: Value =
+        serde_json::from_str(include_str!("../openapi.json")).expect("openapi.json is JSON");
+    let prefix = "/console/api/projects/{project}";
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let Some(rest) = path.strip_prefix(prefix) else {
+            continue;
+        };
+        for method in ["get", "post", "put", "delete", "patch"] {
+            if item.get(method).is_some() {
+                documented.push((method.to_uppercase(), rest.to_owned()));
+            }
+        }
+    }
+    let mut listed: Vec<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    documented.sort();
+    listed.sort();
+    assert_eq!(listed, documented, "a project route without its role here");
+}
+
+fn filled(path: &str) -> String {
+    let path = path
+        .replace("{version}", "1")
+        .replace("{id}", "nps")
+        .replace("{name}", "nobody");
+    format!("/console/api/projects/demo{path}")
+}
+
+#[tokio::test]
+async fn every_project_route_refuses_whoever_its_role_does_not_allow() {
+    let h = harness();
+    h.registry.create_project("other", None).unwrap();
+    let roles = [Role::Viewer, Role::Editor, Role::Publisher, Role::Admin];
+    let mut cookies = Vec::new();
+    for role in roles {
+        let name = format!("{}-user", role.as_str());
+        user(&h, &name, role);
+        cookies.push((role, cookie_for(&h, &name).await));
+    }
+    h.accounts
+        .create_user("outsider", PASSWORD, "other", Role::Admin, RECEIVED_AT)
+        .unwrap();
+    let outsider = cookie_for(&h, "outsider").await;
+    for (method, path, needed) in ROUTES {
+        let uri = filled(path);
+        let what = format!("{method} {uri}");
+        // Not signed in: refused before the path or the body is read (a bad version too).
+        for uri in [uri.clone(), uri.replace("/versions/1", "/versions/x")] {
+            let (status, _, body) = call(&h, request(method, &uri, None, "{")).await;
+            assert_eq!(
+                (status, body["error"].clone()),
+                (StatusCode::UNAUTHORIZED, json!("not_signed_in")),
+                "{what}"
+            );
+        }
+        // An admin of another project has no access to this one.
+        let (status, _, body) = call(&h, request(method, &uri, Some(&outsider), "{")).await;
+        assert_eq!(
+            (status, body["error"].clone()),
+            (StatusCode::FORBIDDEN, json!("no_access")),
+            "{what}"
+        );
+        for (role, cookie) in &cookies {
+            let (status, _, body) = call(&h, request(method, &uri, Some(cookie), "{")).await;
+            if role < needed {
+                assert_eq!(
+                    (status, body["error"].clone()),
+                    (StatusCode::FORBIDDEN, json!("role_too_low")),
+                    "{what} as {role:?}"
+                );
+                assert!(
+                    body["message"].as_str().unwrap().contains(needed.as_str()),
+                    "{what}: {body}"
+                );
+            } else {
+                // Allowed: whatever the route makes of the body "{", it is not a refusal
+                // of who is asking.
+                assert!(
+                    status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                    "{what} as {role:?}: {status} {body}"
+                );
+            }
+        }
+    }
+    assert!(
+        h.registry.config_versions("demo").unwrap().is_empty(),
+        "nothing was published"
+    );
+}

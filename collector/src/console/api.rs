@@ -3,8 +3,10 @@
 //!
 //! Every route answers JSON, is never cached (`Cache-Control: no-store`), and, for any
 //! method but `GET`, first passes the same-origin check of [`super::session`]. A project
-//! route checks the session before it reads anything else, so a caller who is not signed in
-//! learns nothing about the request's other parts.
+//! route's handler takes a [`Member`] of the role it needs (`Member<Publisher>`) as its first
+//! extractor, which checks the session before anything else is read (a caller who is not
+//! signed in learns nothing about the request's other parts), then the role in the project
+//! the path names; no handler checks either by hand.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -13,10 +15,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use super::accounts::{Membership, Role};
+use super::accounts::Membership;
 use super::audit::{Actor, Entry};
 use super::error::ConsoleError;
-use super::session::{self, authorize, signed_in};
+use super::session::{self, signed_in, Editor, Member, Publisher, Viewer};
 use crate::error::IngestError;
 use crate::extract::{Path, Query};
 use crate::publishing::{self, Published};
@@ -152,12 +154,10 @@ pub struct AuditPage {
 /// Handles `GET /console/api/projects/{project}/audit` (viewer).
 pub async fn audit(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    member: Member<Viewer>,
     query: Result<Query<AuditQuery>, IngestError>,
 ) -> Result<Json<AuditPage>, ConsoleError> {
-    let Path(project) = project?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let project = member.project;
     let Query(query) = query?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
@@ -182,11 +182,9 @@ pub async fn audit(
 /// version, newest first.
 pub async fn versions(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    member: Member<Viewer>,
 ) -> Result<Json<Vec<ConfigVersion>>, ConsoleError> {
-    let Path(project) = project?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let project = member.project;
     let versions =
         publishing::blocking(&state.registry, move |r| r.config_versions(&project)).await?;
     Ok(Json(versions))
@@ -196,12 +194,10 @@ pub async fn versions(
 /// in the body, checked as `PUT /v1/admin/config` checks it.
 pub async fn publish(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    member: Member<Publisher>,
     body: Body,
 ) -> Result<Json<Published>, ConsoleError> {
-    let Path(project) = project?;
-    let user = authorize(&state, &headers, &project, Role::Publisher).await?;
+    let Member { user, project, .. } = member;
     let bytes = crate::extract::body(body, state.limits.max_decompressed_bytes).await?;
     Ok(Json(
         publishing::publish_bytes(&state, project, &bytes, Actor::User(user.name)).await?,
@@ -212,12 +208,10 @@ pub async fn publish(
 /// publishes version `n` again, as a new version.
 pub async fn rollback(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    member: Member<Publisher>,
     body: Body,
 ) -> Result<Json<Published>, ConsoleError> {
-    let Path(project) = project?;
-    let user = authorize(&state, &headers, &project, Role::Publisher).await?;
+    let Member { user, project, .. } = member;
     let bytes = crate::extract::body(body, 4_096).await?;
     Ok(Json(
         publishing::rollback_bytes(&state, project, &bytes, Actor::User(user.name)).await?,
@@ -284,11 +278,9 @@ async fn load_draft(state: &AppState, project: &str) -> Result<DraftView, Consol
 /// Handles `GET /console/api/projects/{project}/draft` (viewer).
 pub async fn draft(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    member: Member<Viewer>,
 ) -> Result<Json<DraftView>, ConsoleError> {
-    let Path(project) = project?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let project = member.project;
     Ok(Json(load_draft(&state, &project).await?))
 }
 
@@ -307,12 +299,10 @@ pub struct SaveDraft {
 /// the stored draft, and nothing stored.
 pub async fn save_draft(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    member: Member<Editor>,
     body: Body,
 ) -> Result<Json<DraftView>, ConsoleError> {
-    let Path(project) = project?;
-    let user = authorize(&state, &headers, &project, Role::Editor).await?;
+    let Member { user, project, .. } = member;
     let bytes = crate::extract::body(body, state.limits.max_decompressed_bytes).await?;
     let SaveDraft { revision, config } = json_body(&bytes, r#"{"revision": n, "config": {…}}"#)?;
     let text = config.to_string();
@@ -351,12 +341,9 @@ pub struct CheckReport {
 /// config in the body, from the compiler publishing uses, without saving or publishing.
 pub async fn check(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    _: Member<Viewer>,
     body: Body,
 ) -> Result<Json<CheckReport>, ConsoleError> {
-    let Path(project) = project?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
     let bytes = crate::extract::body(body, state.limits.max_decompressed_bytes).await?;
     let config: waymark_core::Value =
         serde_json::from_slice(&bytes).map_err(|e| IngestError::MalformedJson(e.to_string()))?;
@@ -380,12 +367,10 @@ pub struct PublishDraft {
 /// `draft_conflict`); a draft with errors is refused with every diagnostic.
 pub async fn publish_draft(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    member: Member<Publisher>,
     body: Body,
 ) -> Result<Json<Published>, ConsoleError> {
-    let Path(project) = project?;
-    let user = authorize(&state, &headers, &project, Role::Publisher).await?;
+    let Member { user, project, .. } = member;
     let bytes = crate::extract::body(body, 4_096).await?;
     let PublishDraft { revision } = json_body(&bytes, r#"{"revision": n}"#)?;
     let wanted = project.clone();
@@ -436,11 +421,11 @@ fn version_number(text: &str) -> Result<i64, IngestError> {
 /// Handles `GET /console/api/projects/{project}/versions/{version}` (viewer).
 pub async fn version(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    member: Member<Viewer>,
     path: Result<Path<(String, String)>, IngestError>,
 ) -> Result<Json<VersionView>, ConsoleError> {
-    let Path((project, version)) = path?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let project = member.project;
+    let Path((_, version)) = path?;
     let number = version_number(&version)?;
     let wanted = project.clone();
     let record = publishing::blocking(&state.registry, move |r| r.config_versions(&wanted))
@@ -480,12 +465,10 @@ pub struct DiffView {
 /// between two versions, or a version and the draft.
 pub async fn diff(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    member: Member<Viewer>,
     query: Result<Query<DiffQuery>, IngestError>,
 ) -> Result<Json<DiffView>, ConsoleError> {
-    let Path(project) = project?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let project = member.project;
     let Query(DiffQuery { from, to }) = query?;
     let mut sides = Vec::with_capacity(2);
     for side in [&from, &to] {

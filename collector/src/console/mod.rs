@@ -4,7 +4,8 @@
 //! # Layout
 //! - [`accounts`]: users, their [`Role`] per project, Argon2id password hashes, sessions.
 //! - [`session`]: the session cookie, the same-origin check every state-changing request
-//!   passes (CSRF), the role check, and the sign-in rate limits.
+//!   passes (CSRF), [`session::Member`] (the signed-in caller of a project route, with the
+//!   role that route needs, as an extractor), and the sign-in rate limits.
 //! - [`audit`]: who changed, published or rolled back what, and when.
 //! - [`drafts`]: each project's draft, saved as its authors type, with revisions that keep
 //!   two authors from overwriting each other unseen; [`diff`]: the changes between two

@@ -7,12 +7,10 @@
 //! reaches the browser: the server reads the project's events for the signed-in user.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::Json;
 
-use super::accounts::Role;
 use super::error::ConsoleError;
-use super::session::authorize;
+use super::session::{Member, Viewer};
 use crate::error::IngestError;
 use crate::extract::{Path, Query};
 use crate::reports::{
@@ -24,12 +22,10 @@ use crate::state::AppState;
 /// `GET /v1/reports/events`, with the same query.
 pub async fn events(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    member: Member<Viewer>,
     query: Result<Query<events::EventReportQuery>, IngestError>,
 ) -> Result<Json<events::EventReport>, ConsoleError> {
-    let Path(project) = project?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let project = member.project;
     let Query(query) = query?;
     Ok(Json(events::event_report(&state, project, query).await?))
 }
@@ -38,12 +34,12 @@ pub async fn events(
 /// report of `GET /v1/reports/surveys/{id}`, with the same query.
 pub async fn survey(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    member: Member<Viewer>,
     path: Result<Path<(String, String)>, IngestError>,
     query: Result<Query<surveys::SurveyReportQuery>, IngestError>,
 ) -> Result<Json<surveys::SurveyReport>, ConsoleError> {
-    let Path((project, survey)) = path?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let project = member.project;
+    let Path((_, survey)) = path?;
     let Query(query) = query?;
     Ok(Json(
         surveys::survey_report(&state, project, survey, query).await?,
@@ -54,12 +50,12 @@ pub async fn survey(
 /// reach by question of `GET /v1/reports/surveys/{id}/reach`, with the same query.
 pub async fn survey_reach(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    member: Member<Viewer>,
     path: Result<Path<(String, String)>, IngestError>,
     query: Result<Query<survey_reach::ReachQuery>, IngestError>,
 ) -> Result<Json<survey_reach::ReachReport>, ConsoleError> {
-    let Path((project, survey)) = path?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let project = member.project;
+    let Path((_, survey)) = path?;
     let Query(query) = query?;
     Ok(Json(
         survey_reach::project_report(&state, project, survey, query).await?,
@@ -70,12 +66,12 @@ pub async fn survey_reach(
 /// experiment report of `GET /v1/reports/experiments/{id}`, with the same query.
 pub async fn experiment(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    member: Member<Viewer>,
     path: Result<Path<(String, String)>, IngestError>,
     query: Result<Query<experiments::ExperimentReportQuery>, IngestError>,
 ) -> Result<Json<experiments::ExperimentReport>, ConsoleError> {
-    let Path((project, experiment)) = path?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let project = member.project;
+    let Path((_, experiment)) = path?;
     let Query(query) = query?;
     Ok(Json(
         experiments::experiment_report(&state, project, experiment, query).await?,
@@ -86,12 +82,10 @@ pub async fn experiment(
 /// `GET /v1/reports/funnels`, with the same query.
 pub async fn funnel(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    member: Member<Viewer>,
     query: Result<Query<funnels::FunnelQuery>, IngestError>,
 ) -> Result<Json<funnels::FunnelReport>, ConsoleError> {
-    let Path(project) = project?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let project = member.project;
     let Query(query) = query?;
     let checked = query.check(state.today())?;
     Ok(Json(
@@ -103,12 +97,10 @@ pub async fn funnel(
 /// `GET /v1/reports/retention`, with the same query.
 pub async fn retention(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    member: Member<Viewer>,
     query: Result<Query<retention::RetentionQuery>, IngestError>,
 ) -> Result<Json<retention::RetentionReport>, ConsoleError> {
-    let Path(project) = project?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let project = member.project;
     let Query(query) = query?;
     Ok(Json(
         retention::project_report(&state, project, query).await?,
@@ -119,12 +111,10 @@ pub async fn retention(
 /// `GET /v1/reports/paths`, with the same query.
 pub async fn paths(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    member: Member<Viewer>,
     query: Result<Query<paths::PathQuery>, IngestError>,
 ) -> Result<Json<paths::PathReport>, ConsoleError> {
-    let Path(project) = project?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let project = member.project;
     let Query(query) = query?;
     Ok(Json(
         paths::run(state.store.as_ref(), project, query, state.today()).await?,
@@ -135,12 +125,12 @@ pub async fn paths(
 /// funnel of `GET /v1/reports/tours/{id}`, with the same query.
 pub async fn tour(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    member: Member<Viewer>,
     path: Result<Path<(String, String)>, IngestError>,
     query: Result<Query<tours::TourQuery>, IngestError>,
 ) -> Result<Json<tours::TourReport>, ConsoleError> {
-    let Path((project, tour)) = path?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let project = member.project;
+    let Path((_, tour)) = path?;
     let Query(query) = query?;
     Ok(Json(
         tours::run(state.store.as_ref(), project, tour, query, state.today()).await?,
@@ -151,12 +141,12 @@ pub async fn tour(
 /// holdout report of `GET /v1/reports/holdouts/{id}`, with the same query.
 pub async fn holdout(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    member: Member<Viewer>,
     path: Result<Path<(String, String)>, IngestError>,
     query: Result<Query<holdouts::HoldoutQuery>, IngestError>,
 ) -> Result<Json<holdouts::HoldoutReport>, ConsoleError> {
-    let Path((project, experience)) = path?;
-    authorize(&state, &headers, &project, Role::Viewer).await?;
+    let project = member.project;
+    let Path((_, experience)) = path?;
     let Query(query) = query?;
     Ok(Json(
         holdouts::project_report(&state, project, experience, query).await?,

@@ -15,7 +15,8 @@
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, RawPathParams, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -24,6 +25,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::accounts::{Role, SessionLookup, SessionUser};
 use super::error::ConsoleError;
+use crate::error::IngestError;
 use crate::state::AppState;
 
 /// The session cookie's name.
@@ -136,14 +138,87 @@ pub async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<SessionU
     }
 }
 
-/// The signed-in user, if their role in `project` allows what `needed` may do.
-pub async fn authorize(
+/// What a handler needs of its caller: a role (one of [`Viewer`], [`Editor`],
+/// [`Publisher`], [`Admin`]), at least.
+pub trait Needs: Send + Sync + 'static {
+    /// The least role that may.
+    const ROLE: Role;
+}
+
+macro_rules! needs {
+    ($($(#[$doc:meta])* $name:ident => $role:ident,)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub enum $name {}
+        impl Needs for $name {
+            const ROLE: Role = Role::$role;
+        }
+    )*};
+}
+
+needs! {
+    /// Reading: the configs, versions, drafts, reports and the audit log.
+    Viewer => Viewer,
+    /// Editing the draft.
+    Editor => Editor,
+    /// Publishing, rolling back, pausing, resuming and ending.
+    Publisher => Publisher,
+    /// Managing the project's users.
+    Admin => Admin,
+}
+
+/// The caller of a project route (`…/projects/{project}/…`): signed in, with a role in that
+/// project that allows what `R` may do. As an extractor it is the route's first: the session
+/// is checked before anything else in the request is read (a caller who is not signed in
+/// learns nothing of its other parts), then the project's name, then the role; a handler
+/// that takes a `Member` cannot forget any of the three, and its signature says its role.
+#[derive(Debug)]
+pub struct Member<R: Needs> {
+    /// The signed-in user.
+    pub user: SessionUser,
+    /// The project the path names.
+    pub project: String,
+    /// Their role there (at least `R::ROLE`).
+    pub role: Role,
+    needs: std::marker::PhantomData<R>,
+}
+
+impl<R: Needs> FromRequestParts<AppState> for Member<R> {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ConsoleError> {
+        let user = signed_in(state, &parts.headers).await?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|e| IngestError::InvalidRequest(format!("the path: {}", e.body_text())))?;
+        let project = params
+            .iter()
+            .find(|(name, _)| *name == "project")
+            .map(|(_, value)| value.to_owned())
+            .ok_or_else(|| {
+                tracing::error!(
+                    path = parts.uri.path(),
+                    "a project route without {{project}}"
+                );
+                IngestError::InvalidRequest("this route names no project".to_owned())
+            })?;
+        let role = role_of(state, &user, &project, R::ROLE).await?;
+        Ok(Member {
+            user,
+            project,
+            role,
+            needs: std::marker::PhantomData,
+        })
+    }
+}
+
+/// The role `user` holds in `project`, if it allows what `needed` may do.
+async fn role_of(
     state: &AppState,
-    headers: &HeaderMap,
+    user: &SessionUser,
     project: &str,
     needed: Role,
-) -> Result<SessionUser, ConsoleError> {
-    let user = signed_in(state, headers).await?;
+) -> Result<Role, ConsoleError> {
     let (name, wanted) = (user.name.clone(), project.to_owned());
     let held = super::blocking(state, move |accounts| accounts.role(&name, &wanted))
         .await?
@@ -155,7 +230,7 @@ pub async fn authorize(
             held,
         });
     }
-    Ok(user)
+    Ok(held)
 }
 
 /// Sign-in attempts allowed per user name and per client address. Every attempt counts,

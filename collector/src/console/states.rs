@@ -6,15 +6,13 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::Json;
 use serde::Deserialize;
 
-use super::accounts::Role;
 use super::api::json_body;
 use super::audit::{Action, Actor};
 use super::error::ConsoleError;
-use super::session::authorize;
+use super::session::{Member, Publisher};
 use crate::error::IngestError;
 use crate::extract::Path;
 use crate::publishing::{self, Published};
@@ -85,12 +83,12 @@ fn experience_in<'c>(
 /// Handles `POST /console/api/projects/{project}/experiences/{id}/state` (publisher).
 pub async fn set_state(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    member: Member<Publisher>,
     path: Result<Path<(String, String)>, IngestError>,
     body: Body,
 ) -> Result<Json<Published>, ConsoleError> {
-    let Path((project, id)) = path?;
-    let user = authorize(&state, &headers, &project, Role::Publisher).await?;
+    let Member { user, project, .. } = member;
+    let Path((_, id)) = path?;
     let bytes = crate::extract::body(body, 4_096).await?;
     let SetState { state: wanted } =
         json_body(&bytes, r#"{"state": "live" | "paused" | "ended"}"#)?;

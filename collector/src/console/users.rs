@@ -5,7 +5,6 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +12,7 @@ use super::accounts::{AccountsError, Role, SessionUser};
 use super::api::json_body;
 use super::audit::{Action, Actor, Detail};
 use super::error::ConsoleError;
-use super::session::authorize;
+use super::session::{Admin, Member};
 use crate::error::IngestError;
 use crate::extract::Path;
 use crate::state::AppState;
@@ -83,11 +82,9 @@ async fn users_of(state: &AppState, project: String) -> Result<Vec<ProjectUser>,
 /// Handles `GET /console/api/projects/{project}/users` (admin).
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    member: Member<Admin>,
 ) -> Result<Json<Vec<ProjectUser>>, ConsoleError> {
-    let Path(project) = project?;
-    authorize(&state, &headers, &project, Role::Admin).await?;
+    let project = member.project;
     Ok(Json(users_of(&state, project).await?))
 }
 
@@ -95,12 +92,14 @@ pub async fn list(
 /// in the project, as `user create` does.
 pub async fn add(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    project: Result<Path<String>, IngestError>,
+    member: Member<Admin>,
     body: Body,
 ) -> Result<Json<Vec<ProjectUser>>, ConsoleError> {
-    let Path(project) = project?;
-    let admin = authorize(&state, &headers, &project, Role::Admin).await?;
+    let Member {
+        user: admin,
+        project,
+        ..
+    } = member;
     let bytes = crate::extract::body(body, 4_096).await?;
     let NewUser {
         name,
@@ -179,12 +178,16 @@ async fn change(
 /// `role` in the project, as `user role` does (a user of another project is added).
 pub async fn set_role(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    member: Member<Admin>,
     path: Result<Path<(String, String)>, IngestError>,
     body: Body,
 ) -> Result<Json<Vec<ProjectUser>>, ConsoleError> {
-    let Path((project, name)) = path?;
-    let admin = authorize(&state, &headers, &project, Role::Admin).await?;
+    let Member {
+        user: admin,
+        project,
+        ..
+    } = member;
+    let Path((_, name)) = path?;
     let bytes = crate::extract::body(body, 4_096).await?;
     let RoleChange { role } = json_body(
         &bytes,
@@ -197,10 +200,14 @@ pub async fn set_role(
 /// away from the user, as `user role NAME --role none` does; their other projects stay.
 pub async fn remove(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    member: Member<Admin>,
     path: Result<Path<(String, String)>, IngestError>,
 ) -> Result<Json<Vec<ProjectUser>>, ConsoleError> {
-    let Path((project, name)) = path?;
-    let admin = authorize(&state, &headers, &project, Role::Admin).await?;
+    let Member {
+        user: admin,
+        project,
+        ..
+    } = member;
+    let Path((_, name)) = path?;
     change(&state, admin, project, name, None).await
 }
