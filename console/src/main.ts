@@ -102,12 +102,24 @@ async function activeConfig(name: string): Promise<{ version: number; config: Co
 }
 
 interface QuestionFigures { type: string; score?: number | null }
-interface SurveyReport { responses: number; questions: QuestionFigures[] }
+interface SurveyReport { responses: number; completion_rate: number | null; questions: QuestionFigures[] }
+interface TourFunnel { funnel: { steps: Array<{ count: number; conversion_from_start: { rate: number | null } | null }> } }
 
 interface VariantFigures { key: string; conversion_rate: number | null }
 interface ExperimentReport { exposures: number; goal: string; srm_flag: boolean; variants: VariantFigures[] }
 
 const percent = (rate: number | null) => (rate === null ? '—' : `${(rate * 100).toFixed(1)}%`);
+const wholePercent = (rate: number | null | undefined) => (rate === null || rate === undefined || !Number.isFinite(rate) ? '—' : `${Math.round(rate * 100)}%`);
+
+/** A tour's headline: how many started it, and the share of them who completed it. */
+async function tourHeadline(name: string, id: string): Promise<string> {
+  const answer = await call<TourFunnel>('GET', `${project(name)}/reports/tours/${encodeURIComponent(id)}`);
+  if (!answer.ok) return 'Report unavailable';
+  const steps = answer.value.funnel.steps;
+  const started = steps[0]?.count ?? 0;
+  if (started === 0) return 'Not started yet';
+  return `${started} started · ${wholePercent(steps[steps.length - 1]?.conversion_from_start?.rate)} completed`;
+}
 
 async function experimentHeadline(name: string, key: string): Promise<string> {
   const answer = await call<ExperimentReport>('GET', `${project(name)}/reports/experiments/${encodeURIComponent(key)}`);
@@ -120,13 +132,16 @@ async function experimentHeadline(name: string, key: string): Promise<string> {
 async function headline(name: string, experience: Experience): Promise<string> {
   const experiment = experience.experiment as { key?: unknown } | undefined;
   if (experiment && typeof experiment.key === 'string') return experimentHeadline(name, experiment.key);
-  if (experience.kind !== 'survey' || typeof experience.id !== 'string') return '—';
+  if (typeof experience.id !== 'string') return 'No id, so no report';
+  if (experience.kind === 'tour') return tourHeadline(name, experience.id);
+  if (experience.kind !== 'survey') return 'No figure of its own (see Events)';
   const answer = await call<SurveyReport>('GET', `${project(name)}/reports/surveys/${encodeURIComponent(experience.id)}`);
   if (!answer.ok) return answer.problem.error === 'unknown_survey' ? 'No responses yet' : 'Report unavailable';
   const nps = answer.value.questions.find((q) => q.type === 'nps');
   const score = nps && typeof nps.score === 'number' ? ` · NPS ${Math.round(nps.score)}` : '';
   const n = answer.value.responses;
-  return `${n} response${n === 1 ? '' : 's'}${score}`;
+  const completion = n > 0 ? ` · ${wholePercent(answer.value.completion_rate)} completed` : '';
+  return `${n} response${n === 1 ? '' : 's'}${score}${completion}`;
 }
 
 /** What the list says of an experience's state: draft (never published), live, paused or ended. */

@@ -335,6 +335,9 @@ test('a publisher pauses, resumes and ends a live survey from the list, each a v
   const { context, page } = await signedIn('pia');
   const row = () => page.getByRole('row', { name: /^nps/ });
   assert.match(await row().textContent(), /^nps\s*survey\s*Live/);
+  // Each kind's headline figure: a survey's responses, NPS and completion; a tour's starts.
+  assert.match(await row().textContent(), /1 response · NPS 100 · 100% completed/);
+  assert.match(await page.getByRole('row', { name: /^tour/ }).textContent(), /Not started yet/);
   await page.getByRole('button', { name: 'Pause nps' }).click();
   await page.getByRole('button', { name: 'Resume nps' }).waitFor();
   assert.match(await row().textContent(), /Paused/);
