@@ -22,7 +22,8 @@ function required(path, how) {
  * Starts the collector on a free port; resolves once it listens. `args` are extra
  * command-line flags; `config`, an object, is published for the project at start-up;
  * `siteDir` is the folder served at `/` (the demo site unless given). `halt()` and `resume()` stop it and start it again on the same
- * address and database, as an outage would.
+ * address and database, as an outage would. `publish(config)` replaces the config file, which
+ * the next `resume()` publishes as a new version.
  */
 export async function startCollector({ args = [], config, siteDir = join(ROOT, 'demo-site') } = {}) {
   const binary = required(process.env.WAYMARK_COLLECTOR ?? join(ROOT, 'target/debug/waymark-collector'), 'build it with `cargo build -p waymark-collector` (scripts/test does)');
@@ -68,6 +69,10 @@ export async function startCollector({ args = [], config, siteDir = join(ROOT, '
     halt,
     async resume() {
       await spawnAt(url.replace('http://', ''));
+    },
+    publish(next) {
+      if (!config) throw new Error('publish() needs a collector started with a config');
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(next));
     },
     async stop() {
       await halt();

@@ -8,7 +8,7 @@
 
 use uuid::Uuid;
 
-use crate::protocol::{BatchRef, Context, Event};
+use crate::protocol::{limits, BatchRef, Context, Event, EventProblem};
 use crate::rules::js::number_to_string;
 use crate::session::Session;
 use crate::time::Millis;
@@ -148,6 +148,12 @@ impl WriteJson for u32 {
     }
 }
 
+impl WriteJson for u64 {
+    fn write_json(&self, out: &mut String) {
+        write_number(out, *self as f64);
+    }
+}
+
 impl WriteJson for Uuid {
     fn write_json(&self, out: &mut String) {
         // Hex needs no escaping.
@@ -190,6 +196,27 @@ impl WriteJson for Context {
 
 impl WriteJson for Event {
     fn write_json(&self, out: &mut String) {
+        self.write_json_with_config(out, 0);
+    }
+}
+
+impl Event {
+    /// This event's JSON as the SDK sends it: with `config_version`, the version of the
+    /// published config the SDK decided with when it recorded the event, beside its own
+    /// fields (left out for 0, no config yet). It is not a field of [`Event`]: the collector
+    /// reads it apart, and it wins over the batch envelope's. Over
+    /// [`limits::MAX_EVENT_BYTES`], which the collector applies to each event's JSON as sent
+    /// (the version included), it is [`EventProblem::TooLarge`].
+    pub fn to_json_with_config(&self, config_version: u64) -> Result<String, EventProblem> {
+        let mut out = String::new();
+        self.write_json_with_config(&mut out, config_version);
+        if out.len() > limits::MAX_EVENT_BYTES {
+            return Err(EventProblem::TooLarge);
+        }
+        Ok(out)
+    }
+
+    fn write_json_with_config(&self, out: &mut String, config_version: u64) {
         let mut object = Object::new(out);
         object.field("id", &self.id);
         object.field("name", &self.name);
@@ -206,6 +233,9 @@ impl WriteJson for Event {
             Value::Object(traits.clone()).write_json(object.key("traits"));
         }
         object.field("context", &self.context);
+        if config_version > 0 {
+            object.field("config_version", &config_version);
+        }
         object.end();
     }
 }
@@ -241,6 +271,37 @@ mod tests {
         let ours: serde_json::Value =
             serde_json::from_str(&value.to_json_string()).expect("valid JSON");
         assert_eq!(ours, serde_json::to_value(value).unwrap());
+    }
+
+    #[test]
+    fn an_event_carries_the_config_version_it_was_recorded_under_beside_its_fields() {
+        let event = event(1, "$pageview");
+        assert_eq!(
+            event.to_json_with_config(0),
+            Ok(event.to_json_string()),
+            "none yet"
+        );
+        let mut ours: serde_json::Value =
+            serde_json::from_str(&event.to_json_with_config(12).unwrap()).expect("valid JSON");
+        let serde_json::Value::Object(fields) = &mut ours else {
+            panic!("an object")
+        };
+        assert_eq!(fields.remove("config_version"), Some(serde_json::json!(12)));
+        assert_eq!(ours, serde_json::to_value(&event).unwrap());
+    }
+
+    #[test]
+    fn the_size_limit_counts_the_config_version_as_the_collector_does() {
+        let mut big = event(1, "upload");
+        big.properties.insert("note".into(), Value::from(""));
+        let fill = limits::MAX_EVENT_BYTES - big.to_json_string().len();
+        big.properties
+            .insert("note".into(), Value::from("x".repeat(fill)));
+        assert_eq!(
+            big.to_json_with_config(0).map(|j| j.len()),
+            Ok(limits::MAX_EVENT_BYTES)
+        );
+        assert_eq!(big.to_json_with_config(7), Err(EventProblem::TooLarge));
     }
 
     #[test]

@@ -263,7 +263,12 @@ impl Sdk {
             return;
         };
         let (config, _) = compile(version, json);
+        self.set_config(config);
+    }
+
+    fn set_config(&self, config: Config) {
         if let Ok(mut live) = self.live.try_borrow_mut() {
+            self.config_version.set(config.version);
             live.config = Some(config);
         }
     }
@@ -288,9 +293,7 @@ impl Sdk {
             return;
         }
         self.storage.set(storage::CONFIG, text);
-        if let Ok(mut live) = self.live.try_borrow_mut() {
-            live.config = Some(config);
-        }
+        self.set_config(config);
         self.page_began(false);
     }
 

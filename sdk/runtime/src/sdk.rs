@@ -76,6 +76,9 @@ pub struct Sdk {
     pub(crate) live: RefCell<Live>,
     /// The stage will call `tick()` to store the changed profile.
     profile_pending: Cell<bool>,
+    /// The version of the config decisions are made with (0: none yet), written on every
+    /// event recorded meanwhile as its `config_version` (see [`Sdk::record`]).
+    pub(crate) config_version: Cell<u64>,
 }
 
 impl std::fmt::Debug for Sdk {
@@ -176,6 +179,7 @@ impl Sdk {
                 session_dirty: false,
             }),
             profile_pending: Cell::new(false),
+            config_version: Cell::new(0),
             live: RefCell::new(Live::default()),
         });
         // Content is decided from the config cached on an earlier visit before the page
@@ -368,6 +372,7 @@ impl Sdk {
             privacy::mask(traits, self.allow);
         }
         let storage = &self.storage;
+        let config_version = self.config_version.get();
         let recorded = self.with_state(|s| {
             if s.consent == Consent::Denied {
                 return Ok(None);
@@ -394,8 +399,11 @@ impl Sdk {
                 traits,
                 context: browser::context(&s.referrer),
             };
-            // The collector would reject it; say so now, where the caller can see it.
-            event.check_size()?;
+            // Each event carries the version it was recorded under, rather than the batch:
+            // the outbox may still hold events from before a newer config when it sends. An
+            // event the collector would reject as too large is refused now, where the caller
+            // can see it.
+            let json = event.to_json_with_config(config_version)?;
             let moment = browser::moment(now);
             // A session's first event brings the scores as the session began (before that
             // event counts), with their terms, in an event of their own just after it.
@@ -420,7 +428,7 @@ impl Sdk {
             Ok::<_, EventProblem>(Some((
                 write.then(|| session.to_json_string()),
                 encode_uuid(event.id),
-                event.to_json_string(),
+                json,
                 scores,
             )))
         });
@@ -551,6 +559,7 @@ impl Sdk {
         if let Ok(mut live) = self.live.try_borrow_mut() {
             live.config = None;
         }
+        self.config_version.set(0);
         self.stage.close();
         self.stage.stop();
         self.persist_profile();
