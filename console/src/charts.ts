@@ -58,9 +58,13 @@ export function dataTable(caption: string, headers: string[], rows: string[][]):
     h('tbody', {}, ...rows.map(([first, ...rest]) => h('tr', {}, h('th', { scope: 'row' }, first ?? ''), ...rest.map((cell) => h('td', {}, cell)))))));
 }
 
-/** A chart beside its table, under one caption. */
+/** Columns past which a table does not fit beside its chart and goes under it. */
+const BESIDE_COLUMNS = 4;
+
+/** A chart beside its table (under it when the table has many columns), under one caption. */
 export function figure(caption: string, chart: SVGElement, table: HTMLElement): HTMLElement {
-  return h('figure', { class: 'chart' }, h('figcaption', {}, caption), h('div', { class: 'chart-body' }, h('div', { class: 'chart-svg' }, chart), table));
+  const wide = table.querySelectorAll('thead th').length > BESIDE_COLUMNS;
+  return h('figure', { class: wide ? 'chart wide' : 'chart' }, h('figcaption', {}, caption), h('div', { class: 'chart-body' }, h('div', { class: 'chart-svg' }, chart), table));
 }
 
 function frame(height: number, title: string, description: string): SVGElement {
@@ -81,8 +85,12 @@ export interface Bar { label: string; value: number; text: string; colour?: stri
 /** Horizontal bars, one a row, with the label on the left and the figure on the right. */
 export function bars(title: string, description: string, items: Bar[]): SVGElement {
   const row = 22;
-  const left = 112;
-  const right = 56;
+  // The label and figure columns as wide as their longest text (about 6.2 units a character
+  // at this font size), within limits that leave the bars most of the width.
+  const chars = (texts: string[]) => Math.max(0, ...texts.map((t) => t.length));
+  const labelChars = Math.min(22, chars(items.map((b) => b.label)));
+  const left = Math.max(48, Math.ceil(labelChars * 6.2) + 10);
+  const right = Math.min(120, Math.max(40, Math.ceil(chars(items.map((b) => b.text)) * 6.2) + 8));
   const chart = frame(items.length * row + 8, title, description);
   const max = Math.max(1, ...items.map((b) => (finite(b.value) ? b.value : 0)));
   const span = WIDTH - left - right;
@@ -90,7 +98,7 @@ export function bars(title: string, description: string, items: Bar[]): SVGEleme
     const y = 4 + i * row;
     const width = finite(bar.value) && bar.value > 0 ? Math.max(1, (bar.value / max) * span) : 0;
     chart.append(
-      svg('text', { x: left - 6, y: y + 14, 'text-anchor': 'end', fill: COLOURS.ink }, clip(bar.label, 16)),
+      svg('text', { x: left - 6, y: y + 14, 'text-anchor': 'end', fill: COLOURS.ink }, clip(bar.label, labelChars)),
       svg('rect', { x: left, y: y + 3, width: span, height: 14, fill: '#eef0f5' }),
       svg('rect', { x: left, y: y + 3, width: width.toFixed(1), height: 14, fill: bar.colour ?? COLOURS.accent }),
       svg('text', { x: left + span + 6, y: y + 14, fill: COLOURS.ink }, bar.text));

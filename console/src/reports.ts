@@ -91,9 +91,9 @@ async function publishedVersions(name: string): Promise<Version[]> {
 /** What a report's version counts count, in words: showings, starts, exposures. */
 interface Counted { one: string; many: string }
 
-/** The version picker (every version, or one seen or published), kept in the URL, and the
- * table of what each version recorded. */
-function versionSection(page: ReportPage, seen: VersionCount[], published: Version[], counted: Counted): HTMLElement {
+/** The version picker (every version, or one seen or published), kept in the URL, to put at
+ * the top of a report; and the table of what each version recorded, for its end. */
+function versionSection(page: ReportPage, seen: VersionCount[], published: Version[], counted: Counted): { picker: HTMLElement; table: HTMLElement } {
   const count = (version: number | null) => seen.find((v) => v.version === version)?.events ?? 0;
   const words = (n: number) => `${n} ${n === 1 ? counted.one : counted.many}`;
   const numbers = [...new Set([...seen.flatMap((v) => (v.version === null ? [] : [v.version])), ...published.map((v) => v.version)])].sort((a, b) => b - a);
@@ -103,7 +103,8 @@ function versionSection(page: ReportPage, seen: VersionCount[], published: Versi
   const select = h('select', { id: 'config-version', name: 'version' },
     h('option', { value: '', selected: page.version === null }, 'All versions'),
     ...numbers.map((n) => h('option', { value: String(n), selected: n === page.version }, `${label(n)}: ${count(n) ? words(count(n)) : `no ${counted.many}`}`)));
-  const form = h('form', { class: 'actions' }, h('div', { class: 'field inline' }, h('label', { for: 'config-version' }, 'Config version'), select), h('button', { type: 'submit' }, 'Show'));
+  const form = h('form', { class: 'actions version-picker' }, h('div', { class: 'field inline' }, h('label', { for: 'config-version' }, 'Config version'), select), h('button', { type: 'submit' }, 'Show'),
+    h('p', { class: 'hint' }, page.version === null ? 'Every version counts below.' : `Only what was recorded under version ${page.version} counts below, read with that version's definition.`));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     location.hash = reportHash({ ...page, version: select.value ? Number(select.value) : null });
@@ -112,11 +113,12 @@ function versionSection(page: ReportPage, seen: VersionCount[], published: Versi
   const rows = numbers.map((n) => [label(n), when(published.find((v) => v.version === n)?.published_at ?? 0), String(count(n))]);
   if (unversioned) rows.push(['Not recorded', '—', String(unversioned)]);
   const capital = counted.many[0]?.toUpperCase() + counted.many.slice(1);
-  return section('Config versions',
-    h('p', {}, page.version === null ? `Every version counts below.` : `Only what was recorded under version ${page.version} counts below, read with that version's definition.`),
-    form,
-    rows.length ? dataTable(`${capital} by config version`, ['Version', 'Published', capital], rows) : null,
-    unversioned ? h('p', { class: 'hint' }, `${words(unversioned)} came from pages that did not say their config version; they count in All versions only.`) : null);
+  return {
+    picker: form,
+    table: section('Config versions',
+      rows.length ? dataTable(`${capital} by config version`, ['Version', 'Published', capital], rows) : empty('No version published yet.'),
+      unversioned ? h('p', { class: 'hint' }, `${words(unversioned)} came from pages that did not say their config version; they count in All versions only.`) : null),
+  };
 }
 
 const TYPE_NAMES: Record<string, string> = { nps: 'NPS', ces: 'CES', csat: 'CSAT', single: 'one choice', multiple: 'choices', text: 'free text' };
@@ -252,12 +254,13 @@ async function renderSurvey(main: HTMLElement, page: ReportPage, experience: Exp
   }
   const r = answer.value;
   const summary = h('p', { class: 'summary' }, `From ${r.from} to ${r.to}${r.version === null ? '' : `, version ${r.version} only`}: shown ${r.shown} time${r.shown === 1 ? '' : 's'}, ${r.responses} response${r.responses === 1 ? '' : 's'}, ${r.completed} completed (${pct(r.completion_rate, 0)}), ${r.dismissed} dismissed (${pct(r.dismissal_rate, 0)}).`);
-  replace(main, heading(`Report on ${id}`), summary,
-    versionSection(page, r.versions, published, { one: 'showing', many: 'showings' }),
+  const versions = versionSection(page, r.versions, published, { one: 'showing', many: 'showings' });
+  replace(main, heading(`Report on ${id}`), summary, versions.picker,
     r.responses === 0 ? empty('No responses yet.') : null,
-    // The reach needs the survey in the live config; a survey gone from it has none.
+    // The reach needs the survey in the config read; a survey gone from it has none.
     reach.ok ? reachSection(reach.value) : null,
-    ...r.questions.map((q, i) => questionSection(r, q, i, experience)));
+    ...r.questions.map((q, i) => questionSection(r, q, i, experience)),
+    versions.table);
 }
 
 function stepName(step: FunnelStep, index: number, count: number, experience: Experience | undefined, report: TourReport): string {
@@ -283,11 +286,13 @@ async function renderTour(main: HTMLElement, page: ReportPage, experience: Exper
   const only = r.version === null ? '' : `, version ${r.version} only`;
   const versions = versionSection(page, r.versions, published, { one: 'start', many: 'starts' });
   if (started === 0) {
-    replace(main, heading(`Report on ${id}`), h('p', { class: 'summary' }, `From ${r.funnel.from} to ${r.funnel.to}${only}.`), versions, empty('Nobody has started this tour yet.'));
+    replace(main, heading(`Report on ${id}`), h('p', { class: 'summary' }, `From ${r.funnel.from} to ${r.funnel.to}${only}.`), versions.picker, empty('Nobody has started this tour yet.'), versions.table);
     return;
   }
   const names = steps.map((s, i) => stepName(s, i, steps.length, experience, r));
-  const funnelBars: Bar[] = steps.map((s, i) => ({ label: names[i] ?? '', value: s.count, text: `${s.count} (${pct(s.conversion_from_start?.rate ?? (i === 0 ? 1 : null), 0)})` }));
+  const dropped = (i: number) => (i > 0 ? (steps[i - 1]?.count ?? 0) - (steps[i]?.count ?? 0) : 0);
+  const funnelBars: Bar[] = steps.map((s, i) => ({ label: names[i] ?? '', value: s.count,
+    text: `${s.count} (${pct(s.conversion_from_start?.rate ?? (i === 0 ? 1 : null), 0)})${dropped(i) > 0 ? `, ${dropped(i)} left` : ''}` }));
   const funnelRows = steps.map((s, i) => {
     const previous = i > 0 ? steps[i - 1]?.count ?? 0 : null;
     return [names[i] ?? '', String(s.count), i === 0 ? '—' : pct(s.conversion_from_previous?.rate), previous === null ? '—' : String(previous - s.count)];
@@ -296,10 +301,10 @@ async function renderTour(main: HTMLElement, page: ReportPage, experience: Exper
   const dismissalBars: Bar[] = r.dismissals.map((d) => ({ label: `Step ${d.step + 1}: ${d.reason}`, value: d.people, text: String(d.people), colour: COLOURS.bad }));
   replace(main, heading(`Report on ${id}`),
     h('p', { class: 'summary' }, `From ${r.funnel.from} to ${r.funnel.to}${only}: ${started} started, ${pct(completed, 0)} completed.`),
-    versions,
+    versions.picker,
     section('Step funnel',
       figure('People reaching each step', bars('Tour step funnel', funnelBars.map((b) => `${b.label}: ${b.text}`).join(', '), funnelBars),
-        dataTable('People reaching each step', ['Step', 'People', 'From the step before', 'Dropped off'], funnelRows)),
+        dataTable('People reaching each step', ['Step', 'People', 'Of the previous', 'Dropped off'], funnelRows)),
       r.steps_left_off > 0 ? h('p', { class: 'hint' }, `${r.steps_left_off} later step(s) are left out of the funnel.`) : null),
     section('Dismissals',
       r.dismissals.length === 0 ? empty('Nobody has dismissed this tour.') :
@@ -309,8 +314,9 @@ async function renderTour(main: HTMLElement, page: ReportPage, experience: Exper
       r.targets.length === 0 ? empty('No step has been viewed.') :
         dataTable('How each step’s target was found', ['Step', 'Found by', 'Never appeared'], r.targets.map((t) => [
           `Step ${t.step + 1}${t.step_id ? ` (${t.step_id})` : ''}`,
-          Object.entries(t.strategies).map(([k, v]) => `${k} ${v}`).join(', ') || '—',
-          String(t.missing)]))));
+          Object.entries(t.strategies).map(([k, v]) => `${k === 'none' ? 'no target' : k}: ${v}`).join(', ') || '—',
+          String(t.missing)]))),
+    versions.table);
 }
 
 async function renderExperiment(main: HTMLElement, page: ReportPage, id: string, goal: string | null): Promise<void> {
@@ -323,6 +329,7 @@ async function renderExperiment(main: HTMLElement, page: ReportPage, id: string,
     return;
   }
   const r = answer.value;
+  const versions = versionSection(page, r.versions, published, { one: 'exposure', many: 'exposures' });
   const select = h('select', { id: 'goal' }, ...r.goals.map((g) => h('option', { value: g, selected: g === r.goal }, g)));
   const goalForm = r.goals.length > 1 ? h('form', { class: 'actions' }, h('div', { class: 'field inline' }, h('label', { for: 'goal' }, 'Goal'), select), h('button', { type: 'submit' }, 'Show')) : null;
   goalForm?.addEventListener('submit', (event) => {
@@ -348,7 +355,7 @@ async function renderExperiment(main: HTMLElement, page: ReportPage, id: string,
         i === 0 ? '—' : num(v.p_value, 3)])));
   replace(main, heading(`Report on ${id}`),
     h('p', { class: 'summary' }, `${r.exposures} people exposed${r.version === null ? '' : ` under version ${r.version}`}, ${r.conversions} converted to ${r.goal}${r.mixed_exposures ? `; ${r.mixed_exposures} saw more than one variant (counted in their first)` : ''}.`),
-    srm, versionSection(page, r.versions, published, { one: 'exposure', many: 'exposures' }), goalForm, body);
+    srm, versions.picker, goalForm, body, versions.table);
 }
 
 /** The report page of one experience: its survey, tour or experiment report, for every

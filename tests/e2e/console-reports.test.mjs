@@ -202,6 +202,9 @@ test('a tour\'s step funnel with drop-off and dismissal reasons, an experiment\'
   assert.deepEqual(funnel.map((r) => r.slice(0, 2)), [['Started', '3'], ['Step 1 (welcome)', '3'], ['Step 2 (outstanding)', '2'], ['Step 3 (cashflow)', '1'], ['Completed', '1']]);
   assert.deepEqual(funnel.map((r) => r[3]), ['—', '0', '1', '1', '0'], 'dropped off at each step');
   assert.deepEqual(await cells(page, 'Dismissals by step and reason'), [['Step 1', 'close', '1'], ['Step 2', 'skip', '1']]);
+  // The chart says who left at each step too, and each step's target is named by strategy.
+  await page.getByRole('img', { name: /Step 2 \(outstanding\): 2 \(67%\), 1 left, Step 3 \(cashflow\): 1 \(33%\), 1 left/ }).waitFor();
+  assert.deepEqual(await cells(page, 'How each step’s target was found'), [['Step 1 (welcome)', 'no target: 3', '0'], ['Step 2 (outstanding)', 'selector: 2', '0'], ['Step 3 (cashflow)', 'selector: 1', '0']]);
   await check(page, 'report-tour');
 
   await page.goto(`${collector.url}/console/#/p/demo/r/pricing-layout`);
