@@ -215,17 +215,23 @@ function capKind(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A share from 0 to 1 at `/key`, edited as a percentage; empty leaves it out. */
+function share(key: string, label: string, hint: string): Node {
+  return {
+    type: 'number', at: `/${key}`, label, hint, optional: true,
+    read: (r) => (typeof r[key] === 'number' ? String(Math.round((r[key] as number) * 10_000) / 100) : r[key] === undefined ? '' : String(r[key])),
+    write: (r, text) => { const t = text.trim(); const n = Number(t); set(r, `/${key}`, t === '' ? undefined : Number.isFinite(n) ? n / 100 : t); },
+  };
+}
+
 /** The targeting section's fields. */
 export function targetingNodes(root: Root): Node[] {
   const cap = capKind(root.cap);
   const nodes: Node[] = [
     { type: 'group', legend: 'When it shows', children: triggersNodes(root) },
     { type: 'custom', at: '/audience', render: (form, base) => audienceBuilder(form, base) },
-    {
-      type: 'number', at: '/sample', label: 'Share of users (%)', hint: 'Each user is in or out for good; 100 when empty.', optional: true,
-      read: (r) => (typeof r.sample === 'number' ? String(Math.round(r.sample * 10_000) / 100) : r.sample === undefined ? '' : String(r.sample)),
-      write: (r, text) => { const t = text.trim(); const n = Number(t); set(r, '/sample', t === '' ? undefined : Number.isFinite(n) ? n / 100 : t); },
-    },
+    share('sample', 'Share of users (%)', 'Each user is in or out for good; 100 when empty.'),
+    share('holdout', 'Held out to measure it (%)', 'Up to 50: that share of the people it would show to never see it, and its reports compare them with the rest; none when empty.'),
     {
       type: 'select', at: '/cap', label: 'How often one user may see it', options: CAPS, read: () => cap,
       write: (r, k) => set(r, '/cap', k === 'once' ? undefined : k === 'until_completed' ? 'until_completed' : k === 'at_most' ? { at_most: 3 } : { every_days: 30 }),

@@ -294,12 +294,18 @@ test('a targeting group is built with the builder, saved as the condition the co
   await locale.getByLabel('Test').selectOption('$in');
   await locale.getByLabel('Value').fill('fr, fr-CA');
   await targeting.getByLabel('Share of users (%)').fill('25');
+  // A holdout above half is refused by the compiler, at its field.
+  const holdout = targeting.getByLabel('Held out to measure it (%)');
+  await holdout.fill('60');
+  const holdoutError = page.locator(`#${await holdout.getAttribute('aria-describedby').then((ids) => ids.split(' ').pop())}`);
+  await eventually(async () => (await holdoutError.textContent()).startsWith('Error: holdout must be a number above 0 and at most 0.5'), { describe: () => 'the invalid holdout diagnosed at its field' });
+  await holdout.fill('10');
   await targeting.getByLabel('How often one user may see it').selectOption('every_days');
   await targeting.getByLabel('Days between showings').fill('14');
   await savedClean(page, 'the targeting');
   const expected = { 'behavior.event.invoice_created.count_7d': { $gte: 2 }, $or: [{ 'user.plan': 'pro' }, { locale: { $in: ['fr', 'fr-CA'] } }] };
   const json = JSON.parse(await page.getByRole('textbox', { name: 'JSON' }).inputValue());
-  assert.deepEqual([json.audience, json.sample, json.cap], [expected, 0.25, { every_days: 14 }]);
+  assert.deepEqual([json.audience, json.sample, json.holdout, json.cap], [expected, 0.25, 0.1, { every_days: 14 }]);
   const stored = await page.evaluate(async () => (await (await fetch('/console/api/projects/demo/draft')).json()));
   assert.deepEqual(stored.config.experiences.find((e) => e.id === 'tour').audience, expected, 'the server has the same condition');
   assert.deepEqual(stored.diagnostics.filter((d) => d.pointer.includes('/audience')), [], 'and the core compiles it without a diagnostic');
