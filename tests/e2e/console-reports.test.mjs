@@ -3,8 +3,11 @@
 // of the demo site the collector serves answers it; the answer shows in the report's NPS
 // figures, chart and tables. A tour's funnel with dismissals, an experiment with a
 // sample-ratio mismatch and the event trends read from events a page sent. A survey without
-// answers says so. The editor's preview renders the survey as the site did, and each tour step. Every page: zero axe-core violations, no NaN or Infinity, nothing wider
-// than the viewport, and a screenshot in tests/screenshots/ (gitignored).
+// answers says so. The editor's preview renders the survey as the site did, and each tour
+// step. Two published versions of a survey, one retyping a question and removing another:
+// the report for every version or one, picked in the page and kept in the URL. Every page:
+// zero axe-core violations, no NaN or Infinity, nothing wider than the viewport, and a
+// screenshot in tests/screenshots/ (gitignored).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
