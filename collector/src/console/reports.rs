@@ -133,7 +133,7 @@ pub async fn tour(
     let Path((_, tour)) = path?;
     let Query(query) = query?;
     Ok(Json(
-        tours::run(state.store.as_ref(), project, tour, query, state.today()).await?,
+        tours::project_report(&state, project, tour, query).await?,
     ))
 }
 

@@ -247,6 +247,21 @@ pub async fn run(
     })
 }
 
+/// The tour report of `tour` in `project`, for the admin key's route and the console's: a
+/// `?version=` never published is `no_such_version` (404), as in the survey and experiment
+/// reports.
+pub(crate) async fn project_report(
+    state: &AppState,
+    project: String,
+    tour: String,
+    query: TourQuery,
+) -> Result<TourReport, IngestError> {
+    if let Some(version) = versions::parse(query.version.as_deref())? {
+        versions::design_config(state, &project, Some(version)).await?;
+    }
+    run(state.store.as_ref(), project, tour, query, state.today()).await
+}
+
 /// Handles `GET /v1/reports/tours/{id}` (admin key).
 pub async fn report(
     State(state): State<AppState>,
@@ -257,8 +272,7 @@ pub async fn report(
     let key = admin(&state, &headers)?;
     let Path(tour) = id?;
     let Query(query) = query?;
-    let today = state.today();
-    run(state.store.as_ref(), key.project, tour, query, today)
+    project_report(&state, key.project, tour, query)
         .await
         .map(Json)
 }
