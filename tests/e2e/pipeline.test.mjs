@@ -382,6 +382,9 @@ test('identify links the anonymous id once; reset() on logout clears identity an
   const page = await context.newPage();
   await page.goto(`${site.url}/p/identity`);
   await sdkReady(page);
+  // The config (version 0 here) is fetched after first paint and cached when it arrives: on
+  // a loaded machine that can be after reset(), which would leave it beside the new id.
+  await page.waitForFunction(() => localStorage.getItem('waymark:demo:config') !== null);
   const before = await page.evaluate(() => {
     window.waymark.track('anonymous_step');
     window.waymark.identify('user-42', { plan: 'pro' });
