@@ -112,6 +112,7 @@ async fn the_report_counts_responses_once_and_scores_every_question() {
             // responses and one without a response id) are unversioned.
             "version": null,
             "versions": [{"version": null, "events": 15}],
+            "interval": "day",
             "from": "2025-12-03",
             "to": "2026-01-01",
             "shown": 14,
@@ -595,6 +596,7 @@ async fn a_survey_missing_from_the_config_is_read_from_its_answers() {
             "config_version": null,
             "version": null,
             "versions": [{"version": null, "events": 2}],
+            "interval": "day",
             "from": "2025-12-03",
             "to": "2026-01-01",
             "shown": 2, "responses": 3, "completed": 0, "completion_rate": 0.0,
@@ -775,4 +777,60 @@ async fn the_report_has_exactly_the_fields_openapi_json_documents() {
     types.sort_unstable();
     types.dedup();
     assert_eq!(types, ["ces", "csat", "multiple", "nps", "single", "text"]);
+}
+
+#[tokio::test]
+async fn a_weekly_trend_sums_its_days_and_scores_each_week_from_its_answers() {
+    let (h, admin) = seeded().await;
+    let daily = ok(&h, &admin, SURVEY).await;
+    let weekly = ok(&h, &admin, &format!("{SURVEY}?interval=week")).await;
+    assert_eq!(
+        (&daily["interval"], &weekly["interval"]),
+        (&json!("day"), &json!("week"))
+    );
+    // 2025-12-03 is a Wednesday: its week is clipped to start there, and the last, from
+    // Monday 2025-12-29, to end on the range's last day.
+    let weeks: Vec<&str> = weekly["trend"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["day"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        weeks,
+        [
+            "2025-12-03",
+            "2025-12-08",
+            "2025-12-15",
+            "2025-12-22",
+            "2025-12-29"
+        ]
+    );
+    // Every answer of the seed is on day A or B, both in the last week: it holds the
+    // totals, and its NPS is the question's own, computed from the same answers.
+    let last = &weekly["trend"][4];
+    assert_eq!(
+        (&last["shown"], &last["responses"]),
+        (&daily["shown"], &daily["responses"])
+    );
+    let recommend = survey_question(&daily, "recommend");
+    let week_nps = last["ratings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["question"] == "recommend")
+        .unwrap();
+    assert_eq!(
+        (&week_nps["n"], &week_nps["value"], &week_nps["interval"]),
+        (&recommend["n"], &recommend["score"], &recommend["interval"])
+    );
+    assert_eq!(weekly["trend"][0]["ratings"][0]["n"], 0);
+    let (status, body) = report(&h, &format!("{SURVEY}?interval=month"), Some(&admin)).await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("interval: expected day or week, got \"month\"")
+        )
+    );
 }

@@ -97,6 +97,11 @@
 //!   is that day), `responses` (responses whose first valid answer is that day), so that the
 //!   days sum to the totals; and for each rating question its headline on that day's
 //!   counted answers (a counted answer belongs to the day of its event), with `n`.
+//!   With `?interval=week`, every week instead (Monday to Sunday, the first and last clipped
+//!   to the range), labelled by its first day in the range: each week sums its days'
+//!   `shown` and `responses`, and its headlines are computed from all its counted answers,
+//!   never averaged from the days'. `interval` says which (`day` by default); anything else
+//!   is `invalid_request` (400).
 //! - **Breakdown** (`?by=ATTR`): each counted answer is grouped by the trait `ATTR` of its
 //!   person, read from their most recent [`IDENTIFY`] event that carries traits, at any time
 //!   (inside the range or not): a string trait as it is, any other value as its JSON text,
@@ -623,7 +628,9 @@ pub struct SurveyReport {
     pub unmatched_answers: u64,
     /// Every question's figures, in order.
     pub questions: Vec<QuestionReport>,
-    /// Every day of the range.
+    /// `day` or `week` (`?interval=`): what each entry of `trend` covers.
+    pub interval: TrendInterval,
+    /// Every day of the range, or every week (Monday to Sunday, clipped to the range).
     pub trend: Vec<TrendDay>,
     /// With `?by=`: the groups.
     pub breakdown: Option<Breakdown>,
@@ -765,10 +772,22 @@ pub struct TextFigures {
     pub non_empty: u64,
 }
 
-/// One day of the trend.
+/// What each entry of a survey report's trend covers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrendInterval {
+    /// One UTC day.
+    #[default]
+    Day,
+    /// A week, Monday to Sunday (UTC days), clipped to the range: the first and the last
+    /// may be shorter.
+    Week,
+}
+
+/// One day (or week) of the trend.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct TrendDay {
-    /// `YYYY-MM-DD`, UTC.
+    /// `YYYY-MM-DD`, UTC: the day, or the first day of the week in the range.
     pub day: String,
     /// Responses first shown this day.
     pub shown: u64,
@@ -868,6 +887,8 @@ pub struct ReportSubject {
     pub version: Option<i64>,
     /// The versions seen, with their counts, in order.
     pub versions: Vec<VersionCount>,
+    /// What each entry of the trend covers.
+    pub interval: TrendInterval,
 }
 
 /// Counts per scale size: `distribution[p - 1]` answers at position `p`.
@@ -1121,23 +1142,45 @@ impl SurveyReport {
         let shown_on: BTreeMap<&str, &SurveyDay> =
             counts.days.iter().map(|d| (d.day.as_str(), d)).collect();
 
+        // Each entry sums its days' counts and rating rows, so the weeks' headlines are
+        // computed from their answers, never averaged from the days'.
         let mut trend = Vec::new();
-        let mut day = subject.range.from;
-        while day <= subject.range.to {
-            let label = day.to_string();
-            let found = shown_on.get(label.as_str());
-            let rows = by_day
-                .iter()
-                .map(|days| days.get(label.as_str()).cloned().unwrap_or_default())
-                .collect();
+        let mut start = subject.range.from;
+        while start <= subject.range.to {
+            let mut end = start;
+            if subject.interval == TrendInterval::Week {
+                while end < subject.range.to && end.weekday() != time::Weekday::Sunday {
+                    match end.next_day() {
+                        Some(next) => end = next,
+                        None => break,
+                    }
+                }
+            }
+            let (mut shown, mut responses) = (0, 0);
+            let mut rows: Vec<RatingRows> = vec![Vec::new(); by_day.len()];
+            let mut day = start;
+            loop {
+                let label = day.to_string();
+                if let Some(found) = shown_on.get(label.as_str()) {
+                    shown += found.shown;
+                    responses += found.responses;
+                }
+                for (into, days) in rows.iter_mut().zip(&by_day) {
+                    into.extend(days.get(label.as_str()).into_iter().flatten().copied());
+                }
+                match day.next_day() {
+                    Some(next) if day < end => day = next,
+                    _ => break,
+                }
+            }
             trend.push(TrendDay {
-                shown: found.map_or(0, |d| d.shown),
-                responses: found.map_or(0, |d| d.responses),
+                day: start.to_string(),
+                shown,
+                responses,
                 ratings: headlines(rows),
-                day: label,
             });
-            match day.next_day() {
-                Some(next) => day = next,
+            match end.next_day() {
+                Some(next) => start = next,
                 None => break,
             }
         }
@@ -1212,6 +1255,7 @@ impl SurveyReport {
             config_version: subject.config_version,
             version: subject.version,
             versions: subject.versions,
+            interval: subject.interval,
             from: subject.range.from.to_string(),
             to: subject.range.to.to_string(),
             shown: totals.shown,
@@ -1343,9 +1387,22 @@ pub struct SurveyReportQuery {
     pub cursor: Option<String>,
     /// Only events recorded under this config version.
     pub version: Option<String>,
+    /// What each entry of the trend covers: `day` (default) or `week`.
+    pub interval: Option<String>,
 }
 
 impl SurveyReportQuery {
+    /// The trend's interval, checked.
+    pub fn interval(&self) -> Result<TrendInterval, IngestError> {
+        match self.interval.as_deref() {
+            None | Some("day") => Ok(TrendInterval::Day),
+            Some("week") => Ok(TrendInterval::Week),
+            Some(other) => Err(IngestError::InvalidRequest(format!(
+                "interval: expected day or week, got {other:?}"
+            ))),
+        }
+    }
+
     /// The range, as the event report resolves it against `today`.
     pub fn range(&self, today: Date) -> Result<ReportRange, IngestError> {
         EventReportQuery {
@@ -1443,6 +1500,7 @@ pub(crate) async fn survey_report(
     let after = query.cursor()?;
     let text_question = query.question()?;
     let version = versions::parse(query.version.as_deref())?;
+    let interval = query.interval()?;
 
     let config = versions::design_config(state, &project, version).await?;
     let configured = config.and_then(|(version, body)| {
@@ -1509,6 +1567,7 @@ pub(crate) async fn survey_report(
         limit,
         version,
         versions: seen,
+        interval,
     };
     Ok(SurveyReport::new(subject, &design, &counts))
 }
@@ -1682,6 +1741,7 @@ mod tests {
             by: None,
             version: None,
             versions: Vec::new(),
+            interval: TrendInterval::Day,
             text_question: None,
             limit: DEFAULT_LIMIT,
         }
