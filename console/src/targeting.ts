@@ -1,6 +1,6 @@
 // Who an experience is for and when it shows: triggers, the audience condition (built as
 // AND/OR groups of rules over traits, the behaviour profile, the page, the device and the
-// locale), sampling, caps, quiet periods and priority, as the core's arbitration reads them
+// locale), a schedule, sampling, caps, quiet periods and priority, as the core's arbitration reads them
 // (sdk/core/src/rules/experiences/arbitration.rs).
 
 import { attributeOf, FAMILIES, familyOf, OPERATORS, parse, serialise, valueFrom, valueText, type Group, type Item, type Json, type Raw, type Rule } from './condition.js';
@@ -215,6 +215,44 @@ function capKind(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A moment (Unix ms) as a datetime-local input's value, in the author's time zone. */
+function localMoment(ms: unknown): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '';
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** The schedule: when it may first show and when it stops, as `{"start", "end"}` in Unix ms. */
+function scheduleField(form: Form, base: string): HTMLElement {
+  const root = form.root();
+  const schedule = root && isObject(root.schedule) ? root.schedule : {};
+  const error = h('p', { class: 'field-error', id: uid('schedule-error') });
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const hint = h('p', { class: 'hint', id: uid('schedule-hint') }, `In your time zone (${zone}); either may stay empty. It shows from the start and no more from the end.`);
+  const moment = (key: 'start' | 'end', label: string) => {
+    const id = uid(`schedule-${key}`);
+    const input = h('input', { id, type: 'datetime-local', 'data-key': `${base}/schedule/${key}`, 'data-pointer': `${base}/schedule`, 'aria-describedby': `${hint.id} ${error.id}`, disabled: !form.canSave });
+    input.value = localMoment(schedule[key]);
+    input.addEventListener('input', () => {
+      // An unfinished date is no moment yet: nothing is written until it is one.
+      const ms = input.value === '' ? undefined : new Date(input.value).getTime();
+      if (ms !== undefined && !Number.isFinite(ms)) return;
+      form.edit((r) => {
+        const next: Record<string, unknown> = isObject(r.schedule) ? { ...r.schedule } : {};
+        if (ms === undefined) delete next[key];
+        else next[key] = ms;
+        set(r, '/schedule', Object.keys(next).length === 0 ? undefined : next);
+      });
+    });
+    return { input, block: h('div', { class: 'field' }, h('label', { for: id }, label), input) };
+  };
+  const start = moment('start', 'Starts');
+  const end = moment('end', 'Ends');
+  form.register('/schedule', start.input, error);
+  return h('fieldset', { class: 'group' }, h('legend', {}, 'Schedule'), hint, h('div', { class: 'inline-add' }, start.block, end.block), error);
+}
+
 /** A share from 0 to 1 at `/key`, edited as a percentage; empty leaves it out. */
 function share(key: string, label: string, hint: string): Node {
   return {
@@ -230,6 +268,7 @@ export function targetingNodes(root: Root): Node[] {
   const nodes: Node[] = [
     { type: 'group', legend: 'When it shows', children: triggersNodes(root) },
     { type: 'custom', at: '/audience', render: (form, base) => audienceBuilder(form, base) },
+    { type: 'custom', at: '/schedule', render: (form, base) => scheduleField(form, base) },
     share('sample', 'Share of users (%)', 'Each user is in or out for good; 100 when empty.'),
     share('holdout', 'Held out to measure it (%)', 'Up to 50: that share of the people it would show to never see it, and its reports compare them with the rest; none when empty.'),
     {

@@ -300,12 +300,20 @@ test('a targeting group is built with the builder, saved as the condition the co
   const holdoutError = page.locator(`#${await holdout.getAttribute('aria-describedby').then((ids) => ids.split(' ').pop())}`);
   await eventually(async () => (await holdoutError.textContent()).startsWith('Error: holdout must be a number above 0 and at most 0.5'), { describe: () => 'the invalid holdout diagnosed at its field' });
   await holdout.fill('10');
+  // A schedule, in the author's time zone; an end before the start is refused at the field.
+  const starts = targeting.getByLabel('Starts');
+  const scheduleError = page.locator(`#${await starts.getAttribute('aria-describedby').then((ids) => ids.split(' ').pop())}`);
+  await starts.fill('2030-01-02T09:00');
+  await targeting.getByLabel('Ends').fill('2030-01-01T09:00');
+  await eventually(async () => (await scheduleError.textContent()).startsWith('Error: schedule is'), { describe: () => 'the backwards schedule diagnosed at its field' });
+  await targeting.getByLabel('Ends').fill('2030-02-01T18:30');
+  const schedule = await page.evaluate(() => ({ start: new Date('2030-01-02T09:00').getTime(), end: new Date('2030-02-01T18:30').getTime() }));
   await targeting.getByLabel('How often one user may see it').selectOption('every_days');
   await targeting.getByLabel('Days between showings').fill('14');
   await savedClean(page, 'the targeting');
   const expected = { 'behavior.event.invoice_created.count_7d': { $gte: 2 }, $or: [{ 'user.plan': 'pro' }, { locale: { $in: ['fr', 'fr-CA'] } }] };
   const json = JSON.parse(await page.getByRole('textbox', { name: 'JSON' }).inputValue());
-  assert.deepEqual([json.audience, json.sample, json.holdout, json.cap], [expected, 0.25, 0.1, { every_days: 14 }]);
+  assert.deepEqual([json.audience, json.sample, json.holdout, json.cap, json.schedule], [expected, 0.25, 0.1, { every_days: 14 }, schedule]);
   const stored = await page.evaluate(async () => (await (await fetch('/console/api/projects/demo/draft')).json()));
   assert.deepEqual(stored.config.experiences.find((e) => e.id === 'tour').audience, expected, 'the server has the same condition');
   assert.deepEqual(stored.diagnostics.filter((d) => d.pointer.includes('/audience')), [], 'and the core compiles it without a diagnostic');
@@ -315,6 +323,11 @@ test('a targeting group is built with the builder, saved as the condition the co
   await page.reload();
   await page.getByRole('heading', { name: 'Edit tour' }).waitFor();
   const again = page.getByRole('region', { name: 'Targeting' });
+  assert.deepEqual([await again.getByLabel('Starts').inputValue(), await again.getByLabel('Ends').inputValue()], ['2030-01-02T09:00', '2030-02-01T18:30'], 'the schedule read back');
+  await again.getByLabel('Starts').fill('');
+  await again.getByLabel('Ends').fill('');
+  await savedClean(page, 'the schedule cleared');
+  assert.equal(JSON.parse(await page.getByRole('textbox', { name: 'JSON', exact: true }).inputValue()).schedule, undefined, 'no schedule: always');
   // (The server keeps JSON objects' keys in their sorted order, so the group may come first.)
   assert.equal(await again.getByLabel('Event name').inputValue(), 'invoice_created');
   assert.equal(await again.getByLabel('When', { exact: true }).inputValue(), 'count_7d');

@@ -139,6 +139,8 @@ proptest! {
                 cap: s.cap,
                 quiet_after_dismiss: Millis(2 * DAY),
                 quiet_after_complete: Millis(0),
+                starts: Millis(0),
+                ends: Millis(u64::MAX),
                 disabled: None,
                 content: Default::default(),
                 translations: (s.kind != Kind::Content).then(|| Translations {

@@ -151,6 +151,10 @@ pub struct Experience {
     pub quiet_after_dismiss: Millis,
     /// No showing again this long after a completion.
     pub quiet_after_complete: Millis,
+    /// When it may first show (`"schedule": {"start": ms}`, Unix ms; 0 without one).
+    pub starts: Millis,
+    /// From when it shows no more (`"schedule": {"end": ms}`; `u64::MAX` without one).
+    pub ends: Millis,
     /// Set when the configuration had an error, or the experience is paused or ended
     /// (`"state": "paused"` or `"ended"`): the experience never shows.
     pub disabled: Option<String>,
@@ -273,6 +277,8 @@ pub enum Verdict {
     Show,
     /// Its configuration has an error, or it is paused or ended (the reason says which).
     Disabled(String),
+    /// Before its schedule's start, or from its end on.
+    OutsideSchedule,
     /// Nothing that just happened triggers it.
     NotTriggered,
     /// The audience condition does not hold; the pointer names the part that failed.
@@ -430,6 +436,9 @@ fn verdict(
 ) -> Verdict {
     if let Some(reason) = &experience.disabled {
         return Verdict::Disabled(reason.clone());
+    }
+    if situation.now < experience.starts || situation.now >= experience.ends {
+        return Verdict::OutsideSchedule;
     }
     if check_trigger && !triggered(experience, situation) {
         return Verdict::NotTriggered;
@@ -611,8 +620,11 @@ impl Experience {
     ///  "triggers": [{"page_view": ["/invoices*"]}, {"event": "export_completed"}],
     ///  "audience": {"behavior.sessions.count": {"$gte": 3}}, "sample": 0.25,
     ///  "cap": {"every_days": 90}, "quiet_days_after_dismiss": 30, "quiet_days_after_complete": 90,
-    ///  "holdout": 0.1}
+    ///  "holdout": 0.1, "schedule": {"start": 1767225600000, "end": 1769904000000}}
     /// ```
+    ///
+    /// `schedule` bounds when it may show, in Unix milliseconds: from `start`, and until
+    /// (not at) `end`; either may be left out.
     ///
     /// `"state": "paused"` or `"ended"` keeps an experience in the config (its reports and
     /// history stay) but it never shows; without `state` it is live.
@@ -702,6 +714,42 @@ impl Experience {
                 0.0
             }
         };
+        let schedule = json.field("schedule");
+        // The collector refuses a schedule that is not an object of whole, non-negative start
+        // and end with the start first (feature `publish`); the browser reads it as given.
+        #[cfg(feature = "publish")]
+        if let Some(schedule) = schedule {
+            let moment = |key: &str| match schedule.field(key) {
+                None => Some(None),
+                Some(Value::Number(n)) if *n >= 0.0 && n.fract() == 0.0 => Some(Some(*n)),
+                Some(_) => None,
+            };
+            let known = match schedule {
+                Value::Object(map) => map.iter().all(|(k, _)| k == "start" || k == "end"),
+                _ => false,
+            };
+            let fits = match (moment("start"), moment("end")) {
+                (Some(Some(start)), Some(Some(end))) => start < end,
+                (Some(start), Some(end)) => start.is_some() || end.is_some(),
+                _ => false,
+            };
+            if !known || !fits {
+                problem(
+                    "invalid_schedule",
+                    "schedule",
+                    "schedule is {\"start\": ms, \"end\": ms} in Unix milliseconds, either left out, the start before the end",
+                    diagnostics,
+                );
+            }
+        }
+        let moment = |key: &str, otherwise: u64| {
+            Millis(
+                schedule
+                    .and_then(|s| s.num_field(key))
+                    .filter(|n| *n >= 0.0)
+                    .map_or(otherwise, |n| n as u64),
+            )
+        };
         let cap = match json.field("cap") {
             None => Cap::Once,
             Some(Value::String(s)) if s == "once" => Cap::Once,
@@ -771,6 +819,8 @@ impl Experience {
             cap,
             quiet_after_dismiss: days("quiet_days_after_dismiss", 30),
             quiet_after_complete: days("quiet_days_after_complete", 0),
+            starts: moment("start", 0),
+            ends: moment("end", u64::MAX),
         }
     }
 }
@@ -952,6 +1002,59 @@ mod tests {
             decision.explain("export-tour"),
             Some(&Verdict::NotTriggered)
         );
+    }
+
+    #[test]
+    fn a_scheduled_experience_shows_from_its_start_until_its_end_and_a_bad_schedule_is_an_error() {
+        let day = DAY.0;
+        let json = format!(
+            r##"[{{"id": "soon", "kind": "survey", "trigger": {{"page_view": true}}, "schedule": {{"start": {tomorrow}}}}},
+                {{"id": "over", "kind": "content", "trigger": {{"page_view": true}}, "schedule": {{"end": {now}}},
+                 "changes": [{{"selector": "#promo", "hide": true}}]}},
+                {{"id": "now", "kind": "content", "trigger": {{"page_view": true}}, "schedule": {{"start": {now}, "end": {tomorrow}}},
+                 "changes": [{{"selector": "#promo", "hide": true}}]}},
+                {{"id": "backwards", "kind": "tour", "trigger": {{"page_view": true}}, "schedule": {{"start": {tomorrow}, "end": {now}}}}},
+                {{"id": "text", "kind": "tour", "trigger": {{"page_view": true}}, "schedule": {{"start": "2026-01-01"}}}},
+                {{"id": "empty", "kind": "tour", "trigger": {{"page_view": true}}, "schedule": {{}}}}]"##,
+            now = NOW.0,
+            tomorrow = NOW.0 + day,
+        );
+        let (list, diagnostics) = experiences(&json);
+        let codes: Vec<_> = diagnostics
+            .iter()
+            .map(|d| (d.code, d.pointer.as_str()))
+            .collect();
+        if cfg!(feature = "publish") {
+            assert_eq!(
+                codes,
+                [
+                    ("invalid_schedule", "/experiences/3/schedule"),
+                    ("invalid_schedule", "/experiences/4/schedule"),
+                    ("invalid_schedule", "/experiences/5/schedule"),
+                ]
+            );
+        }
+        let profile = Profile::new(NOW);
+        let anyone = attrs("{}");
+        let at = |now: Millis| {
+            let mut here = situation(&profile, &anyone, Signal::PageView);
+            here.now = now;
+            decide(&list[..3], &here, &Policy::default())
+        };
+        let today = at(NOW);
+        assert_eq!(today.explain("soon"), Some(&Verdict::OutsideSchedule));
+        assert_eq!(
+            today.explain("over"),
+            Some(&Verdict::OutsideSchedule),
+            "the end is not included"
+        );
+        assert_eq!(today.apply, ["now"], "from the start, included");
+        let before = at(Millis(NOW.0 - 1));
+        assert_eq!(before.explain("over"), Some(&Verdict::Show));
+        assert_eq!(before.explain("now"), Some(&Verdict::OutsideSchedule));
+        let tomorrow = at(Millis(NOW.0 + day));
+        assert_eq!(tomorrow.show.as_deref(), Some("soon"));
+        assert_eq!(tomorrow.apply.len(), 0, "over, and now's end reached");
     }
 
     #[test]
