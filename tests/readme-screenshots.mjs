@@ -38,7 +38,7 @@ try {
   await shoot(page, 'survey-form');
 
   await page.goto(`${collector.url}/console/#/p/demo/r/nps`);
-  await page.getByRole('img', { name: /NPS per day/ }).waitFor();
+  await page.getByRole('img', { name: /NPS per week/ }).waitFor();
   // The NPS question's headline, trend and bands: the window scrolled to its section.
   await page.getByRole('heading', { name: /^Question 1/ }).evaluate((h) => window.scrollTo(0, h.getBoundingClientRect().top + window.scrollY - 16));
   await shoot(page, 'survey-report');

@@ -23,7 +23,7 @@ type Question = { question: string; from: 'config' | 'data'; n: number } & (
   | { type: 'text'; non_empty: number });
 interface TextAnswer { response: string; question: string; value: string; locale: string | null; timestamp: number }
 export interface SurveyReport {
-  survey: string; config_version: number | null; version: number | null; versions: VersionCount[]; from: string; to: string; shown: number; responses: number; completed: number;
+  survey: string; config_version: number | null; version: number | null; versions: VersionCount[]; interval: 'day' | 'week'; from: string; to: string; shown: number; responses: number; completed: number;
   completion_rate: number | null; dismissed: number; dismissal_rate: number | null; questions: Question[]; trend: TrendDay[];
   text: { answers: TextAnswer[] };
 }
@@ -103,7 +103,7 @@ function versionSection(page: ReportPage, seen: VersionCount[], published: Versi
   const select = h('select', { id: 'config-version', name: 'version' },
     h('option', { value: '', selected: page.version === null }, 'All versions'),
     ...numbers.map((n) => h('option', { value: String(n), selected: n === page.version }, `${label(n)}: ${count(n) ? words(count(n)) : `no ${counted.many}`}`)));
-  const form = h('form', { class: 'actions version-picker' }, h('div', { class: 'field inline' }, h('label', { for: 'config-version' }, 'Config version'), select), h('button', { type: 'submit' }, 'Show'),
+  const form = h('form', { class: 'actions version-picker' }, h('div', { class: 'field inline' }, h('label', { for: 'config-version' }, 'Config version'), select), h('button', { type: 'submit' }, 'Show version'),
     h('p', { class: 'hint' }, page.version === null ? 'Every version counts below.' : `Only what was recorded under version ${page.version} counts below, read with that version's definition.`));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -151,7 +151,8 @@ function trendPoints(report: SurveyReport, question: string): TrendPoint[] {
 
 function trendFigure(report: SurveyReport, question: string, kind: string, range: { min: number; max: number }, unit: string): HTMLElement | null {
   const points = trendPoints(report, question);
-  const chart = trend(`${kind} per day`, `${kind} of each day's answers from ${report.from} to ${report.to}, with its 95% interval as a band where it has one.`, [{ name: kind, points }], range, unit);
+  const per = report.interval;
+  const chart = trend(`${kind} per ${per}`, `${kind} of each ${per}'s answers from ${report.from} to ${report.to}, with its 95% interval as a band where it has one.`, [{ name: kind, points }], range, unit);
   if (!chart) return null;
   const rows = report.trend.flatMap((day) => {
     const rating = day.ratings.find((r) => r.question === question);
@@ -159,7 +160,8 @@ function trendFigure(report: SurveyReport, question: string, kind: string, range
     const band = rating.interval ? `${num(rating.interval.low, 1)} to ${num(rating.interval.high, 1)}` : '—';
     return [[day.day, String(rating.n), num(rating.value, 1), band]];
   });
-  return figure(`${kind} over time (days without answers are left out of the table)`, chart, dataTable(`${kind} per day`, ['Day', 'Answers', kind, '95% interval'], rows));
+  return figure(`${kind} over time (${per}s without answers are left out of the table)`, chart,
+    dataTable(`${kind} per ${per}`, [per === 'week' ? 'Week from' : 'Day', 'Answers', kind, '95% interval'], rows));
 }
 
 function distributionFigure(title: string, labels: string[], counts: number[], n: number, colour?: (i: number) => string): HTMLElement {
@@ -243,11 +245,13 @@ function refused(main: HTMLElement, page: ReportPage, title: string, message: HT
     page.version === null ? null : h('p', {}, h('a', { href: reportHash({ ...page, version: null }) }, 'Show every version')));
 }
 
-async function renderSurvey(main: HTMLElement, page: ReportPage, experience: Experience | undefined): Promise<void> {
+/** A survey's trends are per week unless the reader asks for days: a month of days with a
+ * few answers each is mostly noise. */
+async function renderSurvey(main: HTMLElement, page: ReportPage, experience: Experience | undefined, interval: 'day' | 'week' = 'week'): Promise<void> {
   const { name, id } = page;
   const path = `${project(name)}/reports/surveys/${encodeURIComponent(id)}`;
   const [answer, reach, published] = await Promise.all([
-    call<SurveyReport>('GET', `${path}${versionQuery(page)}`), call<ReachReport>('GET', `${path}/reach${versionQuery(page)}`), publishedVersions(name)]);
+    call<SurveyReport>('GET', `${path}?interval=${interval}${versionQuery(page, '&')}`), call<ReachReport>('GET', `${path}/reach${versionQuery(page)}`), publishedVersions(name)]);
   if (!answer.ok) {
     refused(main, page, `Report on ${id}`, answer.problem.error === 'unknown_survey' ? empty('No responses yet: nobody has been shown this survey.') : problem(answer.problem.message));
     return;
@@ -255,7 +259,13 @@ async function renderSurvey(main: HTMLElement, page: ReportPage, experience: Exp
   const r = answer.value;
   const summary = h('p', { class: 'summary' }, `From ${r.from} to ${r.to}${r.version === null ? '' : `, version ${r.version} only`}: shown ${r.shown} time${r.shown === 1 ? '' : 's'}, ${r.responses} response${r.responses === 1 ? '' : 's'}, ${r.completed} completed (${pct(r.completion_rate, 0)}), ${r.dismissed} dismissed (${pct(r.dismissal_rate, 0)}).`);
   const versions = versionSection(page, r.versions, published, { one: 'showing', many: 'showings' });
-  replace(main, heading(`Report on ${id}`), summary, versions.picker,
+  const per = h('select', { id: 'trend-interval' }, h('option', { value: 'week', selected: r.interval === 'week' }, 'week'), h('option', { value: 'day', selected: r.interval === 'day' }, 'day'));
+  const perForm = h('form', { class: 'actions' }, h('div', { class: 'field inline' }, h('label', { for: 'trend-interval' }, 'Trends per'), per), h('button', { type: 'submit' }, 'Show trends'));
+  perForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void renderSurvey(main, page, experience, per.value === 'day' ? 'day' : 'week').then(() => main.querySelector<HTMLElement>('h1')?.focus());
+  });
+  replace(main, heading(`Report on ${id}`), summary, versions.picker, r.responses === 0 ? null : perForm,
     r.responses === 0 ? empty('No responses yet.') : null,
     // The reach needs the survey in the config read; a survey gone from it has none.
     reach.ok ? reachSection(reach.value) : null,

@@ -134,8 +134,14 @@ test('a publisher publishes the NPS survey, a visitor of the demo site answers i
   await page.getByText('NPS +100').waitFor();
   assert.match(await page.locator('main').textContent(), /“How likely are you to recommend Ledgerly to a friend or colleague\?”/);
   assert.deepEqual(await cells(page, 'NPS bands'), [['Promoters (9–10)', '1', '100.0%'], ['Passives (7–8)', '0', '0.0%'], ['Detractors (0–6)', '0', '0.0%']]);
+  // Per week by default (the range's first week may start after its Monday); per day on asking.
+  const monday = new Date(Date.now() - ((new Date().getUTCDay() + 6) % 7) * 86_400_000).toISOString().slice(0, 10);
+  assert.deepEqual(await cells(page, 'NPS per week'), [[monday, '1', '100.0', '100.0 to 100.0']]);
+  assert.equal(await page.getByRole('img', { name: /NPS per week/ }).count(), 1, 'the trend chart is drawn');
+  await page.getByLabel('Trends per').selectOption('day');
+  await page.getByRole('button', { name: 'Show trends' }).click();
+  await page.getByRole('img', { name: /NPS per day/ }).waitFor();
   assert.deepEqual(await cells(page, 'NPS per day'), [[today, '1', '100.0', '100.0 to 100.0']]);
-  assert.equal(await page.getByRole('img', { name: /NPS per day/ }).count(), 1, 'the trend chart is drawn');
   const reach = await cells(page, 'Reach by question (people)');
   assert.deepEqual(reach.map((r) => r.slice(0, 3)), [['1. score', '1', '1'], ['2. why', '1', '0']], 'one person answered the score and reached the follow-up');
   assert.equal(await page.getByRole('img', { name: /NPS bands/ }).count(), 1);
@@ -297,7 +303,7 @@ test('two published versions of a survey: the report reads every version or one,
 
   // Version 2 alone: its NPS question and its follow-up, from its two answers.
   await picker.selectOption({ label: `Version ${v2}: 2 showings` });
-  await page.getByRole('button', { name: 'Show' }).click();
+  await page.getByRole('button', { name: 'Show version' }).click();
   await page.waitForURL(`**/console/#/p/demo/r/pulse/v${v2}`);
   await page.getByText('NPS 0', { exact: true }).waitFor();
   assert.match(await page.locator('.summary').textContent(), new RegExp(`version ${v2} only: shown 2 times, 2 responses`));
@@ -318,7 +324,7 @@ test('two published versions of a survey: the report reads every version or one,
 
   // Back to every version from the picker, and a version never published says so.
   await page.getByLabel('Config version', { exact: true }).selectOption({ label: 'All versions' });
-  await page.getByRole('button', { name: 'Show' }).click();
+  await page.getByRole('button', { name: 'Show version' }).click();
   await page.waitForURL('**/console/#/p/demo/r/pulse');
   await page.getByText('shown 4 times').waitFor();
   await page.goto(`${collector.url}/console/#/p/demo/r/pulse/v${v3 + 5}`);
