@@ -69,6 +69,20 @@ ensure_npm() { # ensure_npm DIR: install DIR's locked npm packages if missing or
   fi
 }
 
+# ensure_duckdb: a Python venv under target/ with DuckDB, for the journey benchmark only
+# (scripts/bench); prints its python. Pinned so that every run measures the same DuckDB.
+DUCKDB_VERSION="2.0.1"
+ensure_duckdb() {
+  local venv="$ROOT/target/bench-venv"
+  if ! "$venv/bin/python" -c "import duckdb, sys; sys.exit(duckdb.__version__ != '$DUCKDB_VERSION')" 2>/dev/null; then
+    step "installing DuckDB $DUCKDB_VERSION (PyPI) in target/bench-venv"
+    ensure_apt python3-venv
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "duckdb==$DUCKDB_VERSION"
+  fi
+  printf '%s\n' "$venv/bin/python"
+}
+
 # True when any file under the given paths is newer than the stamp file.
 newer_than() {
   local stamp="$1"; shift
