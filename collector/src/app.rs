@@ -138,6 +138,18 @@ pub fn app(state: AppState) -> Router {
             put(crate::console::users::set_role).delete(crate::console::users::remove),
         )
         .route(
+            "/console/api/projects/{project}/settings",
+            get(crate::console::settings::show),
+        )
+        .route(
+            "/console/api/projects/{project}/origins",
+            put(crate::console::settings::set_origins),
+        )
+        .route(
+            "/console/api/projects/{project}/keys/rotate",
+            post(crate::console::settings::rotate_key),
+        )
+        .route(
             "/console/api/projects/{project}/check",
             post(console::check),
         )

@@ -37,14 +37,18 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
-    fn as_str(self) -> &'static str {
+    /// The kind's name, as stored and shown.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
         match self {
             KeyKind::Public => "public",
             KeyKind::Admin => "admin",
         }
     }
 
-    fn parse(s: &str) -> Option<KeyKind> {
+    /// The kind named `s` (`public`, `admin`).
+    #[must_use]
+    pub fn parse(s: &str) -> Option<KeyKind> {
         match s {
             "public" => Some(KeyKind::Public),
             "admin" => Some(KeyKind::Admin),
@@ -251,6 +255,17 @@ impl Registry {
         origins
             .get(project)
             .is_none_or(|allowed| allowed.is_empty() || allowed.iter().any(|o| o == origin))
+    }
+
+    /// The origins a project's pages may send from (empty: any origin).
+    #[must_use]
+    pub fn origins(&self, project: &str) -> Vec<String> {
+        self.origins
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(project)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Sets the origins a project's pages may send from (none: any origin). Each must be an

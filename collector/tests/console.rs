@@ -436,6 +436,9 @@ const ROUTES: &[(&str, &str, Role)] = &[
     ("GET", "/reports/paths", Role::Viewer),
     ("GET", "/reports/tours/{id}", Role::Viewer),
     ("GET", "/reports/holdouts/{id}", Role::Viewer),
+    ("GET", "/settings", Role::Admin),
+    ("PUT", "/origins", Role::Admin),
+    ("POST", "/keys/rotate", Role::Admin),
 ];
 
 #[test]

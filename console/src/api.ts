@@ -16,7 +16,7 @@ export interface Draft { revision: number; saved_at: number; saved_by: string; c
 export interface Version { version: number; published_at: number; key_id: string; rolled_back_from: number | null; active: boolean }
 export interface Published extends Version { warnings: Diagnostic[] }
 export interface Change { op: 'added' | 'removed' | 'changed'; pointer: string; before?: unknown; after?: unknown }
-export interface AuditEntry { seq: number; at: number; actor: string; action: 'published' | 'rolled_back' | 'draft_saved' | 'paused' | 'resumed' | 'ended' | 'user_added' | 'role_changed' | 'user_removed'; version: number | null; from_version?: number; experience?: string; user?: string; role?: Role }
+export interface AuditEntry { seq: number; at: number; actor: string; action: 'published' | 'rolled_back' | 'draft_saved' | 'paused' | 'resumed' | 'ended' | 'user_added' | 'role_changed' | 'user_removed' | 'origins_changed' | 'key_rotated'; version: number | null; from_version?: number; experience?: string; user?: string; role?: Role; setting?: string }
 export interface Experience { id?: unknown; kind?: unknown; [field: string]: unknown }
 export interface Config { experiences?: Experience[]; [field: string]: unknown }
 

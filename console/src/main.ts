@@ -1,7 +1,7 @@
 // The console's pages, routed by the URL's fragment: #/sign-in, #/p/PROJECT (experiences),
 // #/p/PROJECT/e/INDEX (the editor), #/p/PROJECT/json (the whole draft), #/p/PROJECT/versions,
 // #/p/PROJECT/audit, #/p/PROJECT/r/ID (an experience's report), #/p/PROJECT/events,
-// #/p/PROJECT/users (admins).
+// #/p/PROJECT/users and #/p/PROJECT/settings (admins).
 
 import { allows, call, project, type AuditEntry, type Change, type Config, type Draft, type Experience, type Me, type Published, type Role, type Version } from './api.js';
 import { DraftCopy } from './draft.js';
@@ -10,6 +10,7 @@ import { renderEditor } from './editor.js';
 import { newExperience } from './kinds.js';
 import { renderPreview } from './preview.js';
 import { renderEvents, renderReport, versionFromPath } from './reports.js';
+import { renderSettings } from './settings.js';
 import { renderUsers } from './users.js';
 import { renderWhole } from './whole.js';
 
@@ -53,6 +54,7 @@ function renderNav(current: string | null): void {
     h('li', {}, link(`${base}/versions`, 'Versions')),
     h('li', {}, link(`${base}/audit`, 'Audit log')),
     allows(roleIn(current), 'admin') ? h('li', {}, link(`${base}/users`, 'Users')) : null,
+    allows(roleIn(current), 'admin') ? h('li', {}, link(`${base}/settings`, 'Settings')) : null,
     h('li', { class: 'who' }, `${me.name} (${roleIn(current) ?? 'no role'})`, ' ', signOut)));
 }
 
@@ -330,6 +332,8 @@ async function renderAudit(name: string): Promise<void> {
       case 'user_added': return `Added ${e.user ?? '?'} as ${e.role ?? '?'}`;
       case 'role_changed': return `Made ${e.user ?? '?'} ${e.role ?? '?'}`;
       case 'user_removed': return `Removed ${e.user ?? '?'} from the project`;
+      case 'origins_changed': return e.setting ? `Let pages at ${e.setting} send events` : 'Let pages anywhere send events';
+      case 'key_rotated': return `Rotated the ${e.setting ?? '?'} key`;
     }
   };
   replace(main, heading(`Audit log of ${name}`),
@@ -375,6 +379,7 @@ async function route(): Promise<void> {
   else if (page === 'r' && arg) await renderReportPage(name, arg, versionFromPath(detail));
   else if (page === 'events') await renderEvents(main, name);
   else if (page === 'users') await renderUsers(main, name, me.name);
+  else if (page === 'settings') await renderSettings(main, name);
   else await renderList(name);
   main.querySelector<HTMLElement>('h1')?.focus();
 }

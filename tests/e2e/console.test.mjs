@@ -537,6 +537,39 @@ test('a content change and an experiment are built through their forms alone', a
   await context.close();
 });
 
+test('an admin sets the origins and rotates the admin key on the settings page, each in the audit log', async () => {
+  const { context, page } = await signedIn('ada');
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('heading', { name: 'Settings of demo' }).waitFor();
+  const origins = page.getByLabel('Origins');
+  await origins.fill('https://app.example\napp.example/path');
+  await page.getByRole('button', { name: 'Save the origins' }).click();
+  await page.getByText('Not saved: "app.example/path" is not an origin').waitFor();
+  await origins.fill('https://app.example\nhttp://localhost:3000');
+  await page.getByRole('button', { name: 'Save the origins' }).click();
+  await eventually(async () => (await page.locator('#announce').textContent()) === 'Pages at https://app.example, http://localhost:3000 may send events.', { describe: () => 'the origins saved' });
+  await check(page, 'settings');
+  await page.getByRole('button', { name: 'Rotate the admin key' }).click();
+  const fresh = page.getByLabel('The new admin key (copy it now: it is not shown again)');
+  await fresh.waitFor();
+  assert.match(await fresh.inputValue(), /^sk_/);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'new-admin-key', 'the new key has focus, selected to copy');
+  assert.equal(await page.getByRole('row', { name: /admin\s+.*in use/ }).count(), 1, 'one admin key in use');
+  await check(page, 'settings-new-key');
+  // Any origin again, so that the site of the other tests may send.
+  await origins.fill('');
+  await page.getByRole('button', { name: 'Save the origins' }).click();
+  await eventually(async () => (await page.locator('#announce').textContent()) === 'Pages anywhere may send events.', { describe: () => 'the origins cleared' });
+  await page.getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('heading', { name: 'Audit log of demo' }).waitFor();
+  const log = await page.locator('tbody').textContent();
+  for (const line of ['Let pages anywhere send events', 'Rotated the admin key', 'Let pages at https://app.example, http://localhost:3000 send events']) assert.ok(log.includes(line), `the audit log lacks "${line}": ${log}`);
+  await context.close();
+  const publisher = await signedIn('pia');
+  assert.equal(await publisher.page.getByRole('link', { name: 'Settings' }).count(), 0, 'only admins see the settings');
+  await publisher.context.close();
+});
+
 /**
  * Presses Tab (or Shift+Tab) until the focused element's text or label is `name`, and checks
  * that the focus shows there (an outline of 2 px or more, or a shadow).
@@ -659,6 +692,12 @@ test('the console works from the keyboard alone, on every page, with the focus a
   await tabTo(page, 'Remove lou');
   await page.keyboard.press('Enter');
   await eventually(async () => (await page.getByRole('row', { name: /^lou/ }).count()) === 0, { describe: () => 'lou removed' });
+
+  // The settings: the origins reached and saved as they are.
+  await navigateTo(page, 'Settings', 'Settings of demo');
+  await tabTo(page, 'Save the origins');
+  await page.keyboard.press('Enter');
+  await eventually(async () => (await page.locator('#announce').textContent()) === 'Pages anywhere may send events.', { describe: () => 'the origins saved from the keyboard' });
 
   // A report, then signing out.
   await navigateTo(page, 'Experiences', 'Experiences in demo');

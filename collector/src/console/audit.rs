@@ -37,6 +37,10 @@ pub enum Action {
     RoleChanged,
     /// A user's role in the project was taken away.
     UserRemoved,
+    /// The origins the project's pages may send from were changed.
+    OriginsChanged,
+    /// A key of the project was revoked and a new one made.
+    KeyRotated,
 }
 
 impl Action {
@@ -51,6 +55,8 @@ impl Action {
             Action::UserAdded => "user_added",
             Action::RoleChanged => "role_changed",
             Action::UserRemoved => "user_removed",
+            Action::OriginsChanged => "origins_changed",
+            Action::KeyRotated => "key_rotated",
         }
     }
 
@@ -65,6 +71,8 @@ impl Action {
             "user_added" => Some(Action::UserAdded),
             "role_changed" => Some(Action::RoleChanged),
             "user_removed" => Some(Action::UserRemoved),
+            "origins_changed" => Some(Action::OriginsChanged),
+            "key_rotated" => Some(Action::KeyRotated),
             _ => None,
         }
     }
@@ -126,6 +134,10 @@ pub struct Entry {
     /// For a user added or a role changed, the role.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
+    /// For a change of settings, what it is now: the origins (comma-separated, empty for
+    /// any), or the kind of key rotated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setting: Option<String>,
 }
 
 /// What an entry says beyond who, what and which version.
@@ -139,6 +151,8 @@ pub struct Detail {
     pub user: Option<String>,
     /// For a user added or a role changed, the role.
     pub role: Option<Role>,
+    /// For a change of settings, what it is now.
+    pub setting: Option<String>,
 }
 
 impl Accounts {
@@ -198,6 +212,7 @@ impl Accounts {
                 experience: detail["experience"].as_str().map(str::to_owned),
                 user: detail["user"].as_str().map(str::to_owned),
                 role: detail["role"].as_str().and_then(Role::parse),
+                setting: detail["setting"].as_str().map(str::to_owned),
             });
         }
         Ok(entries)
@@ -239,6 +254,9 @@ pub(crate) fn record(
     }
     if let Some(role) = detail.role {
         written.insert("role".into(), role.as_str().into());
+    }
+    if let Some(setting) = &detail.setting {
+        written.insert("setting".into(), setting.clone().into());
     }
     let detail = serde_json::Value::Object(written).to_string();
     connection.execute(

@@ -13,7 +13,8 @@
 //! - [`error`]: [`ConsoleError`], which decides how each refusal is answered.
 //! - [`api`]: the handlers; [`reports`]: the reports, read with a session instead of a key;
 //!   [`states`]: pausing, resuming and ending an experience, each a publication of its own;
-//!   [`users`]: a project's users, for its admins, with the command line's accounts code.
+//!   [`users`]: a project's users, for its admins, with the command line's accounts code;
+//!   [`settings`]: its origins and keys, for its admins.
 //!
 //! The console never hands the browser a key: it signs in with a name and a password, holds
 //! an `HttpOnly` cookie, and the server acts for it with the user's role.
@@ -26,6 +27,7 @@ pub mod drafts;
 pub mod error;
 pub mod reports;
 pub mod session;
+pub mod settings;
 pub mod states;
 pub mod users;
 
