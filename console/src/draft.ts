@@ -21,6 +21,9 @@ export class DraftCopy {
   revision: number;
   diagnostics: Diagnostic[];
   state: SaveState;
+  /** Whether a JSON view holds text that is not valid yet (so not saved): leaving the page
+   * would lose it, as it would lose changes not yet saved. */
+  unreadable = false;
   private timer: number | undefined;
   private failures = 0;
   private changedWhileSaving = false;
@@ -116,7 +119,7 @@ export class DraftCopy {
   }
 
   private guard = (event: BeforeUnloadEvent) => {
-    if (this.canSave && !this.settled) event.preventDefault();
+    if (this.canSave && (!this.settled || this.unreadable)) event.preventDefault();
   };
 
   private schedule(ms: number): void {

@@ -14,6 +14,7 @@ import { languagesOf, textsOf, translationsSection } from './translations.js';
 
 /** Renders the editor of experience `index` of `draft` into `main`. */
 export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number, role: Role | undefined): void {
+  draft.unreadable = false;
   const base = `/experiences/${index}`;
   const experience = (): Experience | undefined => draft.config.experiences?.[index];
   const current = experience();
@@ -112,6 +113,7 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
   let broken = false;
   json.addEventListener('input', () => {
     broken = true;
+    draft.unreadable = true;
     let parsed: unknown;
     try {
       parsed = JSON.parse(json.value);
@@ -128,6 +130,7 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
       return;
     }
     broken = false;
+    draft.unreadable = false;
     jsonError.textContent = '';
     json.removeAttribute('aria-invalid');
     draft.edit((config) => {

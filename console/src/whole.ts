@@ -7,6 +7,7 @@ import { h, replace } from './dom.js';
 
 /** Renders the JSON view of the whole draft into `main`. */
 export function renderWhole(main: HTMLElement, draft: DraftCopy, role: Role | undefined): void {
+  draft.unreadable = false;
   const status = h('p', { class: 'save-status', id: 'save-status', 'aria-live': 'polite' });
   const syntax = h('p', { class: 'field-error', id: 'whole-syntax' });
   const list = h('ul', { class: 'diagnostics', id: 'whole-diagnostics', 'aria-label': 'Problems in the draft' });
@@ -16,6 +17,7 @@ export function renderWhole(main: HTMLElement, draft: DraftCopy, role: Role | un
   let broken = false;
   json.addEventListener('input', () => {
     broken = true;
+    draft.unreadable = true;
     let parsed: unknown;
     try {
       parsed = JSON.parse(json.value);
@@ -32,6 +34,7 @@ export function renderWhole(main: HTMLElement, draft: DraftCopy, role: Role | un
       return;
     }
     broken = false;
+    draft.unreadable = false;
     syntax.textContent = '';
     json.removeAttribute('aria-invalid');
     draft.replaceAll(parsed as Config);

@@ -175,6 +175,8 @@ test('the form adds questions of other types, each with the fields its type need
   await whole.fill('{"experiences": [');
   assert.match(await page.locator('#whole-syntax').textContent(), /Not JSON yet, so not saved/);
   assert.match(await page.locator('#save-status').textContent(), /^Not saved: the JSON is not valid yet/, 'the status line does not say all is saved');
+  const guarded = () => page.evaluate(() => { const leaving = new Event('beforeunload', { cancelable: true }); window.dispatchEvent(leaving); return leaving.defaultPrevented; });
+  assert.equal(await guarded(), true, 'closing the tab asks first: the text is on this page only');
   assert.equal(await page.getByRole('button', { name: 'Publish' }).isDisabled(), true, 'what the server has is not what the author sees');
   await check(page, 'json');
   await page.getByRole('link', { name: 'Experiences' }).first().click();
