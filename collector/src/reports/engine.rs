@@ -323,6 +323,9 @@ pub struct MatcherSet {
     by_name: Vec<Vec<usize>>,
     /// Whether some matcher needs each wanted name's properties parsed.
     parse: Vec<bool>,
+    /// For each wanted name whose matchers look at neither path nor properties, the mask
+    /// every event of that name has: no matching needed.
+    fixed: Vec<Option<u64>>,
     query: JourneyQuery,
 }
 
@@ -373,10 +376,20 @@ impl MatcherSet {
             }
         }
         let parse = names.iter().map(|n| n.properties).collect();
+        let fixed = by_name
+            .iter()
+            .map(|indices| {
+                indices
+                    .iter()
+                    .all(|&i| matchers[i].page.is_none() && matchers[i].condition.is_none())
+                    .then(|| indices.iter().fold(0u64, |mask, &i| mask | (1 << i)))
+            })
+            .collect();
         MatcherSet {
             matchers,
             by_name,
             parse,
+            fixed,
             query: JourneyQuery {
                 names,
                 start_ms: range.0,
@@ -410,28 +423,36 @@ impl MatcherSet {
     /// For each event of a journey, the set of matchers it meets (bit `i` for matcher `i`).
     #[must_use]
     pub fn masks(&self, journey: &Journey) -> Vec<u64> {
-        journey
-            .events
-            .iter()
-            .map(|event| {
-                let at = event.name as usize;
-                let Some(candidates) = self.by_name.get(at) else {
-                    return 0;
-                };
-                let parsed = if self.parse[at] && !event.properties.is_empty() {
-                    serde_json::from_str::<Value>(&event.properties).ok()
+        let mut out = Vec::with_capacity(journey.events.len());
+        self.masks_into(journey, &mut out);
+        out
+    }
+
+    /// [`MatcherSet::masks`] into `out` (cleared first), to reuse its memory person after
+    /// person.
+    pub fn masks_into(&self, journey: &Journey, out: &mut Vec<u64>) {
+        out.clear();
+        out.extend(journey.events.iter().map(|event| {
+            let at = event.name as usize;
+            if let Some(Some(mask)) = self.fixed.get(at) {
+                return *mask;
+            }
+            let Some(candidates) = self.by_name.get(at) else {
+                return 0;
+            };
+            let parsed = if self.parse[at] && !event.properties.is_empty() {
+                serde_json::from_str::<Value>(&event.properties).ok()
+            } else {
+                None
+            };
+            candidates.iter().fold(0u64, |mask, &i| {
+                if self.matchers[i].matches(&event.path, parsed.as_ref()) {
+                    mask | (1 << i)
                 } else {
-                    None
-                };
-                candidates.iter().fold(0u64, |mask, &i| {
-                    if self.matchers[i].matches(&event.path, parsed.as_ref()) {
-                        mask | (1 << i)
-                    } else {
-                        mask
-                    }
-                })
+                    mask
+                }
             })
-            .collect()
+        }));
     }
 }
 

@@ -535,8 +535,11 @@ pub struct FunnelTotals {
     interval: Interval,
     all: Sums,
     groups: HashMap<Option<String>, Sums>,
-    periods: BTreeMap<Date, (u64, u64)>,
+    /// Per period (its first UTC day, in days since 1970-01-01): entered, converted.
+    periods: BTreeMap<i64, (u64, u64)>,
     excluded: u64,
+    /// The person being added, as the funnel reads them (kept to reuse its memory).
+    scratch: Vec<Ev>,
 }
 
 impl FunnelTotals {
@@ -552,22 +555,21 @@ impl FunnelTotals {
             groups: HashMap::new(),
             periods: BTreeMap::new(),
             excluded: 0,
+            scratch: Vec::new(),
         }
     }
 
     /// Adds one person, whose events' masks are `masks`.
     pub fn add(&mut self, journey: &Journey, masks: &[u64]) {
-        let events: Vec<Ev> = journey
-            .events
-            .iter()
-            .zip(masks)
-            .map(|(e, &mask)| Ev {
-                mask,
-                ts: e.timestamp,
-                pos: e.position,
-            })
-            .collect();
+        let mut events = std::mem::take(&mut self.scratch);
+        events.clear();
+        events.extend(journey.events.iter().zip(masks).map(|(e, &mask)| Ev {
+            mask,
+            ts: e.timestamp,
+            pos: e.position,
+        }));
         let units = self.funnel.person(&events);
+        self.scratch = events;
         self.excluded += units.excluded;
         let steps = self.funnel.steps;
         for unit in &units.units {
@@ -579,14 +581,32 @@ impl FunnelTotals {
                     .or_insert_with(|| Sums::new(steps))
                     .add(unit);
             }
-            let day = period_start(unit.times[0], self.interval);
-            let period = self.periods.entry(day).or_default();
+            let period = self
+                .periods
+                .entry(period_day(unit.times[0], self.interval))
+                .or_default();
             period.0 += 1;
             if unit.reach() == steps {
                 period.1 += 1;
             }
         }
     }
+}
+
+/// The first UTC day of the period of `ms`, in days since 1970-01-01 (a Thursday): what
+/// [`period_start`] gives, without a calendar (it runs once per counted unit).
+fn period_day(ms: i64, interval: Interval) -> i64 {
+    let day = ms.div_euclid(86_400_000);
+    match interval {
+        Interval::Day => day,
+        Interval::Week => day - (day + 3).rem_euclid(7),
+    }
+}
+
+/// Days since 1970-01-01.
+fn day_number(date: Date) -> i64 {
+    (date - Date::from_calendar_date(1970, time::Month::January, 1).unwrap_or(Date::MIN))
+        .whole_days()
 }
 
 fn period_start(ms: i64, interval: Interval) -> Date {
@@ -686,6 +706,7 @@ impl FunnelReport {
             groups,
             periods,
             excluded,
+            scratch: _,
         } = totals;
         let breakdown = by.map(|property| {
             let mut groups: Vec<(Option<String>, Sums)> = groups.into_iter().collect();
@@ -712,7 +733,7 @@ impl FunnelReport {
         let mut list = Vec::new();
         let mut day = period_start(range.start_ms(), interval);
         while day <= range.to {
-            let (entered, converted) = periods.get(&day).copied().unwrap_or((0, 0));
+            let (entered, converted) = periods.get(&day_number(day)).copied().unwrap_or((0, 0));
             list.push(PeriodReport {
                 start: day.to_string(),
                 entered,
@@ -998,9 +1019,10 @@ pub async fn run(
     let totals = tokio::task::spawn_blocking(move || {
         let (set, _) = matchers(&steps, &excluded, &funnel, by.is_some())?;
         let mut totals = FunnelTotals::new(funnel, by, interval);
+        let mut masks = Vec::new();
         while let Some(journey) = stream.blocking_recv() {
             let journey = journey.map_err(IngestError::StorageUnavailable)?;
-            let masks = set.masks(&journey);
+            set.masks_into(&journey, &mut masks);
             totals.add(&journey, &masks);
         }
         Ok::<_, IngestError>(totals)
@@ -1029,4 +1051,26 @@ pub async fn report(
     run(state.store.as_ref(), key.project, checked)
         .await
         .map(Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn period_days_are_the_calendars_days_and_monday_weeks() {
+        // Every 7 hours for three years around the epoch and around now, both intervals.
+        for start in [-400 * 86_400_000, 1_767_225_600_000 - 400 * 86_400_000] {
+            for i in 0..3_000 {
+                let ms = start + i * 7 * 3_600_000 + 12_345;
+                for interval in [Interval::Day, Interval::Week] {
+                    assert_eq!(
+                        period_day(ms, interval),
+                        day_number(period_start(ms, interval)),
+                        "{ms} by {interval:?}"
+                    );
+                }
+            }
+        }
+    }
 }
