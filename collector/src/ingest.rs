@@ -338,7 +338,10 @@ pub fn parse_batch(bytes: &[u8], limits: Limits) -> Result<ParsedBatch, IngestEr
     if raw.events.is_empty() {
         return Err(IngestError::EmptyBatch);
     }
-    let batch_version = read_config_version(raw.config_version.as_deref(), "config_version")?;
+    let batch_version =
+        read_config_version(raw.config_version.as_deref().map(RawValue::get), || {
+            "config_version".to_owned()
+        })?;
     if raw.events.len() > limits.max_events_per_batch {
         return Err(IngestError::TooManyEvents {
             count: raw.events.len(),
@@ -375,15 +378,13 @@ pub fn parse_batch(bytes: &[u8], limits: Limits) -> Result<ParsedBatch, IngestEr
                     format!("events[{index}]{at}: {inner}")
                 })
             })?;
-        // Only an event that names the field is read twice (a substring test first, so the
-        // common event costs one scan of its text).
-        if json.contains("\"config_version\"") {
-            let own: EventVersion = serde_json::from_str(json)
-                .map_err(|e| IngestError::InvalidBatch(format!("events[{index}]: {e}")))?;
-            let field = format!("events[{index}].config_version");
-            if let Some(version) = read_config_version(own.config_version.as_deref(), &field)? {
-                config_versions[index] = Some(version);
-            }
+        // The SDK writes the version on every event; it is found by a scan of the text that
+        // allocates nothing, rather than by parsing the event a second time.
+        let own = top_level_member(json, "config_version");
+        if let Some(version) =
+            read_config_version(own, || format!("events[{index}].config_version"))?
+        {
+            config_versions[index] = Some(version);
         }
         events.push(match event.check() {
             Ok(()) => Checked::Valid(event),
@@ -403,22 +404,83 @@ pub fn parse_batch(bytes: &[u8], limits: Limits) -> Result<ParsedBatch, IngestEr
     })
 }
 
-/// An event's own `config_version`, read apart from the event itself (which is the SDK's
-/// shared type and knows nothing of configs).
-#[derive(Deserialize)]
-struct EventVersion {
-    #[serde(default)]
-    config_version: Option<Box<RawValue>>,
+/// The JSON text of `object`'s top-level member `key`, if it has one: how an event's own
+/// `config_version` is read apart from the event (the SDK's shared type, which knows nothing
+/// of configs). `object` has been parsed already, so it is well-formed JSON; the scan follows
+/// only strings and nesting, so a key of the same name inside `properties` is not it. A key
+/// written with escapes is compared as written (the SDK writes it plainly).
+fn top_level_member<'a>(object: &'a str, key: &str) -> Option<&'a str> {
+    let bytes = object.as_bytes();
+    let (mut depth, mut at_key) = (0usize, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let start = i + 1;
+                i = string_end(bytes, start);
+                if depth == 1 && at_key {
+                    at_key = false;
+                    if object.get(start..i) == Some(key) {
+                        let value = value_from(bytes, i + 1);
+                        return object.get(value.0..value.1).map(str::trim);
+                    }
+                }
+            }
+            b'{' => {
+                depth += 1;
+                at_key = depth == 1;
+            }
+            b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            b',' => at_key = depth == 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
-/// Reads a `config_version` field: absent or `null` is none; otherwise it must be a published
-/// config's version, a whole number from 1, and anything else refuses the batch naming
-/// `field`.
-fn read_config_version(raw: Option<&RawValue>, field: &str) -> Result<Option<i64>, IngestError> {
-    let Some(raw) = raw else {
+/// The index of the quote that ends the string whose text starts at `start`.
+fn string_end(bytes: &[u8], start: usize) -> usize {
+    let mut i = start;
+    while i < bytes.len() && bytes[i] != b'"' {
+        i += if bytes[i] == b'\\' { 2 } else { 1 };
+    }
+    i
+}
+
+/// Where the member value after a key (its colon and any spaces first) starts and ends: at
+/// the `,` or `}` that closes it at its own level.
+fn value_from(bytes: &[u8], after_key: usize) -> (usize, usize) {
+    let mut start = after_key;
+    while start < bytes.len() && (bytes[start] == b':' || bytes[start].is_ascii_whitespace()) {
+        start += 1;
+    }
+    let (mut depth, mut i) = (0usize, start);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => i = string_end(bytes, i + 1),
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' if depth == 0 => break,
+            b'}' | b']' => depth -= 1,
+            b',' if depth == 0 => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    (start, i)
+}
+
+/// Reads a `config_version` field's JSON text: absent or `null` is none; otherwise it must be
+/// a published config's version, a whole number from 1, and anything else refuses the batch
+/// naming the field.
+fn read_config_version(
+    raw: Option<&str>,
+    field: impl FnOnce() -> String,
+) -> Result<Option<i64>, IngestError> {
+    let Some(text) = raw else {
         return Ok(None);
     };
-    let text = raw.get();
     if text == "null" {
         return Ok(None);
     }
@@ -428,8 +490,8 @@ fn read_config_version(raw: Option<&RawValue>, field: &str) -> Result<Option<i64
     {
         Some(version) if version >= 1 => Ok(Some(version)),
         _ => Err(IngestError::InvalidBatch(format!(
-            "{field}: expected the version of a published config, a whole number from 1, \
-             got {text}"
+            "{}: expected the version of a published config, a whole number from 1, got {text}",
+            field()
         ))),
     }
 }
@@ -453,5 +515,48 @@ fn classify(
         Category::Syntax | Category::Eof | Category::Io => {
             IngestError::MalformedJson(error.to_string())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top_level_member;
+
+    fn check(object: &str, expected: Option<&str>) {
+        assert_eq!(
+            top_level_member(object, "config_version"),
+            expected,
+            "{object}"
+        );
+    }
+
+    #[test]
+    fn an_event_s_own_version_is_found_beside_its_fields() {
+        check(r#"{"id":"e1","name":"x","config_version":3}"#, Some("3"));
+        check(r#"{ "config_version" : 12 , "name":"x"}"#, Some("12"));
+        check(r#"{"name":"x","config_version":null}"#, Some("null"));
+        check(
+            r#"{"name":"x","config_version":[1, {"a": "}"}]}"#,
+            Some(r#"[1, {"a": "}"}]"#),
+        );
+        check(r#"{"name":"x","config_version":"2"}"#, Some(r#""2""#));
+    }
+
+    #[test]
+    fn a_version_inside_properties_or_a_string_is_not_the_event_s() {
+        check(r#"{"properties":{"config_version":4},"name":"x"}"#, None);
+        check(
+            r#"{"name":"\"config_version\":5","list":[{"config_version":6}]}"#,
+            None,
+        );
+        check(
+            r#"{"name":"config_version","value":"config_version"}"#,
+            None,
+        );
+        check(
+            r#"{"properties":{"a":[1,2]},"config_version":7}"#,
+            Some("7"),
+        );
+        check(r#"{"name":"x"}"#, None);
     }
 }
