@@ -145,6 +145,8 @@ test('a publisher publishes the NPS survey, a visitor of the demo site answers i
   const reach = await cells(page, 'Reach by question (people)');
   assert.deepEqual(reach.map((r) => r.slice(0, 3)), [['1. score', '1', '1'], ['2. why', '1', '0']], 'one person answered the score and reached the follow-up');
   assert.equal(await page.getByRole('img', { name: /NPS bands/ }).count(), 1);
+  // The SDK said which config it decided with: the showing is version 1's, none unrecorded.
+  assert.deepEqual((await cells(page, 'Showings by config version')).map((r) => [r[0], r[2]]), [['Version 1 (live)', '1']]);
   await check(page, 'report-survey');
   await page.setViewportSize(DESKTOP);
   await check(page, 'report-survey-desktop');
