@@ -51,6 +51,18 @@ async function checkWidth(page, name, numbers) {
     if (!(await frame.evaluate(() => 'axe' in window))) await frame.evaluate(AXE);
     // A frame is a part of its page, whose level-one heading is the page's own.
     const rules = frame === page.mainFrame() ? {} : { 'page-has-heading-one': { enabled: false } };
+    // Colours as they settle: the SDK's panel enters with a fade (opacity from 0, 180 ms), and
+    // axe reading it mid-way blends its text into the page behind (a loaded machine got there
+    // first: colour contrast of the survey's counter, scale labels and button). Animations
+    // in (open) shadow roots count too, which Chromium's document.getAnimations() leaves
+    // out; one without an end would never settle and is not waited on.
+    await frame.evaluate(() => {
+      const roots = [document];
+      for (let i = 0; i < roots.length; i += 1) for (const e of roots[i].querySelectorAll('*')) if (e.shadowRoot) roots.push(e.shadowRoot);
+      return Promise.all(roots.flatMap((r) => r.getAnimations())
+        .filter((a) => Number.isFinite(a.effect?.getComputedTiming().endTime ?? Infinity))
+        .map((a) => a.finished.catch(() => {})));
+    });
     const violations = await frame.evaluate(async (rules) => (await window.axe.run(document, { resultTypes: ['violations'], iframes: false, rules })).violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), rules);
     assert.deepEqual(violations, [], `axe on ${where}`);
   }

@@ -214,6 +214,8 @@ test('a viewer sees no publish button, and the API refuses them', async () => {
   await page.getByRole('heading', { name: 'View nps' }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Publish' }).count(), 0);
   assert.equal(await page.getByLabel('Question').isDisabled(), true);
+  // The preview shows the survey to a viewer too; checked once it is there.
+  await page.getByText(/^Shown at phone width/).waitFor();
   await check(page, 'editor-viewer');
   const refused = await page.evaluate(async () => {
     const response = await fetch('/console/api/projects/demo/draft/publish', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"revision": 1}' });
