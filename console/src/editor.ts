@@ -72,11 +72,20 @@ export function renderEditor(main: HTMLElement, draft: DraftCopy, index: number,
     const target = experience() as Root | undefined;
     translationsHolder.hidden = !target || !translatable(target);
     if (!target || !translatable(target)) return;
+    // Drawn again when the form is: a control of the section that had the focus keeps it.
+    const active = document.activeElement as HTMLElement | null;
+    const key = active && translationsHolder.contains(active) ? active.dataset.key : undefined;
+    const caret: [number | null, number | null] | null = active instanceof HTMLInputElement && active.type === 'text' ? [active.selectionStart, active.selectionEnd] : null;
     replace(translationsHolder, h('h2', { id: 'translations-title' }, 'Translations'),
       translationsSection(form, base, () => { const r = experience() as Root | undefined; return r ? textsOf(nodes(r).kind, r) : []; }, defaultLocale(target), languages(), (locale) => {
         added.add(locale);
         buildForm(`${base}/translations/add`);
       }));
+    const again = key ? translationsHolder.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`) : null;
+    if (again && again !== document.activeElement) {
+      again.focus();
+      if (caret && again instanceof HTMLInputElement) again.setSelectionRange(caret[0], caret[1]);
+    }
   }
   function buildForm(focus?: string): void {
     const target = experience() as Root | undefined;

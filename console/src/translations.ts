@@ -157,11 +157,20 @@ function download(name: string, type: string, content: string): void {
   window.setTimeout(() => URL.revokeObjectURL(url), 1_000);
 }
 
+/**
+ * What the author has typed into "Add a language" and the section's last message, per editor
+ * (its `base`): the section is drawn again whenever the form is (a draft or its diagnostics
+ * arriving), and neither may be lost to that.
+ */
+const typed = new Map<string, string>();
+const said = new Map<string, string>();
+
 /** The translations section: languages with their completeness, adding one, and files. */
 export function translationsSection(form: Form, base: string, texts: () => Text[], source: string, languages: string[], addLanguage: (locale: string) => void): HTMLElement {
   const all = texts();
   const id = typeof form.root()?.id === 'string' ? String(form.root()?.id) : 'experience';
-  const status = h('p', { class: 'field-error', role: 'alert', id: uid('translations-status') });
+  const status = h('p', { class: 'field-error', role: 'alert', id: uid('translations-status') }, said.get(base) ?? '');
+  const say = (text: string) => { status.textContent = text; said.set(base, text); };
   const list = h('ul', { class: 'languages' }, ...languages.map((locale) => {
     const { done, total } = completeness(all, locale);
     const complete = done === total;
@@ -170,11 +179,15 @@ export function translationsSection(form: Form, base: string, texts: () => Text[
   }));
   const addId = uid('add-language');
   const tag = h('input', { id: addId, type: 'text', autocomplete: 'off', 'aria-describedby': `${addId}-hint ${status.id}`, 'data-key': `${base}/translations/add`, disabled: !form.canSave });
-  const add = h('button', { type: 'button', disabled: !form.canSave }, 'Add the language');
+  (tag as HTMLInputElement).value = typed.get(base) ?? '';
+  tag.addEventListener('input', () => typed.set(base, (tag as HTMLInputElement).value));
+  const add = h('button', { type: 'button', disabled: !form.canSave, 'data-key': `${base}/translations/add-button` }, 'Add the language');
   add.addEventListener('click', () => {
-    const locale = tag.value.trim();
-    if (!/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(locale)) { status.textContent = `"${locale}" is not a locale tag such as fr or pt-BR.`; tag.focus(); return; }
-    if (locale === source || languages.includes(locale)) { status.textContent = `${locale} is there already.`; tag.focus(); return; }
+    const locale = (tag as HTMLInputElement).value.trim();
+    if (!/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(locale)) { say(`"${locale}" is not a locale tag such as fr or pt-BR.`); tag.focus(); return; }
+    if (locale === source || languages.includes(locale)) { say(`${locale} is there already.`); tag.focus(); return; }
+    typed.delete(base);
+    said.delete(base);
     addLanguage(locale);
   });
   const chooseId = uid('language');
@@ -192,9 +205,10 @@ export function translationsSection(form: Form, base: string, texts: () => Text[
     const read = parseImport(await chosen.text(), chosen.name, locale, texts());
     file.value = '';
     if (read.errors.length > 0) {
-      status.textContent = `Not imported (${chosen.name}): ${read.errors.slice(0, 5).join('; ')}${read.errors.length > 5 ? `; and ${read.errors.length - 5} more` : ''}.`;
+      say(`Not imported (${chosen.name}): ${read.errors.slice(0, 5).join('; ')}${read.errors.length > 5 ? `; and ${read.errors.length - 5} more` : ''}.`);
       return;
     }
+    said.delete(base);
     form.edit((root) => { for (const row of read.rows) translate(root, row.at, source, locale, row.text); });
     form.rebuild(`${base}/translations/import`);
     document.getElementById('announce')?.replaceChildren(`Imported ${read.rows.length} ${locale} texts from ${chosen.name}.`);
