@@ -23,7 +23,9 @@
 //!
 //! `cargo run --release -p waymark-collector --example journeys -- --python PATH [--people
 //! N] [--dir DIR]` (scripts/bench does this with a venv it makes); `--engine-only` prints
-//! the engine's figure alone, for profiling it.
+//! the engine's figure alone, for profiling it; `--keep` reuses the SQLite database and CSV
+//! of an earlier run with the same `--people` in `--dir` (a load takes minutes);
+//! `--skip-clickhouse` leaves ClickHouse out.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/common/clickhouse.rs"]
@@ -202,12 +204,12 @@ fn utc_day(ms: i64) -> String {
 fn load_sqlite(path: &std::path::Path, people: u32) -> u64 {
     drop(SqliteStore::open(path).expect("the schema"));
     let mut connection = rusqlite::Connection::open(path).unwrap();
-    // A bulk load: the time index built once at the end, ids in storage order (so the
-    // unique index is appended to), and a cache the indexes fit in.
+    // A bulk load: the time and journey indexes built once at the end, ids in storage order
+    // (so the unique index is appended to), and a cache the indexes fit in.
     connection
         .execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA cache_size = -500000;
-             DROP INDEX events_by_project_time;",
+             DROP INDEX events_by_project_time; DROP INDEX events_by_name_person;",
         )
         .unwrap();
     let tx = connection.transaction().unwrap();
@@ -232,8 +234,12 @@ fn load_sqlite(path: &std::path::Path, people: u32) -> u64 {
                 .unwrap();
         })
     };
-    tx.execute_batch("CREATE INDEX events_by_project_time ON events (project, timestamp);")
-        .unwrap();
+    tx.execute_batch(
+        "CREATE INDEX events_by_project_time ON events (project, timestamp);
+         CREATE INDEX events_by_name_person
+             ON events (project, name, COALESCE(user_id, anonymous_id), timestamp);",
+    )
+    .unwrap();
     tx.commit().unwrap();
     connection
         .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
@@ -453,6 +459,8 @@ async fn main() {
     let mut python: Option<PathBuf> = None;
     // Only the engine's figure (for profiling it).
     let mut engine_only = false;
+    let mut keep = false;
+    let mut skip_clickhouse = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -460,6 +468,8 @@ async fn main() {
             "--dir" => dir = args.next().unwrap().into(),
             "--python" => python = Some(args.next().unwrap().into()),
             "--engine-only" => engine_only = true,
+            "--keep" => keep = true,
+            "--skip-clickhouse" => skip_clickhouse = true,
             other => panic!("unknown argument {other}"),
         }
     }
@@ -474,55 +484,98 @@ async fn main() {
         return;
     }
     let python = python.expect("--python: the Python with duckdb (scripts/bench makes it)");
-    let _ = std::fs::remove_dir_all(&dir);
+    // What a kept directory holds: the people its rows were generated for, then its rows.
+    let marker = dir.join("people");
+    let kept = std::fs::read_to_string(&marker)
+        .ok()
+        .filter(|_| keep)
+        .and_then(|text| {
+            let (n, rows) = text.trim().split_once(' ')?;
+            (n.parse::<u32>().ok()? == people).then(|| rows.parse::<u64>().ok())?
+        });
+    if kept.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     std::fs::create_dir_all(&dir).unwrap();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("journeys: {people} people, {cores} cores");
 
-    let began = Instant::now();
     let db = dir.join("events.db");
-    let rows = load_sqlite(&db, people);
-    println!(
-        "generated and loaded {rows} rows into SQLite in {:.1} s",
-        began.elapsed().as_secs_f64()
-    );
-    let server = clickhouse::start_clickhouse().await;
-    let began = Instant::now();
-    let clickhouse = load_clickhouse(&server.url, people).await;
-    println!(
-        "loaded the same rows into ClickHouse (and merged) in {:.1} s",
-        began.elapsed().as_secs_f64()
-    );
     let csv = dir.join("events.csv");
-    {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
-        writeln!(out, "person,name,ts,seq").unwrap();
-        generate(people, |row| {
-            writeln!(
-                out,
-                "p{},{},{},{}",
-                row.person, NAMES[row.name], row.ts, row.seq
-            )
-            .unwrap();
-        });
-    }
+    let rows = match kept {
+        Some(rows) => {
+            println!(
+                "kept the SQLite database and CSV of {rows} rows in {}",
+                dir.display()
+            );
+            rows
+        }
+        None => {
+            let began = Instant::now();
+            let rows = load_sqlite(&db, people);
+            println!(
+                "generated and loaded {rows} rows into SQLite in {:.1} s",
+                began.elapsed().as_secs_f64()
+            );
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
+            writeln!(out, "person,name,ts,seq").unwrap();
+            generate(people, |row| {
+                writeln!(
+                    out,
+                    "p{},{},{},{}",
+                    row.person, NAMES[row.name], row.ts, row.seq
+                )
+                .unwrap();
+            });
+            drop(out);
+            std::fs::write(&marker, format!("{people} {rows}")).unwrap();
+            rows
+        }
+    };
+    let server = if skip_clickhouse {
+        None
+    } else {
+        Some(clickhouse::start_clickhouse().await)
+    };
+    let clickhouse = match &server {
+        Some(server) => {
+            let began = Instant::now();
+            let store = load_clickhouse(&server.url, people).await;
+            println!(
+                "loaded the same rows into ClickHouse (and merged) in {:.1} s",
+                began.elapsed().as_secs_f64()
+            );
+            Some(store)
+        }
+        None => None,
+    };
     let sqlite = SqliteStore::open(&db).unwrap();
     let rows_f = rows as f64;
 
     let sqlite_funnel = time_funnel(&sqlite).await;
-    let clickhouse_funnel = time_funnel(&clickhouse).await;
-    assert_eq!(
-        serde_json::to_string(&sqlite_funnel.report).unwrap(),
-        serde_json::to_string(&clickhouse_funnel.report).unwrap(),
-        "the funnel differs between SQLite and ClickHouse"
-    );
+    let clickhouse_funnel = match &clickhouse {
+        Some(store) => Some(time_funnel(store).await),
+        None => None,
+    };
+    if let Some(theirs) = &clickhouse_funnel {
+        assert_eq!(
+            serde_json::to_string(&sqlite_funnel.report).unwrap(),
+            serde_json::to_string(&theirs.report).unwrap(),
+            "the funnel differs between SQLite and ClickHouse"
+        );
+    }
     let ours = counts(&sqlite_funnel.report);
     let sqlite_retention = time_retention(&sqlite).await;
-    let clickhouse_retention = time_retention(&clickhouse).await;
-    assert_eq!(
-        sqlite_retention.report, clickhouse_retention.report,
-        "retention differs between SQLite and ClickHouse"
-    );
+    let clickhouse_retention = match &clickhouse {
+        Some(store) => Some(time_retention(store).await),
+        None => None,
+    };
+    if let Some(theirs) = &clickhouse_retention {
+        assert_eq!(
+            sqlite_retention.report, theirs.report,
+            "retention differs between SQLite and ClickHouse"
+        );
+    }
 
     let checked = funnel_query().check(date!(2027 - 06 - 01)).unwrap();
     let output = Command::new(&python)
@@ -551,7 +604,7 @@ async fn main() {
     let (cached_events, cached_seconds, _) = engine(people.min(1_000), 800);
 
     println!();
-    println!("people per step (all three agree): {ours:?}");
+    println!("people per step (all agree): {ours:?}");
     println!("5-step ordered funnel, 7-day window, over {rows} rows:");
     let line = |store: &str, t: f64, peak: f64| {
         println!(
@@ -560,20 +613,23 @@ async fn main() {
         );
     };
     line("SQLite", sqlite_funnel.seconds, sqlite_funnel.peak_mib);
-    line(
-        "ClickHouse",
-        clickhouse_funnel.seconds,
-        clickhouse_funnel.peak_mib,
-    );
+    if let Some(theirs) = &clickhouse_funnel {
+        line("ClickHouse", theirs.seconds, theirs.peak_mib);
+    }
     println!(
         "  DuckDB SQL  {duck_funnel:7.2} s  {:>12.0} rows/s  ({} threads; loading the CSV took {:.1} s, not counted)",
         rows_f / duck_funnel,
         duck["threads"],
         duck["load_seconds"].as_f64().unwrap()
     );
+    if let Some(theirs) = &clickhouse_funnel {
+        println!(
+            "  ClickHouse / DuckDB time: {} (target <= 1.00x)",
+            ratio(theirs.seconds, duck_funnel)
+        );
+    }
     println!(
-        "  ClickHouse / DuckDB time: {} (target <= 1.00x); SQLite / DuckDB time: {} (target <= 5.00x)",
-        ratio(clickhouse_funnel.seconds, duck_funnel),
+        "  SQLite / DuckDB time: {} (target <= 5.00x)",
         ratio(sqlite_funnel.seconds, duck_funnel)
     );
     println!("weekly retention (8 cohorts, 8 periods), over {rows} rows:");
@@ -582,11 +638,9 @@ async fn main() {
         sqlite_retention.seconds,
         sqlite_retention.peak_mib,
     );
-    line(
-        "ClickHouse",
-        clickhouse_retention.seconds,
-        clickhouse_retention.peak_mib,
-    );
+    if let Some(theirs) = &clickhouse_retention {
+        line("ClickHouse", theirs.seconds, theirs.peak_mib);
+    }
     println!(
         "the engine alone (funnel matching and per-person logic, in memory, one thread): {engine_events} events in {engine_seconds:.2} s = {:.1} million events/s/core (target > 50); its counts for {} people: {engine_counts:?}",
         engine_rate / 1e6,

@@ -4,6 +4,7 @@
 //! transaction commits goes into the next transaction together, so concurrent requests share
 //! commits (and fsyncs) and throughput holds under concurrency. Reads use their own
 //! connection.
+//! Journey reports read on a connection of their own each, in `journeys`.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -15,7 +16,7 @@ use super::{
     answer, corrected_timestamp, json, EventStore, IncomingBatch, Outcome, ProjectStats,
     StoreError, StoreFuture, WriterJobs, WriterQueue,
 };
-use crate::reports::engine::{Journey, JourneyEvent, JourneyQuery, Journeys, JOURNEY_BUFFER};
+use crate::reports::engine::{JourneyQuery, Journeys, JOURNEY_BUFFER};
 use crate::reports::events::{Counts, EventCounts, ReportRange};
 use crate::reports::experiments::{ExperimentCounts, ExperimentQuery, FirstExposures, EXPOSURE};
 use crate::reports::surveys::{
@@ -23,6 +24,8 @@ use crate::reports::surveys::{
     TextAnswer, ANSWERED, COMPLETED, DISMISSED, MAX_SCALE_SPAN, SHOWN,
 };
 use crate::reports::versions::{VersionCount, VersionQuery};
+
+mod journeys;
 
 /// The embedded default: one SQLite file in WAL mode.
 #[derive(Clone, Debug)]
@@ -37,7 +40,7 @@ pub struct SqliteStore {
 }
 
 /// The schema version this build writes; [`MIGRATIONS`] brings older databases up to it.
-const SCHEMA_VERSION: i64 = 8;
+const SCHEMA_VERSION: i64 = 9;
 
 const SCHEMA: &str = "
 CREATE TABLE events (
@@ -118,7 +121,7 @@ fn migrate(connection: &Connection) -> Result<(), StoreError> {
 }
 
 /// Each migration takes the schema from version `index + 1` to `index + 2`.
-const MIGRATIONS: [&str; 7] = [
+const MIGRATIONS: [&str; 8] = [
     // 2: the client address, as configured to be kept.
     "ALTER TABLE events ADD COLUMN ip TEXT;",
     // 3: projects, their keys (as digests) and their published configs.
@@ -187,6 +190,10 @@ const MIGRATIONS: [&str; 7] = [
     "ALTER TABLE projects ADD COLUMN time_zone TEXT;",
     // 8: the config version the SDK decided with, from the batch (NULL: it did not say).
     "ALTER TABLE events ADD COLUMN config_version INTEGER;",
+    // 9: each name's events by the person they were recorded under, then time: what journey
+    // reports read (store/sqlite/journeys.rs), in person order, without a sort.
+    "CREATE INDEX events_by_name_person
+        ON events (project, name, COALESCE(user_id, anonymous_id), timestamp);",
 ];
 
 impl SqliteStore {
@@ -880,134 +887,6 @@ fn survey_counts(
     .sorted())
 }
 
-/// The SQL of a journey query and its parameters: each wanted event with its person, name
-/// index, time and (if asked) place among all the person's events, path and properties,
-/// ordered by person, then time, then storage order.
-fn journey_sql(project: &str, query: &JourneyQuery) -> (String, Vec<rusqlite::types::Value>) {
-    use rusqlite::types::Value as V;
-    let mut parameters: Vec<V> = vec![
-        V::Text(project.to_owned()),
-        V::Integer(query.start_ms),
-        V::Integer(query.end_ms),
-    ];
-    let mut bind = |value: V| {
-        parameters.push(value);
-        format!("?{}", parameters.len())
-    };
-    let mut cases = String::new();
-    let mut names = Vec::new();
-    for (index, wanted) in query.names.iter().enumerate() {
-        let p = bind(V::Text(wanted.name.clone()));
-        cases.push_str(&format!(" WHEN {p} THEN {index}"));
-        names.push(p);
-    }
-    let list = |pick: fn(&crate::reports::engine::WantedName) -> bool| {
-        let chosen: Vec<String> = query
-            .names
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| pick(w))
-            .map(|(i, _)| i.to_string())
-            .collect();
-        if chosen.is_empty() {
-            "-1".to_owned()
-        } else {
-            chosen.join(", ")
-        }
-    };
-    let with_path = list(|w| w.path);
-    let with_properties = list(|w| w.properties);
-    let mut prefixes = Vec::new();
-    for (index, wanted) in query.names.iter().enumerate() {
-        if let Some(list) = &wanted.path_prefixes {
-            let mut any = Vec::new();
-            for prefix in list {
-                let p = bind(V::Text(prefix.clone()));
-                any.push(format!("substr(path, 1, {}) = {p}", prefix.chars().count()));
-            }
-            let any = if any.is_empty() {
-                "0".to_owned()
-            } else {
-                any.join(" OR ")
-            };
-            prefixes.push(format!(" AND (n <> {index} OR {any})"));
-        }
-    }
-    let prefixes = prefixes.concat();
-    let names = names.join(", ");
-    // Without positions, only the wanted names are read at all.
-    let (filter, position) = if query.positions {
-        (
-            String::new(),
-            "ROW_NUMBER() OVER (PARTITION BY person ORDER BY ts, seq)",
-        )
-    } else {
-        (format!(" AND e.name IN ({names})"), "0")
-    };
-    let filter = match query.config_version {
-        Some(version) => format!(
-            "{filter} AND e.config_version = {}",
-            bind(V::Integer(version))
-        ),
-        None => filter,
-    };
-    let sql = format!(
-        "WITH linked AS (
-            SELECT anonymous_id, MIN(user_id) AS user_id FROM identities
-            WHERE project = ?1 GROUP BY anonymous_id),
-         ranged AS (
-            SELECT {PERSON_SQL} AS person, CASE e.name{cases} ELSE -1 END AS n,
-                   e.timestamp AS ts, e.seq AS seq, e.path AS path, e.properties AS properties
-            FROM events e LEFT JOIN linked l ON l.anonymous_id = e.anonymous_id
-            WHERE e.project = ?1 AND e.timestamp >= ?2 AND e.timestamp < ?3{filter}),
-         numbered AS (SELECT *, {position} AS pos FROM ranged)
-         SELECT person, n, ts, pos,
-                CASE WHEN n IN ({with_path}) THEN path ELSE '' END,
-                CASE WHEN n IN ({with_properties}) THEN properties ELSE '' END
-         FROM numbered WHERE n >= 0{prefixes}
-         ORDER BY person, ts, seq"
-    );
-    (sql, parameters)
-}
-
-/// Runs a journey query and sends each person's events as soon as the next person's start.
-fn stream_journeys(
-    connection: &Connection,
-    project: &str,
-    query: &JourneyQuery,
-    sender: &tokio::sync::mpsc::Sender<Result<Journey, StoreError>>,
-) -> Result<(), StoreError> {
-    let (sql, parameters) = journey_sql(project, query);
-    let mut statement = connection.prepare(&sql)?;
-    let mut rows = statement.query(rusqlite::params_from_iter(parameters))?;
-    let mut current = Journey::default();
-    while let Some(row) = rows.next()? {
-        let person: String = row.get(0)?;
-        if person != current.person && !current.events.is_empty() {
-            let done = std::mem::take(&mut current);
-            if sender.blocking_send(Ok(done)).is_err() {
-                return Ok(()); // Nobody reads any more.
-            }
-        }
-        current.person = person;
-        let position = match row.get::<_, i64>(3)? {
-            0 => current.events.len() as u32 + 1,
-            n => n as u32,
-        };
-        current.events.push(JourneyEvent {
-            name: row.get::<_, i64>(1)? as u32,
-            timestamp: row.get(2)?,
-            position,
-            path: row.get(4)?,
-            properties: row.get(5)?,
-        });
-    }
-    if !current.events.is_empty() {
-        let _ = sender.blocking_send(Ok(current));
-    }
-    Ok(())
-}
-
 impl EventStore for SqliteStore {
     fn insert(&self, batch: IncomingBatch) -> StoreFuture<'_, Vec<Outcome>> {
         Box::pin(self.writer.submit(batch))
@@ -1042,7 +921,9 @@ impl EventStore for SqliteStore {
                 .map_err(|e| StoreError::Task(e.to_string()))??;
             let (sender, receiver) = tokio::sync::mpsc::channel(JOURNEY_BUFFER);
             tokio::task::spawn_blocking(move || {
-                if let Err(error) = stream_journeys(&connection, &project, &query, &sender) {
+                if let Err(error) =
+                    journeys::stream_journeys(&connection, &project, &query, &sender)
+                {
                     let _ = sender.blocking_send(Err(error));
                 }
             });
@@ -1132,6 +1013,31 @@ mod migration_tests {
             })
             .unwrap();
         assert_eq!((version, row), (SCHEMA_VERSION, ("e1".to_owned(), None)));
+    }
+
+    #[test]
+    fn a_version_8_database_gets_the_journey_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v8.db");
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(SCHEMA).unwrap();
+            for migration in &MIGRATIONS[..7] {
+                old.execute_batch(migration).unwrap();
+            }
+            old.pragma_update(None, "user_version", 8).unwrap();
+        }
+        SqliteStore::open(&path).unwrap();
+        let migrated = Connection::open(&path).unwrap();
+        let index: String = migrated
+            .query_row(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'
+                 AND name = 'events_by_name_person'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(index, "events_by_name_person");
     }
 
     #[test]
