@@ -1,8 +1,9 @@
 // Assembles the SDK from the wasm-bindgen output in npm/pkg:
 //   dist/waymark.wasm, dist/index.js, dist/index.d.ts   the npm package (the runtime)
 //   dist/experiences-<hash>.mjs, .wasm                  its experiences module (on demand)
-//   dist/sdk/waymark.js                                 the script-tag loader (stable URL)
-//   dist/sdk/waymark-<hash>.mjs, waymark-<hash>.wasm    the runtime it loads (cached forever)
+//   dist/sdk/waymark.js                                 the script tag's SDK: the loader with
+//                                                        the module bundled in (stable URL)
+//   dist/sdk/waymark-<hash>.wasm                         the runtime's wasm (cached forever)
 //   dist/sdk/experiences-<hash>.mjs, .wasm              the experiences module (on demand)
 //   dist/sdk/*.br, *.gz                                  each of those compressed, which the
 //                                                        collector sends to a browser that
@@ -38,16 +39,18 @@ const optimize = (from, to) =>
     '--low-memory-unused', '-Oz', '--flatten', '--rereloop', '-Oz', '--converge',
     '--strip-producers', '--strip-target-features', join(pkg, from), '-o', to,
   ], { stdio: 'inherit' });
-const bundleOf = async (entry, define) => {
+const bundleOf = async (entry, define, format = 'esm') => {
   const out = await esbuild.build({
     entryPoints: [join(here, 'src', entry)],
     bundle: true,
-    format: 'esm',
+    format,
     minify: true,
     target: 'es2020',
     write: false,
     legalComments: 'none',
     define,
+    // In the script tag's bundle `import.meta` is empty: the loader passes the folder instead.
+    logOverride: { 'empty-import-meta': 'silent' },
   });
   return out.outputFiles[0].contents;
 };
@@ -70,21 +73,15 @@ writeFileSync(join(dist, 'index.js'), moduleCode);
 copyFileSync(join(here, 'src/index.d.ts'), join(dist, 'index.d.ts'));
 
 const wasm = readFileSync(join(dist, 'waymark.wasm'));
-const hash = sha(wasm, moduleCode);
-const moduleName = `waymark-${hash}.mjs`;
-const wasmName = `waymark-${hash}.wasm`;
-writeFileSync(join(dist, 'sdk', moduleName), moduleCode);
+const wasmName = `waymark-${sha(wasm)}.wasm`;
 writeFileSync(join(dist, 'sdk', wasmName), wasm);
-
-const loader = await esbuild.build({
-  entryPoints: [join(here, 'src/loader.js')],
-  minify: true,
-  target: 'es2017',
-  write: false,
-  legalComments: 'none',
-  define: { WAYMARK_MODULE: JSON.stringify(moduleName), WAYMARK_WASM: JSON.stringify(wasmName) },
-});
-writeFileSync(join(dist, 'sdk', 'waymark.js'), loader.outputFiles[0].contents);
+// One script for the page's first request (a module imported by a loader would be a second
+// round trip before the wasm could be instantiated).
+const loader = await bundleOf('loader.js', {
+  WAYMARK_WASM: JSON.stringify(wasmName),
+  WAYMARK_EXPERIENCES: JSON.stringify(experiencesName),
+}, 'iife');
+writeFileSync(join(dist, 'sdk', 'waymark.js'), loader);
 
 // Compressed once here, at the highest levels, so that the collector only picks a file.
 for (const file of readdirSync(join(dist, 'sdk'))) {
@@ -99,7 +96,7 @@ const gz = (file) => gzipSync(readFileSync(join(dist, 'sdk', file)), { level: 9 
 const kib = (bytes) => `${(bytes / 1024).toFixed(1).padStart(6)} KiB gzip -9`;
 let total = 0;
 for (const [part, files] of [
-  ['runtime (every page)', ['waymark.js', moduleName, wasmName]],
+  ['runtime (every page)', ['waymark.js', wasmName]],
   ['experiences (on demand)', [experiencesName, experiencesWasmName]],
 ]) {
   const sizes = files.map(gz);

@@ -6,8 +6,15 @@ export interface LoadOptions {
   key: string;
   /** The collector's origin, e.g. `https://collector.example.com`. */
   host: string;
-  /** Where to fetch the wasm module from; defaults to the file beside this module. */
-  wasm?: string | URL | Request | Response | Promise<Response>;
+  /** The wasm: where to fetch it from, its response, or the module already compiled; defaults to the file beside this module. */
+  wasm?: string | URL | Request | Response | Promise<Response> | WebAssembly.Module | Promise<WebAssembly.Module>;
+  /**
+   * Where the wasm (by default) and the experiences module (`experiences-<hash>.mjs` and its
+   * wasm, fetched only when a tour or survey is eligible) are: a folder's URL ending in `/`,
+   * or a file's URL beside them. Defaults to this module's URL; set it when a bundler moves
+   * this module away from the files it ships with.
+   */
+  base?: string | URL;
   /** Record a page view on load and on every single-page navigation. Default `true`. */
   autocapture?: boolean;
   /** A pre-load call queue (the snippet's `window.waymark`) to replay and upgrade in place. */

@@ -1,4 +1,4 @@
-// The ESM entry of @waymark/sdk, and the module the script-tag loader imports.
+// The ESM entry of @waymark/sdk; the script tag's waymark.js bundles it behind the loader.
 //
 // It starts the wasm SDK and wraps it in a facade whose methods never throw: a broken call
 // gets a console warning from the SDK, and an internal failure stops the SDK once, loudly,
@@ -23,8 +23,8 @@ let started;
  */
 export async function load(options = {}) {
   if (started) return started;
-  const { wasm, queue, autocapture = true, ...start } = options;
-  await initWasm({ module_or_path: wasm ?? new URL('./waymark.wasm', import.meta.url) });
+  const { wasm, queue, autocapture = true, base = import.meta.url, ...start } = options;
+  await initWasm({ module_or_path: wasm ?? new URL('./waymark.wasm', base) });
   // A second load() racing the first gets the same SDK.
   if (started) return started;
   let core;
@@ -37,7 +37,7 @@ export async function load(options = {}) {
   });
   // Made before the core starts the outbox, so that page.js hears the page being hidden or
   // left first: the calls still waiting are recorded before the outbox journals and beacons.
-  const stage = new Stage(start, calls);
+  const stage = new Stage(start, calls, base);
   core = Waymark.start({ ...start, outbox, stage });
   const api = facade(calls);
   if (queue) upgrade(queue, api);
@@ -142,8 +142,9 @@ function snapshot(properties) {
  * through `call`, so that a failure there is reported once and never thrown into the page.
  */
 class Stage {
-  constructor(options, calls) {
+  constructor(options, calls, base) {
     this.options = options;
+    this.base = base;
     const call = (method, ...args) => calls.run(method, (c) => c[method](...args));
     // What the runtime's `report` hears: `report(what)(id, detail)`.
     const report = (what) => (id, detail) => call('report', what, id, detail ?? undefined);
@@ -197,7 +198,7 @@ class Stage {
   }
 
   module() {
-    this.loading ??= import(new URL(WAYMARK_EXPERIENCES, import.meta.url).href).then((m) => m.prepare().then(() => m));
+    this.loading ??= import(new URL(WAYMARK_EXPERIENCES, this.base).href).then((m) => m.prepare().then(() => m));
     return this.loading;
   }
 
