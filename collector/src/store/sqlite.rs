@@ -983,16 +983,24 @@ mod migration_tests {
         );
     }
 
+    /// A database as a collector of schema `version` (2 or later) left it: the schema and
+    /// the migrations up to that version.
+    fn database_at(path: &Path, version: usize) -> Connection {
+        let old = Connection::open(path).unwrap();
+        old.execute_batch(SCHEMA).unwrap();
+        for migration in &MIGRATIONS[..version - 1] {
+            old.execute_batch(migration).unwrap();
+        }
+        old.pragma_update(None, "user_version", version as i64).unwrap();
+        old
+    }
+
     #[test]
     fn a_version_7_database_gets_the_config_version_column_with_its_events_unversioned() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v7.db");
         {
-            let old = Connection::open(&path).unwrap();
-            old.execute_batch(SCHEMA).unwrap();
-            for migration in &MIGRATIONS[..6] {
-                old.execute_batch(migration).unwrap();
-            }
+            let old = database_at(&path, 7);
             old.execute(
                 "INSERT INTO events (project, id, name, ts, sent_at, received_at, timestamp, anonymous_id,
                     session_id, url, path, title, referrer, sdk_name, sdk_version, properties)
@@ -1000,7 +1008,6 @@ mod migration_tests {
                 [],
             )
             .unwrap();
-            old.pragma_update(None, "user_version", 7).unwrap();
         }
         SqliteStore::open(&path).unwrap();
         let migrated = Connection::open(&path).unwrap();
@@ -1019,14 +1026,7 @@ mod migration_tests {
     fn a_version_8_database_gets_the_journey_index() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v8.db");
-        {
-            let old = Connection::open(&path).unwrap();
-            old.execute_batch(SCHEMA).unwrap();
-            for migration in &MIGRATIONS[..7] {
-                old.execute_batch(migration).unwrap();
-            }
-            old.pragma_update(None, "user_version", 8).unwrap();
-        }
+        database_at(&path, 8);
         SqliteStore::open(&path).unwrap();
         let migrated = Connection::open(&path).unwrap();
         let index: String = migrated
