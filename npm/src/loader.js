@@ -42,6 +42,7 @@ import { load } from './index.js';
         ? WebAssembly.compileStreaming(response)
         : response.arrayBuffer().then(WebAssembly.compile);
     });
+    wasm.catch(function () {}); // a failure surfaces through load(), unless another tag's load won
     load({
       project: data.project, key: data.key, host: data.host || base.origin, wasm: wasm, queue: stub, base: base,
       consent: data.consent, honorPrivacySignals: flag('honorPrivacySignals'),
