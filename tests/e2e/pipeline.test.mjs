@@ -156,6 +156,10 @@ test('the outbox keeps at most 1,000 events: the oldest are dropped, and the dro
   await page.evaluate(() => {
     for (let i = 0; i < 1_100; i++) window.waymark.track('overflow', { i });
   });
+  // track() only queues: every call through the core (a getter too) records all that waits
+  // first. So all 1,100 are in the outbox while the collector is still unreachable; else a
+  // retry after `up` could deliver the oldest before the newest push them out.
+  await page.evaluate(() => window.waymark.anonymousId);
   up = true;
   await page.evaluate(() => window.waymark.flush());
   const dropped = () => query(collector.db, `SELECT json_extract(properties, '$.count') AS n FROM events WHERE name = '$events_dropped'`);
