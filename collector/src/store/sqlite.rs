@@ -991,7 +991,8 @@ mod migration_tests {
         for migration in &MIGRATIONS[..version - 1] {
             old.execute_batch(migration).unwrap();
         }
-        old.pragma_update(None, "user_version", version as i64).unwrap();
+        old.pragma_update(None, "user_version", version as i64)
+            .unwrap();
         old
     }
 
