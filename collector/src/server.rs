@@ -41,6 +41,13 @@ use tower::Service as _;
 
 use crate::config::Connections;
 
+/// The most a request's line and headers may take: past it the answer is 431 with no body.
+/// Without it hyper's only bound was its read buffer's, checked only while the head was
+/// incomplete, so a 500 kB head that arrived in one large read was served (seen in CI).
+/// The SDK's requests carry a few hundred bytes of headers; 64 KiB leaves room for a
+/// customer domain's cookies many times over.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+
 /// Serves `router` on `listener` until `shutdown` completes, then waits for the open
 /// connections to finish.
 pub async fn serve(
@@ -53,7 +60,8 @@ pub async fn serve(
     let (stop, stopping) = watch::channel(false);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(bounds.header_read_timeout);
+        .header_read_timeout(bounds.header_read_timeout)
+        .max_header_size(MAX_HEAD_BYTES);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let permit = tokio::select! {

@@ -11,6 +11,7 @@ use common::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use waymark_collector::config::Connections;
+use waymark_collector::server::MAX_HEAD_BYTES;
 
 /// The harness's router behind the real listener on a free port. Dropping the sender stops
 /// it.
@@ -312,6 +313,11 @@ async fn requests_the_listener_cannot_read_get_400_or_431_with_no_body() {
             ),
             "HTTP/1.1 431 Request Header Fields Too Large",
         ),
+        // One byte over the bound, whether it arrives in one read or many.
+        (
+            head_of(MAX_HEAD_BYTES + 1),
+            "HTTP/1.1 431 Request Header Fields Too Large",
+        ),
     ] {
         let mut stream = TcpStream::connect(served.address).await.unwrap();
         // The listener may answer and close before it has read all of a large request.
@@ -320,4 +326,27 @@ async fn requests_the_listener_cannot_read_get_400_or_431_with_no_body() {
         assert!(answer.starts_with(status), "{answer:?}");
         assert!(answer.contains("content-length: 0\r\n"), "{answer:?}");
     }
+}
+
+/// A request for `/healthz` whose line and headers take exactly `bytes`.
+fn head_of(bytes: usize) -> String {
+    let bare = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: \r\n\r\n".len();
+    let head = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\n\r\n",
+        "a".repeat(bytes - bare)
+    );
+    assert_eq!(head.len(), bytes);
+    head
+}
+
+#[tokio::test]
+async fn a_head_of_exactly_the_bound_is_served() {
+    let served = serve(patient()).await;
+    let mut stream = TcpStream::connect(served.address).await.unwrap();
+    stream
+        .write_all(head_of(MAX_HEAD_BYTES).as_bytes())
+        .await
+        .unwrap();
+    let answer = read_response(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer:?}");
 }
