@@ -50,12 +50,45 @@ async function show(request: PreviewRequest): Promise<void> {
   };
   const responseId = typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `preview-${mine}`;
   try {
-    const result = await module.show(request.kind, { id: request.id, definition: request.definition, locale: request.locale, responseId, progress: null, url: location.href }, host);
+    const result = await leavingTheAuthorsFocus(() => module.show(request.kind, { id: request.id, definition: request.definition, locale: request.locale, responseId, progress: null, url: location.href }, host));
     if (mine !== shown) { result?.close(); return; }
     showing = result;
     if (result) tell({ type: 'shown', id: request.id });
   } catch (error) {
     tell({ type: 'failed', message: `The preview failed: ${(error as Error).message}` });
+  }
+}
+
+/**
+ * Runs `show` without taking the focus from the author. On a site a survey or tour step takes
+ * the focus as it shows (its first answer, its button); here the author is typing in the
+ * editor around the frame, the preview shows again 300 ms after each pause, and a keystroke
+ * that came while the frame had the focus landed in the preview and was lost from the draft.
+ * The focus is handed back within the same task, in the frame's own `focusin`, so no input
+ * can come between. (`inert` on the frame did not stop it: Chromium lets a script in an inert
+ * frame focus its own elements.) An author who is in the preview (who clicked or tabbed into
+ * it) keeps the focus moving there as it would on their site.
+ */
+async function leavingTheAuthorsFocus<T>(show: () => T | Promise<T>): Promise<T> {
+  if (document.hasFocus()) return show();
+  // Where the author is when the module takes the focus, which may be a while after the show
+  // began (the module awaits its wasm): followed as they move about the editor meanwhile.
+  let author = parent.document.activeElement as HTMLElement | null;
+  const follow = (event: FocusEvent) => { if (event.target !== frameElement) author = event.target as HTMLElement; };
+  const handBack = (event: FocusEvent) => {
+    if (author && author !== parent.document.body && typeof author.focus === 'function') author.focus({ preventScroll: true });
+    else { (event.target as HTMLElement | null)?.blur?.(); parent.focus(); }
+  };
+  parent.document.addEventListener('focusin', follow, true);
+  window.addEventListener('focusin', handBack, true);
+  try {
+    return await show();
+  } finally {
+    // What the module focuses in the task after it shows is handed back too.
+    setTimeout(() => {
+      parent.document.removeEventListener('focusin', follow, true);
+      window.removeEventListener('focusin', handBack, true);
+    }, 0);
   }
 }
 

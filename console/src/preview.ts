@@ -52,7 +52,6 @@ export function renderPreview(draft: DraftCopy, index: number): HTMLElement | nu
   let size: Size = 'phone';
   let ready = false;
   let sent = '';
-  let restore: HTMLElement | null = null;
 
   const status = h('p', { class: 'preview-status', id: 'preview-status', 'aria-live': 'polite' });
   const frame = h('iframe', { class: 'preview-frame', title: `Preview of ${String(first.id ?? kind)}`, src: '/console/preview.html', tabindex: '0' });
@@ -106,12 +105,7 @@ export function renderPreview(draft: DraftCopy, index: number): HTMLElement | nu
     const text = JSON.stringify(request);
     if (!force && text === sent) return;
     sent = text;
-    // A survey shown on a page where nobody is typing takes the focus, and from inside a
-    // frame that would take it from the author: the frame is inert while it shows, and the
-    // focus goes back to where it was should it have moved all the same.
-    const had = document.activeElement;
-    restore = had instanceof HTMLElement && had !== frame ? had : null;
-    frame.inert = true;
+    // What the module focuses as it shows stays the author's: the frame hands it back (frame.ts).
     frame.contentWindow?.postMessage(request, location.origin);
   }
   // Another page replaced this one: what listens for it goes too.
@@ -124,11 +118,6 @@ export function renderPreview(draft: DraftCopy, index: number): HTMLElement | nu
   const listen = (event: MessageEvent) => {
     if (gone() || event.origin !== location.origin || event.source !== frame.contentWindow) return;
     const answer = event.data as PreviewAnswer;
-    if (answer.type !== 'ready') {
-      frame.inert = false;
-      if (restore && document.activeElement === frame) restore.focus({ preventScroll: true });
-      restore = null;
-    }
     const where = size === 'phone' ? 'phone' : 'desktop';
     if (answer.type === 'ready') { ready = true; show(true); }
     else if (answer.type === 'shown') status.textContent = `Shown at ${where} width, as the SDK renders it.`;

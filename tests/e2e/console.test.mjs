@@ -216,6 +216,41 @@ test('an edit made after the session ended is kept on the page and saved after s
   await context.close();
 });
 
+test('the preview never takes the focus from the author, not even for a moment, as it shows the survey again', async () => {
+  const { context, page } = await signedIn('pia');
+  await page.evaluate(() => {
+    window.taken = [];
+    window.shows = 0;
+    // Checked once the script that moved the focus has run to its end: a focus handed back
+    // within that task never shows here, and no keystroke can come between.
+    document.addEventListener('focusout', () => queueMicrotask(() => {
+      if (document.activeElement?.tagName === 'IFRAME') window.taken.push(document.activeElement.title);
+    }), true);
+    window.addEventListener('message', (event) => { if (event.data?.type === 'shown') window.shows += 1; });
+  });
+  await page.getByRole('link', { name: 'nps' }).click();
+  await page.getByRole('heading', { name: 'Edit nps' }).waitFor();
+  const field = page.getByLabel('Thank-you message');
+  const before = await field.inputValue();
+  await field.focus();
+  await field.press('End');
+  await page.waitForFunction(() => window.shows >= 1);
+  // Each pause in the typing shows the survey again (300 ms after it), as its first answer
+  // would take the focus on a site.
+  for (const letter of 'abc') {
+    const shows = await page.evaluate(() => window.shows);
+    await page.keyboard.type(letter);
+    // A keystroke lost to the frame changes nothing, so nothing shows again: the checks below
+    // say so better than this wait's timeout would.
+    await page.waitForFunction((n) => window.shows > n, shows, { timeout: 10_000 }).catch(() => {});
+  }
+  assert.deepEqual(await page.evaluate(() => window.taken), [], 'the frame held the focus past the task that gave it');
+  assert.equal(await field.inputValue(), `${before}abc`);
+  assert.equal(await page.evaluate(() => document.activeElement.labels?.[0]?.textContent), 'Thank-you message');
+  await eventually(async () => (await page.locator('#save-status').textContent()).startsWith('All changes saved'), { describe: () => 'saved' });
+  await context.close();
+});
+
 test('a viewer sees no publish button, and the API refuses them', async () => {
   const { context, page } = await signedIn('vic');
   await page.getByRole('link', { name: 'nps' }).waitFor();
