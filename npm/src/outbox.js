@@ -454,6 +454,8 @@ export class Outbox {
       if (result.ok) {
         this.failures = 0;
         this.retryAt = 0;
+        // Dropped from this tab's list while in flight, and delivered all the same: not lost.
+        for (const id of ids) this.dropped.delete(id);
         await this.forget(ids);
         if (result.rejected) warn(`the collector rejected ${result.rejected} event(s) that break its rules; see the results of its answer. They are dropped.`);
       } else if (result.retry) {

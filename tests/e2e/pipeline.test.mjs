@@ -175,6 +175,46 @@ test('the outbox keeps at most 1,000 events: the oldest are dropped, and the dro
   await context.close();
 }));
 
+test('events pushed out of the outbox while their batch is in flight, and delivered, are not reported as dropped', deadline(60_000, async (step) => {
+  const context = await browser.newContext();
+  let release;
+  const released = new Promise((r) => { release = r; });
+  let held = 0;
+  await context.route(`${collector.url}/v1/batch`, async (route) => {
+    // The batch of the 50 waits until the page has tracked past the bound.
+    if (batchEvents(route.request()).some((e) => e.name === 'in_flight')) {
+      held += 1;
+      await released;
+    }
+    return route.continue();
+  });
+  const page = await context.newPage();
+  await page.goto(`${site.url}/p/in-flight`);
+  await sdkReady(page);
+  await page.evaluate(() => {
+    for (let i = 0; i < 50; i++) window.waymark.track('in_flight', { i });
+    window.waymark.flush();
+  });
+  await eventually(() => held === 1, { describe: () => 'the batch of the 50 was not sent' });
+  await page.evaluate(() => {
+    for (let i = 0; i < 1_100; i++) window.waymark.track('pushed', { i });
+  });
+  await page.evaluate(() => window.waymark.anonymousId); // all 1,100 recorded, the bound applied
+  release();
+  await page.evaluate(() => window.waymark.flush());
+  const mine = `anonymous_id = (SELECT anonymous_id FROM events WHERE path = '/p/in-flight' LIMIT 1)`;
+  const dropped = () => query(collector.db, `SELECT json_extract(properties, '$.count') AS n FROM events WHERE name = '$events_dropped' AND ${mine}`);
+  await eventually(() => dropped().length > 0 && count(`name = 'pushed' AND ${mine}`) >= 1_000, {
+    describe: () => `${count(mine)} stored, drops ${JSON.stringify(dropped())}`,
+  });
+  // Recorded: the page view, the behaviour scores, 50 and 1,100. What did not arrive, and only
+  // that, is reported: the first batch arrived whole, though the bound pushed it out of the list.
+  const stored = count(`name != '$events_dropped' AND ${mine}`);
+  assert.equal(count(`name = 'in_flight' AND ${mine}`), 50, 'the batch in flight arrived');
+  assert.deepEqual(dropped(), [{ n: 1_152 - stored }], `${stored} of 1,152 stored`);
+  await context.close();
+}));
+
 test('sending pauses while the browser is offline and resumes when it is back', deadline(60_000, async (step) => {
   const context = await browser.newContext();
   let attempts = 0;
