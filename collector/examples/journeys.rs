@@ -408,21 +408,18 @@ fn engine(people: u32, rounds: u32) -> (u64, f64, Vec<u64>) {
             .last()
             .is_none_or(|j| j.person != row.person.to_string())
         {
-            journeys.push(Journey {
-                person: row.person.to_string(),
-                events: Vec::new(),
-            });
+            journeys.push(Journey::with_capacity(row.person.to_string(), 0));
         }
         let journey = journeys.last_mut().unwrap();
-        let position = journey.events.len() as u32 + 1;
-        journey.events.push(JourneyEvent {
+        let position = journey.events().len() as u32 + 1;
+        let event = JourneyEvent {
             name,
             timestamp: row.ts,
             position,
-            ..JourneyEvent::default()
-        });
+        };
+        journey.push(event, String::new(), String::new());
     });
-    let events: u64 = journeys.iter().map(|j| j.events.len() as u64).sum();
+    let events: u64 = journeys.iter().map(|j| j.events().len() as u64).sum();
     let mut last = Vec::new();
     let began = Instant::now();
     for _ in 0..rounds {

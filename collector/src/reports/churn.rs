@@ -173,9 +173,9 @@ async fn gather(
             let journey = journey?;
             let mut last: Option<PersonScores> = None;
             let mut nps: Option<NpsAnswer> = None;
-            for event in &journey.events {
+            for (index, event) in journey.events().iter().enumerate() {
                 let properties: serde_json::Value =
-                    serde_json::from_str(&event.properties).unwrap_or_default();
+                    serde_json::from_str(journey.properties(index)).unwrap_or_default();
                 if event.name == 1 {
                     if properties.get("question_type").and_then(|t| t.as_str()) == Some("nps") {
                         if let Some(value) = properties.get("value").and_then(|v| v.as_f64()) {

@@ -72,28 +72,92 @@ impl WantedName {
 }
 
 /// One person's wanted events, in order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// The events themselves are small (16 bytes: what the engine reads of every event); the
+/// path and properties, empty unless a wanted name asks for them, are kept beside them
+/// ([`Journey::path`], [`Journey::properties`]) and take no room when no event has any.
+#[derive(Clone, Debug, Default)]
 pub struct Journey {
     /// Who (see the module docs).
     pub person: String,
     /// Their wanted events in the range, ordered by (timestamp, storage order, id).
-    pub events: Vec<JourneyEvent>,
+    events: Vec<JourneyEvent>,
+    /// The path and properties of each event, by index, up to the last event that has
+    /// either (so empty when none has).
+    details: Vec<EventDetails>,
 }
 
-/// One event of a [`Journey`].
+/// The texts of one event of a [`Journey`]: what only some reports read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct EventDetails {
+    path: String,
+    properties: String,
+}
+
+impl Journey {
+    /// A person with no events yet, with room for `events` of them.
+    #[must_use]
+    pub fn with_capacity(person: String, events: usize) -> Journey {
+        Journey {
+            person,
+            events: Vec::with_capacity(events),
+            details: Vec::new(),
+        }
+    }
+
+    /// Adds the next event, with its path and properties (each empty unless asked for).
+    pub fn push(&mut self, event: JourneyEvent, path: String, properties: String) {
+        if !path.is_empty() || !properties.is_empty() {
+            self.details
+                .resize_with(self.events.len(), EventDetails::default);
+            self.details.push(EventDetails { path, properties });
+        }
+        self.events.push(event);
+    }
+
+    /// The events, in order.
+    #[must_use]
+    pub fn events(&self) -> &[JourneyEvent] {
+        &self.events
+    }
+
+    /// The path of event `index`, if asked for (else empty).
+    #[must_use]
+    pub fn path(&self, index: usize) -> &str {
+        self.details.get(index).map_or("", |d| d.path.as_str())
+    }
+
+    /// The properties' JSON of event `index`, if asked for (else empty).
+    #[must_use]
+    pub fn properties(&self, index: usize) -> &str {
+        self.details
+            .get(index)
+            .map_or("", |d| d.properties.as_str())
+    }
+}
+
+impl PartialEq for Journey {
+    fn eq(&self, other: &Journey) -> bool {
+        self.person == other.person
+            && self.events == other.events
+            && (0..self.events.len())
+                .all(|i| self.path(i) == other.path(i) && self.properties(i) == other.properties(i))
+    }
+}
+
+impl Eq for Journey {}
+
+/// One event of a [`Journey`]; its path and properties are the journey's
+/// ([`Journey::path`], [`Journey::properties`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct JourneyEvent {
-    /// Its name, as an index into [`JourneyQuery::names`].
-    pub name: u32,
     /// Skew-corrected, in ms since the Unix epoch.
     pub timestamp: i64,
+    /// Its name, as an index into [`JourneyQuery::names`].
+    pub name: u32,
     /// Its place among the person's events in the range, counting from 1: among every
     /// event with [`JourneyQuery::positions`], among the wanted ones otherwise.
     pub position: u32,
-    /// Its page's path, if asked for (else empty).
-    pub path: String,
-    /// Its properties' JSON, if asked for (else empty).
-    pub properties: String,
 }
 
 /// A store's answer: people, one at a time, in no particular order.
@@ -326,6 +390,9 @@ pub struct MatcherSet {
     /// For each wanted name whose matchers look at neither path nor properties, the mask
     /// every event of that name has: no matching needed.
     fixed: Vec<Option<u64>>,
+    /// When every name's mask is fixed, those masks by name: a journey's masks are then
+    /// one lookup an event.
+    table: Option<Vec<u64>>,
     query: JourneyQuery,
 }
 
@@ -376,7 +443,7 @@ impl MatcherSet {
             }
         }
         let parse = names.iter().map(|n| n.properties).collect();
-        let fixed = by_name
+        let fixed: Vec<Option<u64>> = by_name
             .iter()
             .map(|indices| {
                 indices
@@ -385,11 +452,13 @@ impl MatcherSet {
                     .then(|| indices.iter().fold(0u64, |mask, &i| mask | (1 << i)))
             })
             .collect();
+        let table = fixed.iter().copied().collect();
         MatcherSet {
             matchers,
             by_name,
             parse,
             fixed,
+            table,
             query: JourneyQuery {
                 names,
                 start_ms: range.0,
@@ -423,7 +492,7 @@ impl MatcherSet {
     /// For each event of a journey, the set of matchers it meets (bit `i` for matcher `i`).
     #[must_use]
     pub fn masks(&self, journey: &Journey) -> Vec<u64> {
-        let mut out = Vec::with_capacity(journey.events.len());
+        let mut out = Vec::with_capacity(journey.events().len());
         self.masks_into(journey, &mut out);
         out
     }
@@ -432,27 +501,45 @@ impl MatcherSet {
     /// person.
     pub fn masks_into(&self, journey: &Journey, out: &mut Vec<u64>) {
         out.clear();
-        out.extend(journey.events.iter().map(|event| {
-            let at = event.name as usize;
-            if let Some(Some(mask)) = self.fixed.get(at) {
-                return *mask;
-            }
-            let Some(candidates) = self.by_name.get(at) else {
-                return 0;
-            };
-            let parsed = if self.parse[at] && !event.properties.is_empty() {
-                serde_json::from_str::<Value>(&event.properties).ok()
+        let events = journey.events();
+        if let Some(table) = &self.table {
+            out.extend(
+                events
+                    .iter()
+                    .map(|event| table.get(event.name as usize).copied().unwrap_or(0)),
+            );
+            return;
+        }
+        out.extend(
+            events
+                .iter()
+                .enumerate()
+                .map(|(index, event)| self.mask(journey, index, event.name as usize)),
+        );
+    }
+
+    /// The mask of event `index` of a journey, whose name is `at`.
+    fn mask(&self, journey: &Journey, index: usize, at: usize) -> u64 {
+        if let Some(Some(mask)) = self.fixed.get(at) {
+            return *mask;
+        }
+        let Some(candidates) = self.by_name.get(at) else {
+            return 0;
+        };
+        let properties = journey.properties(index);
+        let parsed = if self.parse[at] && !properties.is_empty() {
+            serde_json::from_str::<Value>(properties).ok()
+        } else {
+            None
+        };
+        let path = journey.path(index);
+        candidates.iter().fold(0u64, |mask, &i| {
+            if self.matchers[i].matches(path, parsed.as_ref()) {
+                mask | (1 << i)
             } else {
-                None
-            };
-            candidates.iter().fold(0u64, |mask, &i| {
-                if self.matchers[i].matches(&event.path, parsed.as_ref()) {
-                    mask | (1 << i)
-                } else {
-                    mask
-                }
-            })
-        }));
+                mask
+            }
+        })
     }
 }
 
@@ -470,17 +557,20 @@ pub fn property_value(properties: &str, key: &str) -> Option<String> {
 }
 
 /// The median of whole milliseconds (the mean of the two middle ones for an even count).
+/// Reorders `values` (a selection, not a sort: linear time).
 #[must_use]
 pub fn median(values: &mut [i64]) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    values.sort_unstable();
     let n = values.len();
+    let (below, &mut middle, _) = values.select_nth_unstable(n / 2);
     Some(if n % 2 == 1 {
-        values[n / 2] as f64
+        middle as f64
     } else {
-        (values[n / 2 - 1] as f64 + values[n / 2] as f64) / 2.0
+        // The other middle value is the largest of those below.
+        let lower = below.iter().copied().max().unwrap_or(middle);
+        (lower as f64 + middle as f64) / 2.0
     })
 }
 
@@ -561,6 +651,8 @@ mod tests {
         assert_eq!(median(&mut [3, 1, 2]), Some(2.0));
         assert_eq!(median(&mut [4, 1, 2, 3]), Some(2.5));
         assert_eq!(median(&mut []), None);
+        assert_eq!(median(&mut [5, 5, 1, 9, 5, 2]), Some(5.0));
+        assert_eq!(median(&mut [7]), Some(7.0));
         assert_eq!(mean(&[1, 2]), Some(1.5));
     }
 }

@@ -51,7 +51,7 @@ use crate::extract::Query;
 use crate::reports::engine::{
     mean, median, property_value, Journey, JourneyQuery, Matcher, MatcherSet,
 };
-use crate::reports::events::{EventReportQuery, ReportRange};
+use crate::reports::events::{EventReportQuery, ReportRange, MAX_DAYS};
 use crate::reports::experiments::IntervalBody;
 use crate::reports::stats::{self, Tally, Z_95};
 use crate::state::AppState;
@@ -138,30 +138,58 @@ pub struct Funnel {
     pub counting: Counting,
 }
 
-/// One counted unit: an attempt, with how far it got.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The most steps a funnel has: the room for step times in a [`Unit`].
+const MAX_STEPS: usize = *STEPS.end();
+
+/// One counted unit: an attempt, with how far it got. Its step times are held in place (a
+/// funnel has at most [`STEPS`] steps), so no attempt allocates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unit {
     /// The index of its step-1 event in the person's events.
     pub entry: usize,
-    /// The time of each step it filled, step 1 first (at least one).
-    pub times: Vec<i64>,
     /// The index of the last event it used.
     pub last: usize,
+    /// Steps filled.
+    reach: usize,
+    /// The time of each step filled, step 1 first; zero past `reach`.
+    times: [i64; MAX_STEPS],
 }
 
 impl Unit {
+    /// An attempt at `events[entry]` that has filled no step yet.
+    fn starting(entry: usize) -> Unit {
+        Unit {
+            entry,
+            last: entry,
+            reach: 0,
+            times: [0; MAX_STEPS],
+        }
+    }
+
+    /// Fills the next step with event `index`, at `ts`.
+    fn fill(&mut self, index: usize, ts: i64) {
+        self.times[self.reach] = ts;
+        self.reach += 1;
+        self.last = index;
+    }
+
     /// Steps reached.
     #[must_use]
     pub fn reach(&self) -> usize {
-        self.times.len()
+        self.reach
+    }
+
+    /// The time of each step it filled, step 1 first (at least one).
+    #[must_use]
+    pub fn times(&self) -> &[i64] {
+        &self.times[..self.reach]
     }
 }
 
-/// One way of progressing: the times of the steps filled, and the last event's place.
-#[derive(Clone, Debug)]
+/// One way of progressing: the steps filled, and the last event's place.
+#[derive(Clone, Copy, Debug)]
 struct Progress {
-    times: Vec<i64>,
-    last: usize,
+    unit: Unit,
     pos: u32,
 }
 
@@ -192,6 +220,11 @@ impl Funnel {
         }
     }
 
+    /// Steps an attempt can fill (a funnel has at most [`STEPS`]).
+    fn steps(&self) -> usize {
+        self.steps.min(MAX_STEPS)
+    }
+
     /// Whether event `e` may start an attempt.
     fn enters(&self, e: &Ev) -> bool {
         let bits = match self.order {
@@ -207,73 +240,65 @@ impl Funnel {
         match self.order {
             Order::Any => Attempt::Counted(self.any_order(events, start)),
             Order::Ordered | Order::Strict => {
-                let with = self.progress(events, start, true);
                 if self.exclusions.is_empty() {
-                    return with.map_or(Attempt::Excluded, Attempt::Counted);
+                    return Attempt::Counted(self.chain(events, start));
                 }
-                let without = self.progress(events, start, false);
-                match (with, without) {
-                    (Some(unit), Some(free)) if unit.reach() >= free.reach() => {
-                        Attempt::Counted(unit)
-                    }
+                let with = self.progress(events, start);
+                let free = self.chain(events, start);
+                match with {
+                    Some(unit) if unit.reach() >= free.reach() => Attempt::Counted(unit),
                     _ => Attempt::Excluded,
                 }
             }
         }
     }
 
-    /// Ordered and strict without exclusions: each step the first event after the previous
-    /// step's that can fill it (for strict, the very next event). This is what
-    /// [`Funnel::progress`] computes when nothing voids a way, without its allocations: with
+    /// Ordered and strict, as if there were no exclusions: each step the first event after
+    /// the previous step's that can fill it (for strict, the very next event). This is what
+    /// [`Funnel::progress`] computes when nothing voids a way, without its bookkeeping: with
     /// no exclusion every level is only ever extended from the one before, so the levels are
     /// one chain.
     fn chain(&self, events: &[Ev], start: usize) -> Unit {
-        let k = self.steps;
+        let k = self.steps();
         let first = &events[start];
         let deadline = first.ts.saturating_add(self.window_ms);
-        let mut times = Vec::with_capacity(k);
-        times.push(first.ts);
-        let (mut last, mut pos) = (start, first.pos);
+        let mut unit = Unit::starting(start);
+        unit.fill(start, first.ts);
+        let mut pos = first.pos;
+        let strict = self.order == Order::Strict;
         for (j, e) in events.iter().enumerate().skip(start + 1) {
-            if e.ts > deadline || times.len() == k {
+            if e.ts > deadline || unit.reach == k {
                 break;
             }
-            let strict_break = self.order == Order::Strict && e.pos != pos.wrapping_add(1);
-            if e.mask & (1 << times.len()) != 0 && !strict_break {
-                times.push(e.ts);
-                last = j;
+            let strict_break = strict && e.pos != pos.wrapping_add(1);
+            if e.mask & (1 << unit.reach) != 0 && !strict_break {
+                unit.fill(j, e.ts);
                 pos = e.pos;
             }
         }
-        Unit {
-            entry: start,
-            times,
-            last,
-        }
+        unit
     }
 
-    /// Ordered and strict: for each step, the earliest way of having filled it, voided by
-    /// exclusions as they come (if `exclude`). The deepest surviving way is the unit.
-    fn progress(&self, events: &[Ev], start: usize, exclude: bool) -> Option<Unit> {
-        if self.exclusions.is_empty() || !exclude {
-            return Some(self.chain(events, start));
-        }
-        let k = self.steps;
+    /// Ordered and strict with exclusions: for each step, the earliest way of having filled
+    /// it, voided by exclusions as they come. The deepest surviving way is the unit.
+    fn progress(&self, events: &[Ev], start: usize) -> Option<Unit> {
+        let k = self.steps();
         let first = &events[start];
         let deadline = first.ts.saturating_add(self.window_ms);
-        let mut levels: Vec<Option<Progress>> = vec![None; k];
+        let mut levels: [Option<Progress>; MAX_STEPS] = [None; MAX_STEPS];
+        let mut entry = Unit::starting(start);
+        entry.fill(start, first.ts);
         levels[0] = Some(Progress {
-            times: vec![first.ts],
-            last: start,
+            unit: entry,
             pos: first.pos,
         });
-        let mut candidates: Vec<Option<Progress>> = vec![None; k];
+        let mut candidates: [Option<Progress>; MAX_STEPS] = [None; MAX_STEPS];
         let exclusion_bits = self.exclusions.iter().fold(0, |bits, x| bits | x.bit);
         for (j, e) in events.iter().enumerate().skip(start + 1) {
             if e.ts > deadline {
                 break;
             }
-            let hits = if exclude { e.mask & exclusion_bits } else { 0 };
+            let hits = e.mask & exclusion_bits;
             let excluding = || self.exclusions.iter().filter(move |x| hits & x.bit != 0);
             // Ways this event extends, from the ways there were before it.
             for i in 1..k {
@@ -291,13 +316,9 @@ impl Funnel {
                 if hits != 0 && excluding().any(|x| x.after < i && i < x.before) {
                     continue;
                 }
-                let mut times = previous.times.clone();
-                times.push(e.ts);
-                candidates[i] = Some(Progress {
-                    times,
-                    last: j,
-                    pos: e.pos,
-                });
+                let mut unit = previous.unit;
+                unit.fill(j, e.ts);
+                candidates[i] = Some(Progress { unit, pos: e.pos });
             }
             // The exclusion voids every way that filled its first step and not its second.
             if hits != 0 {
@@ -307,7 +328,7 @@ impl Funnel {
                     }
                 }
             }
-            for (level, candidate) in levels.iter_mut().zip(candidates.iter_mut()) {
+            for (level, candidate) in levels[..k].iter_mut().zip(candidates.iter_mut()) {
                 if let Some(candidate) = candidate.take() {
                     if level.is_none() {
                         *level = Some(candidate);
@@ -319,47 +340,46 @@ impl Funnel {
                 break;
             }
         }
-        levels.into_iter().rev().flatten().next().map(|p| Unit {
-            entry: start,
-            times: p.times,
-            last: p.last,
-        })
+        levels[..k].iter().rev().flatten().next().map(|p| p.unit)
     }
 
     /// Any order: events assigned to distinct steps so that as many as possible are filled
     /// (augmenting paths), the entry event always assigned.
     fn any_order(&self, events: &[Ev], start: usize) -> Unit {
-        let k = self.steps;
+        let k = self.steps();
         let bits = self.step_bits();
         let deadline = events[start].ts.saturating_add(self.window_ms);
-        // step -> index of the event filling it
-        let mut filled: Vec<Option<usize>> = vec![None; k];
-        let mut times = Vec::with_capacity(k);
-        let mut last = start;
+        // step -> index of the event filling it (`usize::MAX`: none)
+        let mut filled = [usize::MAX; MAX_STEPS];
+        let mut unit = Unit::starting(start);
         for (j, e) in events.iter().enumerate().skip(start) {
-            if e.ts > deadline || times.len() == k {
+            if e.ts > deadline || unit.reach == k {
                 break;
             }
             if e.mask & bits == 0 {
                 continue;
             }
-            let mut visited = vec![false; k];
+            let mut visited = 0u64;
             if augment(events, bits, j, &mut filled, &mut visited) {
-                times.push(e.ts);
-                last = j;
+                unit.fill(j, e.ts);
             }
         }
-        Unit {
-            entry: start,
-            times,
-            last,
-        }
+        unit
     }
 
     /// The units of one person's events (in order).
     #[must_use]
     pub fn person(&self, events: &[Ev]) -> PersonUnits {
         let mut out = PersonUnits::default();
+        self.person_into(events, &mut out);
+        out
+    }
+
+    /// [`Funnel::person`] into `out` (cleared first), to reuse its memory person after
+    /// person.
+    pub fn person_into(&self, events: &[Ev], out: &mut PersonUnits) {
+        out.units.clear();
+        out.excluded = 0;
         match self.counting {
             Counting::People => {
                 let mut best: Option<Unit> = None;
@@ -403,32 +423,32 @@ impl Funnel {
                 }
             }
         }
-        out
     }
 }
 
-/// Kuhn's augmenting path from event `j`: true if it could be assigned a step.
+/// Kuhn's augmenting path from event `j`: true if it could be assigned a step. `filled`
+/// holds each step's event (`usize::MAX`: none), `visited` the steps tried (bit `i`).
 fn augment(
     events: &[Ev],
     bits: u64,
     j: usize,
-    filled: &mut [Option<usize>],
-    visited: &mut [bool],
+    filled: &mut [usize; MAX_STEPS],
+    visited: &mut u64,
 ) -> bool {
-    let mut mask = events[j].mask & bits;
+    let mut mask = events[j].mask & bits & !*visited;
     while mask != 0 {
         let i = mask.trailing_zeros() as usize;
         mask &= mask - 1;
-        if visited[i] {
+        if *visited & (1 << i) != 0 {
             continue;
         }
-        visited[i] = true;
+        *visited |= 1 << i;
         let free = match filled[i] {
-            None => true,
-            Some(other) => augment(events, bits, other, filled, visited),
+            usize::MAX => true,
+            other => augment(events, bits, other, filled, visited),
         };
         if free {
-            filled[i] = Some(j);
+            filled[i] = j;
             return true;
         }
     }
@@ -498,11 +518,13 @@ impl Sums {
     }
 
     fn add(&mut self, unit: &Unit) {
-        for (i, count) in self.counts.iter_mut().take(unit.reach()).enumerate() {
+        let times = unit.times();
+        let reach = times.len().min(self.counts.len());
+        for count in &mut self.counts[..reach] {
             *count += 1;
-            if i > 0 {
-                self.deltas[i].push(unit.times[i] - unit.times[i - 1]);
-            }
+        }
+        for i in 1..reach {
+            self.deltas[i].push(times[i] - times[i - 1]);
         }
     }
 
@@ -527,6 +549,54 @@ impl Sums {
     }
 }
 
+/// Units entered and converted per period, by the period's first UTC day (days since
+/// 1970-01-01): one slot a day of the funnel's entry range (at most [`MAX_DAYS`] and a
+/// week), so that a unit is counted without a search.
+#[derive(Debug, Default)]
+struct Periods {
+    /// The day of `days[0]`.
+    first: i64,
+    /// Entered and converted, by day from `first` (only periods' first days are used).
+    days: Vec<(u64, u64)>,
+    /// Periods outside those days (none, for a funnel's own units).
+    others: BTreeMap<i64, (u64, u64)>,
+}
+
+impl Periods {
+    /// Slots for the periods of entry times `[entry.0, entry.1)`.
+    fn new(entry: (i64, i64), interval: Interval) -> Periods {
+        let first = period_day(entry.0, interval);
+        let last = period_day(entry.1.saturating_sub(1), interval);
+        let span = usize::try_from(last - first + 1).unwrap_or(0);
+        Periods {
+            first,
+            days: vec![(0, 0); span.min(MAX_DAYS as usize + 7)],
+            others: BTreeMap::new(),
+        }
+    }
+
+    /// The counts of the period starting on `day`.
+    fn at(&mut self, day: i64) -> &mut (u64, u64) {
+        if let Some(slot) = usize::try_from(day - self.first)
+            .ok()
+            .and_then(|i| self.days.get_mut(i))
+        {
+            return slot;
+        }
+        self.others.entry(day).or_default()
+    }
+
+    /// The counts of the period starting on `day`, zero if none.
+    fn get(&self, day: i64) -> (u64, u64) {
+        usize::try_from(day - self.first)
+            .ok()
+            .and_then(|i| self.days.get(i))
+            .or_else(|| self.others.get(&day))
+            .copied()
+            .unwrap_or((0, 0))
+    }
+}
+
 /// Everything a funnel report sums, fed one person at a time.
 #[derive(Debug)]
 pub struct FunnelTotals {
@@ -535,11 +605,13 @@ pub struct FunnelTotals {
     interval: Interval,
     all: Sums,
     groups: HashMap<Option<String>, Sums>,
-    /// Per period (its first UTC day, in days since 1970-01-01): entered, converted.
-    periods: BTreeMap<i64, (u64, u64)>,
+    /// Per period: entered, converted.
+    periods: Periods,
     excluded: u64,
-    /// The person being added, as the funnel reads them (kept to reuse its memory).
+    /// The person being added, as the funnel reads them, and their units (kept to reuse
+    /// their memory: adding a person allocates nothing).
     scratch: Vec<Ev>,
+    units: PersonUnits,
 }
 
 impl FunnelTotals {
@@ -547,44 +619,42 @@ impl FunnelTotals {
     #[must_use]
     pub fn new(funnel: Funnel, by: Option<String>, interval: Interval) -> FunnelTotals {
         let steps = funnel.steps;
+        let periods = Periods::new(funnel.entry, interval);
         FunnelTotals {
             funnel,
             by,
             interval,
             all: Sums::new(steps),
             groups: HashMap::new(),
-            periods: BTreeMap::new(),
+            periods,
             excluded: 0,
             scratch: Vec::new(),
+            units: PersonUnits::default(),
         }
     }
 
     /// Adds one person, whose events' masks are `masks`.
     pub fn add(&mut self, journey: &Journey, masks: &[u64]) {
-        let mut events = std::mem::take(&mut self.scratch);
-        events.clear();
-        events.extend(journey.events.iter().zip(masks).map(|(e, &mask)| Ev {
-            mask,
-            ts: e.timestamp,
-            pos: e.position,
-        }));
-        let units = self.funnel.person(&events);
-        self.scratch = events;
-        self.excluded += units.excluded;
+        self.scratch.clear();
+        self.scratch
+            .extend(journey.events().iter().zip(masks).map(|(e, &mask)| Ev {
+                mask,
+                ts: e.timestamp,
+                pos: e.position,
+            }));
+        self.funnel.person_into(&self.scratch, &mut self.units);
+        self.excluded += self.units.excluded;
         let steps = self.funnel.steps;
-        for unit in &units.units {
+        for unit in &self.units.units {
             self.all.add(unit);
             if let Some(by) = &self.by {
-                let value = property_value(&journey.events[unit.entry].properties, by);
+                let value = property_value(journey.properties(unit.entry), by);
                 self.groups
                     .entry(value)
                     .or_insert_with(|| Sums::new(steps))
                     .add(unit);
             }
-            let period = self
-                .periods
-                .entry(period_day(unit.times[0], self.interval))
-                .or_default();
+            let period = self.periods.at(period_day(unit.times()[0], self.interval));
             period.0 += 1;
             if unit.reach() == steps {
                 period.1 += 1;
@@ -706,7 +776,7 @@ impl FunnelReport {
             groups,
             periods,
             excluded,
-            scratch: _,
+            ..
         } = totals;
         let breakdown = by.map(|property| {
             let mut groups: Vec<(Option<String>, Sums)> = groups.into_iter().collect();
@@ -733,7 +803,7 @@ impl FunnelReport {
         let mut list = Vec::new();
         let mut day = period_start(range.start_ms(), interval);
         while day <= range.to {
-            let (entered, converted) = periods.get(&day_number(day)).copied().unwrap_or((0, 0));
+            let (entered, converted) = periods.get(day_number(day));
             list.push(PeriodReport {
                 start: day.to_string(),
                 entered,

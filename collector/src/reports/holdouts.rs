@@ -321,7 +321,7 @@ pub async fn run(
             } else {
                 SHOWN
             };
-            let period = rules.calendar.period(journey.events[entry].timestamp);
+            let period = rules.calendar.period(journey.events()[entry].timestamp);
             if period < first || period > last {
                 continue;
             }
@@ -334,7 +334,7 @@ pub async fn run(
                 out.in_both[group] += 1;
             }
             events.clear();
-            events.extend(masks.iter().zip(&journey.events).map(|(mask, e)| {
+            events.extend(masks.iter().zip(journey.events()).map(|(mask, e)| {
                 let returned = if given {
                     mask & RETURN_BIT != 0
                 } else {

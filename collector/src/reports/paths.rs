@@ -282,14 +282,16 @@ pub async fn run(
         while let Some(journey) = stream.blocking_recv() {
             let journey: Journey = journey.map_err(IngestError::StorageUnavailable)?;
             let events: Vec<(String, i64, bool)> = journey
-                .events
+                .events()
                 .iter()
-                .map(|e| {
+                .enumerate()
+                .map(|(index, e)| {
                     let name = &names[e.name as usize];
+                    let path = journey.path(index);
                     (
-                        node(name, &e.path),
+                        node(name, path),
                         e.timestamp,
-                        matcher.matches_event(name, &e.path, &e.properties),
+                        matcher.matches_event(name, path, journey.properties(index)),
                     )
                 })
                 .collect();

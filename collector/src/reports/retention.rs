@@ -567,7 +567,7 @@ pub async fn run(
             let events: Vec<(bool, bool, i64)> = set
                 .masks(&journey)
                 .iter()
-                .zip(&journey.events)
+                .zip(journey.events())
                 .map(|(mask, e)| (mask & 1 != 0, mask & 2 != 0, e.timestamp))
                 .collect();
             rules.add(&mut totals, &events);

@@ -427,10 +427,10 @@ impl Totals {
 /// Reads a person's events of one survey into responses, in the order first seen.
 fn responses(journey: &Journey, survey: &str, replayer: &Replayer, end_ms: i64) -> Vec<Response> {
     let mut found: Vec<Response> = Vec::new();
-    for event in &journey.events {
-        let Ok(properties) =
-            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&event.properties)
-        else {
+    for (index, event) in journey.events().iter().enumerate() {
+        let Ok(properties) = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(
+            journey.properties(index),
+        ) else {
             continue;
         };
         let text = |key: &str| properties.get(key).and_then(serde_json::Value::as_str);

@@ -157,9 +157,9 @@ pub async fn run(
         let mut targets: BTreeMap<i64, StepTargets> = BTreeMap::new();
         while let Some(journey) = stream.blocking_recv() {
             let journey = journey?;
-            for event in &journey.events {
+            for (index, event) in journey.events().iter().enumerate() {
                 let properties: serde_json::Value =
-                    serde_json::from_str(&event.properties).unwrap_or_default();
+                    serde_json::from_str(journey.properties(index)).unwrap_or_default();
                 if text(&properties, "tour").as_deref() != Some(wanted.as_str()) {
                     continue;
                 }

@@ -1352,22 +1352,15 @@ async fn read_journeys(
                     String::from_utf8_lossy(line)
                 ))
             })?;
-            let journey = Journey {
-                person: row.person,
-                events: row
-                    .events
-                    .into_iter()
-                    .map(
-                        |(name, timestamp, position, path, properties)| JourneyEvent {
-                            name: name as u32,
-                            timestamp,
-                            position,
-                            path,
-                            properties,
-                        },
-                    )
-                    .collect(),
-            };
+            let mut journey = Journey::with_capacity(row.person, row.events.len());
+            for (name, timestamp, position, path, properties) in row.events {
+                let event = JourneyEvent {
+                    name: name as u32,
+                    timestamp,
+                    position,
+                };
+                journey.push(event, path, properties);
+            }
             if sender.send(Ok(journey)).await.is_err() {
                 return Ok(()); // Nobody reads any more.
             }

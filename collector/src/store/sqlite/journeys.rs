@@ -226,7 +226,7 @@ pub(super) fn stream_journeys(
 /// with its place, only the wanted ones whose path has a wanted prefix. `None` if none is.
 fn journey(query: &JourneyQuery, person: &str, pending: &mut Vec<Pending>) -> Option<Journey> {
     pending.sort_unstable_by_key(|e| (e.timestamp, e.seq));
-    let mut events = Vec::with_capacity(pending.len());
+    let mut journey = Journey::with_capacity(person.to_owned(), pending.len());
     for (at, event) in pending.drain(..).enumerate() {
         let Some(wanted) = usize::try_from(event.name)
             .ok()
@@ -242,24 +242,23 @@ fn journey(query: &JourneyQuery, person: &str, pending: &mut Vec<Pending>) -> Op
         let position = if query.positions {
             at + 1
         } else {
-            events.len() + 1
+            journey.events().len() + 1
         };
-        events.push(JourneyEvent {
-            name: event.name as u32,
-            timestamp: event.timestamp,
-            position: position as u32,
-            path: if wanted.path {
+        journey.push(
+            JourneyEvent {
+                name: event.name as u32,
+                timestamp: event.timestamp,
+                position: position as u32,
+            },
+            if wanted.path {
                 event.path
             } else {
                 String::new()
             },
-            properties: event.properties,
-        });
+            event.properties,
+        );
     }
-    (!events.is_empty()).then(|| Journey {
-        person: person.to_owned(),
-        events,
-    })
+    (!journey.events().is_empty()).then_some(journey)
 }
 
 /// The cursor over events whose person is the user their anonymous id was linked to (the
