@@ -424,10 +424,8 @@ fn engine(people: u32, rounds: u32) -> (u64, f64, Vec<u64>) {
     let began = Instant::now();
     for _ in 0..rounds {
         let mut totals = FunnelTotals::new(checked.funnel.clone(), None, checked.interval);
-        let mut masks = Vec::new();
         for journey in &journeys {
-            set.masks_into(journey, &mut masks);
-            totals.add(journey, &masks);
+            totals.add(&set, journey);
         }
         let report = FunnelReport::new(
             PROJECT.into(),

@@ -501,21 +501,34 @@ impl MatcherSet {
     /// person.
     pub fn masks_into(&self, journey: &Journey, out: &mut Vec<u64>) {
         out.clear();
-        let events = journey.events();
-        if let Some(table) = &self.table {
-            out.extend(
-                events
-                    .iter()
-                    .map(|event| table.get(event.name as usize).copied().unwrap_or(0)),
-            );
-            return;
-        }
-        out.extend(
-            events
-                .iter()
-                .enumerate()
-                .map(|(index, event)| self.mask(journey, index, event.name as usize)),
-        );
+        out.extend(self.masked(journey).map(|(_, mask)| mask));
+    }
+
+    /// When no matcher reads a path or properties, the set of matchers each name meets, by
+    /// name (an event's mask is then its name's): what a caller may look up itself.
+    #[must_use]
+    pub fn fixed_masks(&self) -> Option<&[u64]> {
+        self.table.as_deref()
+    }
+
+    /// Each event of a journey with the set of matchers it meets, in order: what
+    /// [`MatcherSet::masks`] gives, beside the events, without a buffer between.
+    pub fn masked<'a>(
+        &'a self,
+        journey: &'a Journey,
+    ) -> impl Iterator<Item = (&'a JourneyEvent, u64)> + 'a {
+        journey
+            .events()
+            .iter()
+            .enumerate()
+            .map(move |(index, event)| {
+                let at = event.name as usize;
+                let mask = match &self.table {
+                    Some(table) => table.get(at).copied().unwrap_or(0),
+                    None => self.mask(journey, index, at),
+                };
+                (event, mask)
+            })
     }
 
     /// The mask of event `index` of a journey, whose name is `at`.

@@ -49,7 +49,7 @@ use crate::auth::admin;
 use crate::error::IngestError;
 use crate::extract::Query;
 use crate::reports::engine::{
-    mean, median, property_value, Journey, JourneyQuery, Matcher, MatcherSet,
+    mean, median, property_value, Journey, JourneyEvent, JourneyQuery, Matcher, MatcherSet,
 };
 use crate::reports::events::{EventReportQuery, ReportRange, MAX_DAYS};
 use crate::reports::experiments::IntervalBody;
@@ -633,15 +633,25 @@ impl FunnelTotals {
         }
     }
 
-    /// Adds one person, whose events' masks are `masks`.
-    pub fn add(&mut self, journey: &Journey, masks: &[u64]) {
+    /// Adds one person, their events matched by `set` (the funnel's matchers).
+    pub fn add(&mut self, set: &MatcherSet, journey: &Journey) {
         self.scratch.clear();
-        self.scratch
-            .extend(journey.events().iter().zip(masks).map(|(e, &mask)| Ev {
-                mask,
-                ts: e.timestamp,
-                pos: e.position,
-            }));
+        let events = journey.events();
+        let ev = |e: &JourneyEvent, mask| Ev {
+            mask,
+            ts: e.timestamp,
+            pos: e.position,
+        };
+        match set.fixed_masks() {
+            Some(table) => self.scratch.extend(
+                events
+                    .iter()
+                    .map(|e| ev(e, table.get(e.name as usize).copied().unwrap_or(0))),
+            ),
+            None => self
+                .scratch
+                .extend(set.masked(journey).map(|(e, mask)| ev(e, mask))),
+        }
         self.funnel.person_into(&self.scratch, &mut self.units);
         self.excluded += self.units.excluded;
         let steps = self.funnel.steps;
@@ -1089,11 +1099,9 @@ pub async fn run(
     let totals = tokio::task::spawn_blocking(move || {
         let (set, _) = matchers(&steps, &excluded, &funnel, by.is_some())?;
         let mut totals = FunnelTotals::new(funnel, by, interval);
-        let mut masks = Vec::new();
         while let Some(journey) = stream.blocking_recv() {
             let journey = journey.map_err(IngestError::StorageUnavailable)?;
-            set.masks_into(&journey, &mut masks);
-            totals.add(&journey, &masks);
+            totals.add(&set, &journey);
         }
         Ok::<_, IngestError>(totals)
     })
