@@ -23,8 +23,9 @@
 //!
 //! `cargo run --release -p waymark-collector --example journeys -- --python PATH [--people
 //! N] [--dir DIR]` (scripts/bench does this with a venv it makes); `--engine-only` prints
-//! the engine's figure alone, for profiling it; `--keep` reuses the SQLite database and CSV
-//! of an earlier run with the same `--people` in `--dir` (a load takes minutes);
+//! the engine's figure alone, with its counts per step (to see that a change to the engine
+//! counts the same), for profiling it; `--keep` reuses the SQLite database and CSV of an
+//! earlier run with the same `--people` in `--dir` (a load takes minutes);
 //! `--skip-clickhouse` leaves ClickHouse out.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
@@ -470,9 +471,9 @@ async fn main() {
     }
     if engine_only {
         for (n, rounds) in [(20_000, 40), (1_000, 800)] {
-            let (events, seconds, _) = engine(people.min(n), rounds);
+            let (events, seconds, counts) = engine(people.min(n), rounds);
             println!(
-                "the engine alone over {n} people: {:.1} million events/s/core",
+                "the engine alone over {n} people: {:.1} million events/s/core (counts per step: {counts:?})",
                 events as f64 / seconds / 1e6
             );
         }
