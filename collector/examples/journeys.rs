@@ -26,7 +26,9 @@
 //! the engine's figure alone, with its counts per step (to see that a change to the engine
 //! counts the same), for profiling it; `--keep` reuses the SQLite database and CSV of an
 //! earlier run with the same `--people` in `--dir` (a load takes minutes);
-//! `--skip-clickhouse` leaves ClickHouse out.
+//! `--skip-clickhouse` leaves ClickHouse out; `--clickhouse URL` uses a ClickHouse server
+//! already running there instead of starting one, and loads it only if its `bench.events`
+//! does not hold the run's rows already (with `--keep`).
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/common/clickhouse.rs"]
@@ -248,16 +250,43 @@ fn load_sqlite(path: &std::path::Path, people: u32) -> u64 {
     rows
 }
 
-async fn load_clickhouse(url: &str, people: u32) -> ClickHouseStore {
-    let store = ClickHouseStore::connect(ClickHouseSettings {
+async fn connect_clickhouse(url: &str) -> ClickHouseStore {
+    ClickHouseStore::connect(ClickHouseSettings {
         url: url.to_owned(),
         database: PROJECT.to_owned(),
         user: "default".into(),
         password: String::new(),
     })
     .await
-    .expect("connect to ClickHouse");
+    .expect("connect to ClickHouse")
+}
+
+/// The rows in the server's `bench.events`, if it has that table.
+async fn clickhouse_rows(url: &str) -> Option<u64> {
+    let answer = reqwest::Client::new()
+        .post(url)
+        .body("SELECT count() FROM bench.events")
+        .send()
+        .await
+        .ok()?;
+    answer.text().await.ok()?.trim().parse().ok()
+}
+
+async fn load_clickhouse(url: &str, people: u32) -> ClickHouseStore {
+    let store = connect_clickhouse(url).await;
     let client = reqwest::Client::new();
+    // A fresh table: a run that loads into a kept server must not add to its rows.
+    let answer = client
+        .post(url)
+        .body("TRUNCATE TABLE bench.events")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        answer.status().is_success(),
+        "{}",
+        answer.text().await.unwrap()
+    );
     let insert = "INSERT INTO bench.events (project, id, name, ts, sent_at, received_at, timestamp, day, anonymous_id, user_id, session_id, url, path, title, referrer, locale, viewport_width, viewport_height, sdk_name, sdk_version, properties, traits, ip, seq) FORMAT TabSeparated";
     // 500,000 rows a request, generated as they are sent.
     let mut rows = Rows::new(people).peekable();
@@ -457,6 +486,7 @@ async fn main() {
     let mut engine_only = false;
     let mut keep = false;
     let mut skip_clickhouse = false;
+    let mut clickhouse_url: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -466,6 +496,7 @@ async fn main() {
             "--engine-only" => engine_only = true,
             "--keep" => keep = true,
             "--skip-clickhouse" => skip_clickhouse = true,
+            "--clickhouse" => clickhouse_url = Some(args.next().unwrap()),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -528,15 +559,20 @@ async fn main() {
             rows
         }
     };
-    let server = if skip_clickhouse {
+    let server = if skip_clickhouse || clickhouse_url.is_some() {
         None
     } else {
         Some(clickhouse::start_clickhouse().await)
     };
-    let clickhouse = match &server {
-        Some(server) => {
+    let url = clickhouse_url.or_else(|| server.as_ref().map(|s| s.url.clone()));
+    let clickhouse = match &url {
+        Some(url) if keep && clickhouse_rows(url).await == Some(rows) => {
+            println!("kept the {rows} rows in ClickHouse at {url}");
+            Some(connect_clickhouse(url).await)
+        }
+        Some(url) => {
             let began = Instant::now();
-            let store = load_clickhouse(&server.url, people).await;
+            let store = load_clickhouse(url, people).await;
             println!(
                 "loaded the same rows into ClickHouse (and merged) in {:.1} s",
                 began.elapsed().as_secs_f64()

@@ -565,3 +565,135 @@ async fn two_replicas_store_each_event_once_and_report_as_sqlite_does() {
         .unwrap();
     assert_eq!(ready.status(), 503);
 }
+
+/// Every journey of a query on one store, by person.
+async fn all_journeys(
+    store: &waymark_collector::store::ClickHouseStore,
+    query: &waymark_collector::reports::engine::JourneyQuery,
+) -> Vec<waymark_collector::reports::engine::Journey> {
+    use waymark_collector::store::EventStore;
+    let mut journeys = store
+        .journeys("p".into(), query.clone())
+        .await
+        .expect("the journeys");
+    let mut all = Vec::new();
+    while let Some(journey) = journeys.recv().await {
+        all.push(journey.expect("a journey"));
+    }
+    all.sort_by(|a, b| a.person.cmp(&b.person));
+    all
+}
+
+/// The journeys read held in the collector and grouped by ClickHouse (a store that may hold
+/// nothing) are the same, and right: copies of an event count once, events at the same time
+/// are in storage order and then by id (rows stored before the order was kept have 0), an
+/// anonymous id linked to a user is that user, and paths and properties come with the
+/// names that want them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journeys_held_or_grouped_count_copies_once_and_break_ties_by_id() {
+    use waymark_collector::reports::engine::{JourneyQuery, WantedName};
+    use waymark_collector::store::{ClickHouseSettings, ClickHouseStore};
+    let clickhouse = start_clickhouse().await;
+    let held = ClickHouseStore::connect(ClickHouseSettings {
+        url: clickhouse.url.clone(),
+        database: "waymark".into(),
+        user: "default".into(),
+        password: String::new(),
+    })
+    .await
+    .unwrap();
+    let grouped = held.clone().with_journey_memory(0);
+    let client = reqwest::Client::new();
+    let t = 1_780_272_000_000u64; // 2026-06-01
+    let row = |id: &str, name: &str, ts: u64, seq: u64, anonymous: &str, user: &str| {
+        format!(
+            "('p', '{id}', '{name}', {ts}, {ts}, {ts}, {ts}, toDate('2026-06-01') + {day}, '{anonymous}', '{user}', '/{name}/{id}', '{{\"id\":\"{id}\"}}', {seq})",
+            day = (ts - t) / DAY
+        )
+    };
+    let insert = |rows: Vec<String>| {
+        format!(
+            "INSERT INTO events (project, id, name, ts, sent_at, received_at, timestamp, day, anonymous_id, user_id, path, properties, seq) VALUES {}",
+            rows.join(", ")
+        )
+    };
+    let first = vec![
+        // Stored before the order was kept: ties broken by id.
+        row("e3", "x", t + 10, 0, "a1", ""),
+        row("e1", "y", t + 10, 0, "a1", ""),
+        row("e2", "x", t + 10, 0, "a1", ""),
+        // Two replicas' orders the same: by id.
+        row("f2", "y", t + DAY, 7, "a1", "u1"),
+        row("f1", "x", t + DAY, 7, "a1", "u1"),
+        row("g1", "z", t + DAY + 1, 8, "a1", "u1"),
+        row("d1", "x", t + 2 * DAY, 9, "a2", ""),
+        row("h1", "y", t + 3 * DAY, 10, "a3", ""),
+    ];
+    clickhouse_exec(&client, &clickhouse.url, &insert(first)).await;
+    // A copy of d1 in a part of its own, and a3 linked to u1.
+    clickhouse_exec(
+        &client,
+        &clickhouse.url,
+        &insert(vec![row("d1", "x", t + 2 * DAY, 9, "a2", "")]),
+    )
+    .await;
+    clickhouse_exec(
+        &client,
+        &clickhouse.url,
+        "INSERT INTO identities (project, anonymous_id, user_id, first_seen) VALUES ('p', 'a3', 'u1', 0)",
+    )
+    .await;
+    for positions in [false, true] {
+        let query = JourneyQuery {
+            names: vec![
+                WantedName::with_properties("x"),
+                WantedName {
+                    name: "y".into(),
+                    path_prefixes: Some(vec!["/y".into()]),
+                    path: true,
+                    properties: false,
+                },
+            ],
+            start_ms: t as i64,
+            end_ms: (t + 4 * DAY) as i64,
+            positions,
+            config_version: None,
+        };
+        let from_held = all_journeys(&held, &query).await;
+        let from_grouped = all_journeys(&grouped, &query).await;
+        assert_eq!(from_held, from_grouped, "positions: {positions}");
+        let people: Vec<&str> = from_held.iter().map(|j| j.person.as_str()).collect();
+        assert_eq!(people, ["a1", "a2", "u1"]);
+        let order = |j: &waymark_collector::reports::engine::Journey| {
+            j.events()
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    (
+                        e.name,
+                        e.position,
+                        j.path(i).to_owned(),
+                        j.properties(i).to_owned(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let x = |id: &str| (0, String::new(), format!("{{\"id\":\"{id}\"}}"));
+        let y = |id: &str| (1, format!("/y/{id}"), String::new());
+        let with = |(name, path, properties): (u32, String, String), position: u32| {
+            (name, position, path, properties)
+        };
+        assert_eq!(
+            order(&from_held[0]),
+            [with(y("e1"), 1), with(x("e2"), 2), with(x("e3"), 3)]
+        );
+        assert_eq!(order(&from_held[1]), [with(x("d1"), 1)]);
+        // u1: f1 and f2 at the same time and order, then g1 (only counted with positions),
+        // then a3's h1.
+        let last = if positions { 4 } else { 3 };
+        assert_eq!(
+            order(&from_held[2]),
+            [with(x("f1"), 1), with(y("f2"), 2), with(y("h1"), last)]
+        );
+    }
+}

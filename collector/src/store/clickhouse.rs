@@ -33,9 +33,7 @@ use super::{
     answer, corrected_timestamp, json, EventStore, IncomingBatch, Outcome, ProjectStats,
     StoreError, StoreFuture, WriterJobs, WriterQueue,
 };
-use crate::reports::engine::{
-    Journey, JourneyEvent, JourneyQuery, Journeys, WantedName, JOURNEY_BUFFER,
-};
+use crate::reports::engine::{JourneyQuery, Journeys, JOURNEY_BUFFER};
 use crate::reports::events::{utc_day, Counts, EventCounts, ReportRange};
 use crate::reports::experiments::{ExperimentCounts, ExperimentQuery, FirstExposures, EXPOSURE};
 use crate::reports::surveys::{
@@ -57,12 +55,20 @@ pub struct ClickHouseSettings {
     pub password: String,
 }
 
+mod journeys;
+
 /// Events in ClickHouse. Cloning shares the writer.
 #[derive(Clone, Debug)]
 pub struct ClickHouseStore {
     client: Client,
     writer: WriterQueue,
+    /// The bytes a journey query may hold in memory (see [`journeys`]).
+    journey_memory: usize,
 }
+
+/// What a journey query holds, at most, by default: about 6 million events' time, order and
+/// a short id, or fewer with their paths and properties.
+pub const JOURNEY_MEMORY: usize = 512 << 20;
 
 /// Talks to the HTTP interface.
 #[derive(Clone, Debug)]
@@ -144,7 +150,19 @@ impl ClickHouseStore {
         client.execute(IDENTITIES_TABLE.to_owned()).await?;
         let (writer, jobs) = WriterQueue::new();
         tokio::spawn(run_writer(client.clone(), jobs));
-        Ok(ClickHouseStore { client, writer })
+        Ok(ClickHouseStore {
+            client,
+            writer,
+            journey_memory: JOURNEY_MEMORY,
+        })
+    }
+
+    /// The same store, holding at most `bytes` of a journey query's events in memory (the
+    /// default is [`JOURNEY_MEMORY`]); past that, ClickHouse groups them per person.
+    #[must_use]
+    pub fn with_journey_memory(mut self, bytes: usize) -> ClickHouseStore {
+        self.journey_memory = bytes;
+        self
     }
 }
 
@@ -203,9 +221,9 @@ impl Client {
         }
     }
 
-    /// Starts a query answered in `JSONEachRow` with plain (unquoted) 64-bit integers, and
+    /// Starts a query answered in `format` (JSON with plain, unquoted 64-bit integers), and
     /// returns the answer once its status is in, for its body to be read as it comes.
-    async fn stream(&self, sql: String) -> Result<reqwest::Response, StoreError> {
+    async fn stream(&self, sql: String, format: &str) -> Result<reqwest::Response, StoreError> {
         let response = self
             .post()
             .query(&[
@@ -214,7 +232,7 @@ impl Client {
             ])
             // A report may take longer than a statement; it streams as it goes.
             .timeout(Duration::from_secs(600))
-            .body(format!("{sql} FORMAT JSONEachRow"))
+            .body(format!("{sql} FORMAT {format}"))
             .send()
             .await
             .map_err(|e| StoreError::ClickHouse(format!("cannot reach ClickHouse: {e}")))?;
@@ -1227,151 +1245,6 @@ async fn survey_counts(
     .sorted())
 }
 
-/// A journey query in ClickHouse 18.16's SQL: each person's wanted events gathered into one
-/// array (`groupArray` of name index, time, storage order, path, properties and id), sorted
-/// there by time, storage order and id, numbered, and only the wanted ones sent.
-fn journey_sql(project: &str, query: &JourneyQuery) -> String {
-    let project = quote(project);
-    let names: Vec<String> = query.names.iter().map(|w| quote(&w.name)).collect();
-    let names = names.join(", ");
-    let list = |pick: fn(&WantedName) -> bool| {
-        let chosen: Vec<String> = query
-            .names
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| pick(w))
-            .map(|(i, _)| i.to_string())
-            .collect();
-        if chosen.is_empty() {
-            "-1".to_owned()
-        } else {
-            chosen.join(", ")
-        }
-    };
-    let with_path = list(|w| w.path);
-    let with_properties = list(|w| w.properties);
-    let mut prefixes = String::new();
-    for (index, wanted) in query.names.iter().enumerate() {
-        if let Some(list) = &wanted.path_prefixes {
-            let any: Vec<String> = list
-                .iter()
-                .map(|p| format!("startsWith(path, {})", quote(p)))
-                .collect();
-            let any = if any.is_empty() {
-                "0".to_owned()
-            } else {
-                any.join(" OR ")
-            };
-            prefixes.push_str(&format!(" AND (raw_n != {index} OR {any})"));
-        }
-    }
-    // With positions, every event of the person is read and numbered; an unwanted one (or a
-    // page view outside the paths wanted) is -1, and dropped after numbering.
-    let filter = if query.positions {
-        String::new()
-    } else {
-        format!(" AND name IN ({names}) AND n >= 0")
-    };
-    let filter = match query.config_version {
-        Some(version) => format!("{filter} AND config_version = {version}"),
-        None => filter,
-    };
-    let first_day = quote(&utc_day(query.start_ms));
-    let last_day = quote(&utc_day(query.end_ms.saturating_sub(1)));
-    format!(
-        "SELECT person, events FROM (
-             SELECT person,
-                    arrayFilter(x -> x.1 >= 0,
-                        arrayMap((x, i) -> (x.1, x.2, i, x.4, x.5), sorted, arrayEnumerate(sorted)))
-                        AS events
-             FROM (
-                 SELECT person,
-                        arraySort(x -> (x.2, x.3, x.6),
-                                  groupArray((n, timestamp, seq, path_out, properties_out, id)))
-                            AS sorted
-                 FROM (
-                     SELECT {PERSON_SQL} AS person, n, timestamp, seq, id, path_out, properties_out
-                     FROM (
-                         SELECT anonymous_id, user_id,
-                                toInt64(indexOf([{names}], name)) - 1 AS raw_n,
-                                if(1{prefixes}, raw_n, -1) AS n,
-                                timestamp, seq, id,
-                                if(n IN ({with_path}), path, '') AS path_out,
-                                if(n IN ({with_properties}), properties, '') AS properties_out
-                         FROM events FINAL
-                         WHERE project = {project} AND day >= {first_day} AND day <= {last_day}
-                           AND timestamp >= {start} AND timestamp < {end}{filter}
-                     ) ANY LEFT JOIN (
-                         SELECT anonymous_id, min(user_id) AS linked FROM identities FINAL
-                         WHERE project = {project} GROUP BY anonymous_id
-                     ) USING anonymous_id
-                 )
-                 GROUP BY person
-             )
-         )
-         WHERE notEmpty(events)",
-        start = query.start_ms,
-        end = query.end_ms,
-    )
-}
-
-/// Reads a journey answer line by line as it arrives, and sends each person on.
-async fn read_journeys(
-    mut response: reqwest::Response,
-    sender: &tokio::sync::mpsc::Sender<Result<Journey, StoreError>>,
-) -> Result<(), StoreError> {
-    #[derive(Deserialize)]
-    struct Row {
-        person: String,
-        events: Vec<(i64, i64, u32, String, String)>,
-    }
-    let mut pending: Vec<u8> = Vec::new();
-    loop {
-        let chunk = response
-            .chunk()
-            .await
-            .map_err(|e| StoreError::ClickHouse(format!("reading ClickHouse's answer: {e}")))?;
-        let done = chunk.is_none();
-        if let Some(chunk) = chunk {
-            pending.extend_from_slice(&chunk);
-        }
-        let mut lines: Vec<&[u8]> = pending.split(|&b| b == b'\n').collect();
-        // The last piece is a line still arriving, unless the answer is over.
-        let rest = if done {
-            Vec::new()
-        } else {
-            lines.pop().unwrap_or_default().to_vec()
-        };
-        for line in lines {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let row: Row = serde_json::from_slice(line).map_err(|e| {
-                StoreError::ClickHouse(format!(
-                    "unexpected row from ClickHouse: {e}: {}",
-                    String::from_utf8_lossy(line)
-                ))
-            })?;
-            let mut journey = Journey::with_capacity(row.person, row.events.len());
-            for (name, timestamp, position, path, properties) in row.events {
-                let event = JourneyEvent {
-                    name: name as u32,
-                    timestamp,
-                    position,
-                };
-                journey.push(event, path, properties);
-            }
-            if sender.send(Ok(journey)).await.is_err() {
-                return Ok(()); // Nobody reads any more.
-            }
-        }
-        pending = rest;
-        if done {
-            return Ok(());
-        }
-    }
-}
-
 impl EventStore for ClickHouseStore {
     fn insert(&self, batch: IncomingBatch) -> StoreFuture<'_, Vec<Outcome>> {
         Box::pin(self.writer.submit(batch))
@@ -1421,10 +1294,11 @@ impl EventStore for ClickHouseStore {
 
     fn journeys(&self, project: String, query: JourneyQuery) -> StoreFuture<'_, Journeys> {
         Box::pin(async move {
-            let response = self.client.stream(journey_sql(&project, &query)).await?;
             let (sender, receiver) = tokio::sync::mpsc::channel(JOURNEY_BUFFER);
+            let (client, memory) = (self.client.clone(), self.journey_memory);
             tokio::spawn(async move {
-                if let Err(error) = read_journeys(response, &sender).await {
+                let read = journeys::journeys(&client, &project, &query, memory, &sender);
+                if let Err(error) = read.await {
                     let _ = sender.send(Err(error)).await;
                 }
             });

@@ -1,0 +1,569 @@
+//! Journey queries on ClickHouse 18.16: each person's wanted events, in order.
+//!
+//! Two ways to the same answer. **Held** (the usual one): ClickHouse filters and
+//! deduplicates (`FINAL`) and sends the wanted events as they are stored, one row each in
+//! `RowBinary`, with no grouping or sorting; here they are gathered per person, sorted by
+//! (time, storage order, id) and numbered. That holds the range's wanted events in memory
+//! (about 70 bytes each while they are put in order, plus the texts asked for) until the
+//! answer is over, and only up to [`JOURNEY_MEMORY`](super::JOURNEY_MEMORY) bytes (or what
+//! `ClickHouseStore::with_journey_memory` says). **Grouped**, when the range holds more than
+//! that (the held answer is then abandoned): ClickHouse gathers each person's events into arrays
+//! (`groupArray`), sorts and numbers them, and people stream one at a time, so the
+//! collector holds a few people only.
+//!
+//! Measured on 3 million wanted events of 10 million (`examples/journeys.rs`), ClickHouse's
+//! `groupArray`s and their sort cost about three times the CPU of reading the rows; and
+//! `FINAL` reads in one stream per query in 18.16, so both queries read the range in slices
+//! of days, each with its own `FINAL`, which ClickHouse reads in parallel. Copies of one
+//! event share their day (it is in the sorting key), so slicing by day drops the same copies.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::{quote, Client, PERSON_SQL};
+use crate::reports::engine::{Journey, JourneyEvent, JourneyQuery, WantedName};
+use crate::store::StoreError;
+
+/// Journeys sent on, at most, before the reader waits for the report.
+type Sender = tokio::sync::mpsc::Sender<Result<Journey, StoreError>>;
+
+/// The day slices a journey query reads with `FINAL` each, at most: enough for every core
+/// ClickHouse gives a query here, few enough that the query's text stays small.
+const SLICES: i64 = 8;
+
+/// A journey query's text at most, so that the slices' repeated name lists stay far below
+/// ClickHouse's `max_query_size` (256 KiB).
+const QUERY_TEXT: usize = 128 * 1024;
+
+/// What each slice reads: the wanted events (or, with positions, every event) of the days
+/// `first..=last`, with their name's index (`n`, -1 for an event only counted), and the
+/// path and properties where a name needs them.
+struct Slices {
+    names: String,
+    prefixes: String,
+    path: String,
+    properties: String,
+    filter: String,
+    project: String,
+    start: i64,
+    end: i64,
+}
+
+impl Slices {
+    fn new(project: &str, query: &JourneyQuery) -> Slices {
+        let names: Vec<String> = query.names.iter().map(|w| quote(&w.name)).collect();
+        let names = names.join(", ");
+        // A text no name needs is not read at all (reading the column costs a tenth of the
+        // query even when no row keeps it).
+        let text = |pick: fn(&WantedName) -> bool, column: &str| {
+            let chosen: Vec<String> = query
+                .names
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| pick(w))
+                .map(|(i, _)| i.to_string())
+                .collect();
+            if chosen.is_empty() {
+                "materialize('')".to_owned()
+            } else {
+                format!(
+                    "materialize(if(n IN ({}), {column}, ''))",
+                    chosen.join(", ")
+                )
+            }
+        };
+        let mut prefixes = String::new();
+        for (index, wanted) in query.names.iter().enumerate() {
+            if let Some(list) = &wanted.path_prefixes {
+                let any: Vec<String> = list
+                    .iter()
+                    .map(|p| format!("startsWith(path, {})", quote(p)))
+                    .collect();
+                let any = if any.is_empty() {
+                    "0".to_owned()
+                } else {
+                    any.join(" OR ")
+                };
+                prefixes.push_str(&format!(" AND (raw_n != {index} OR {any})"));
+            }
+        }
+        // With positions, every event of the person is read and numbered; an unwanted one
+        // (or a page view outside the paths wanted) is -1, and dropped after numbering.
+        let filter = if query.positions {
+            String::new()
+        } else {
+            format!(" AND name IN ({names}) AND n >= 0")
+        };
+        let filter = match query.config_version {
+            Some(version) => format!("{filter} AND config_version = {version}"),
+            None => filter,
+        };
+        Slices {
+            path: text(|w| w.path, "path"),
+            properties: text(|w| w.properties, "properties"),
+            names,
+            prefixes,
+            filter,
+            project: quote(project),
+            start: query.start_ms,
+            end: query.end_ms,
+        }
+    }
+
+    /// One slice: `anonymous_id, user_id, n, timestamp, seq, id, path_out, properties_out`.
+    /// (`materialize`: 18.16 folds a text no name needs into a constant in some slices of
+    /// a `UNION ALL` and not in others, and then refuses the union.)
+    fn slice(&self, first: time::Date, last: time::Date) -> String {
+        format!(
+            "SELECT anonymous_id, user_id,
+                    toInt64(indexOf([{names}], name)) - 1 AS raw_n,
+                    toInt32(if(1{prefixes}, raw_n, -1)) AS n,
+                    timestamp, seq, id,
+                    {path} AS path_out, {properties} AS properties_out
+             FROM events FINAL
+             WHERE project = {project} AND day >= '{first}' AND day <= '{last}'
+               AND timestamp >= {start} AND timestamp < {end}{filter}",
+            names = self.names,
+            prefixes = self.prefixes,
+            path = self.path,
+            properties = self.properties,
+            project = self.project,
+            start = self.start,
+            end = self.end,
+            filter = self.filter,
+        )
+    }
+
+    /// Every event read, with its person: `person, n, timestamp, seq, id, path_out,
+    /// properties_out`. The range's UTC days are read in up to [`SLICES`] slices.
+    fn events(&self) -> String {
+        let first = day_of(self.start);
+        let last = day_of(self.end.saturating_sub(1));
+        let days = (last - first).whole_days() + 1;
+        let one = self.slice(first, last).len().max(1);
+        let slices = SLICES
+            .min(days)
+            .min((QUERY_TEXT / one).max(1) as i64)
+            .max(1);
+        let per_slice = (days + slices - 1) / slices;
+        let mut parts = Vec::new();
+        let mut from = first;
+        while from <= last {
+            let to = (from + time::Duration::days(per_slice - 1)).min(last);
+            parts.push(self.slice(from, to));
+            from = to + time::Duration::days(1);
+        }
+        format!(
+            "SELECT {PERSON_SQL} AS person, n, timestamp, seq, id, path_out, properties_out
+             FROM ({}) ANY LEFT JOIN (
+                 SELECT anonymous_id, min(user_id) AS linked FROM identities FINAL
+                 WHERE project = {project} GROUP BY anonymous_id
+             ) USING anonymous_id",
+            parts.join(" UNION ALL "),
+            project = self.project,
+        )
+    }
+}
+
+/// The UTC day of a time in ms (as the table's `day` column has it).
+fn day_of(ms: i64) -> time::Date {
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .map_or(time::Date::MIN, |t| t.date())
+}
+
+/// The held query: one row per event read, as stored (see the module docs).
+fn held_sql(project: &str, query: &JourneyQuery) -> String {
+    Slices::new(project, query).events()
+}
+
+/// The grouped query: each person's events gathered into one array (`groupArray` of name
+/// index, time, storage order, path, properties and id), sorted there by time, storage
+/// order and id, numbered, and only the wanted ones sent.
+fn grouped_sql(project: &str, query: &JourneyQuery) -> String {
+    let slices = Slices::new(project, query);
+    format!(
+        "SELECT person, events FROM (
+             SELECT person,
+                    arrayFilter(x -> x.1 >= 0,
+                        arrayMap((x, i) -> (x.1, x.2, i, x.4, x.5), sorted, arrayEnumerate(sorted)))
+                        AS events
+             FROM (
+                 SELECT person,
+                        arraySort(x -> (x.2, x.3, x.6),
+                                  groupArray((n, timestamp, seq, path_out, properties_out, id)))
+                            AS sorted
+                 FROM ({events})
+                 GROUP BY person
+             )
+         )
+         WHERE notEmpty(events)",
+        events = slices.events(),
+    )
+}
+
+/// Reads a journey query's answer into `sender`: held if the range's events fit in `memory`
+/// bytes, grouped otherwise.
+pub(super) async fn journeys(
+    client: &Client,
+    project: &str,
+    query: &JourneyQuery,
+    memory: usize,
+    sender: &Sender,
+) -> Result<(), StoreError> {
+    let response = client.stream(held_sql(project, query), "RowBinary").await?;
+    let wants_texts = query.names.iter().any(|w| w.path || w.properties);
+    match read_held(response, memory, wants_texts).await? {
+        Some(held) => held.send(sender).await,
+        None => {
+            let response = client
+                .stream(grouped_sql(project, query), "JSONEachRow")
+                .await?;
+            read_grouped(response, sender).await
+        }
+    }
+}
+
+/// One event read by the held query, until its person's events are sorted.
+#[derive(Clone, Copy, Default)]
+struct HeldEvent {
+    person: u32,
+    name: i32,
+    timestamp: i64,
+    seq: i64,
+    /// Where its id, path and properties begin in [`Held::texts`].
+    texts: u32,
+}
+
+/// A fast hash for the people of one answer (FxHash's: a multiply and a rotate a word).
+/// Nothing here is chosen by an attacker as a hash-flooding key could be: the people are
+/// the project's own, already stored.
+#[derive(Default)]
+struct PersonHasher(u64);
+
+impl Hasher for PersonHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        for &byte in chunks.remainder() {
+            self.add(u64::from(byte));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl PersonHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+/// The held query's answer, gathered per person.
+#[derive(Default)]
+struct Held {
+    people: HashMap<String, u32, BuildHasherDefault<PersonHasher>>,
+    events: Vec<HeldEvent>,
+    /// Each event's id, path and properties, each a `u32` length (little-endian) and its
+    /// bytes; the path and properties only if some name needs either.
+    texts: Vec<u8>,
+    /// Whether [`Held::texts`] has paths and properties.
+    texts_wanted: bool,
+}
+
+/// The bytes a held event takes, beside its texts: itself, its copy in person order, and
+/// its person's share of the map.
+const HELD_EVENT: usize = 2 * size_of::<HeldEvent>() + size_of::<u32>();
+
+impl Held {
+    fn bytes(&self) -> usize {
+        self.events.len() * HELD_EVENT + self.texts.len() + self.people.len() * 48
+    }
+
+    /// The text stored at `at`, and where the next begins.
+    fn text(&self, at: usize) -> (&[u8], usize) {
+        let mut len = [0u8; 4];
+        len.copy_from_slice(&self.texts[at..at + 4]);
+        let len = u32::from_le_bytes(len) as usize;
+        (&self.texts[at + 4..at + 4 + len], at + 4 + len)
+    }
+
+    /// Sorts each person's events by (time, storage order, id), numbers them from 1, and
+    /// sends the people with a wanted event.
+    async fn send(mut self, sender: &Sender) -> Result<(), StoreError> {
+        let mut names = vec![String::new(); self.people.len()];
+        for (person, index) in std::mem::take(&mut self.people) {
+            names[index as usize] = person;
+        }
+        // Each person's events together (a counting sort by person into a copy: in place,
+        // its swaps' random reads took 1.1 s for 3 million events, the copy 0.1 s), then
+        // each person's in order.
+        let mut starts = vec![0usize; names.len() + 1];
+        for event in &self.events {
+            starts[event.person as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut events = vec![HeldEvent::default(); self.events.len()];
+        for event in std::mem::take(&mut self.events) {
+            let slot = &mut next[event.person as usize];
+            events[*slot] = event;
+            *slot += 1;
+        }
+        let id = |event: &HeldEvent| self.text(event.texts as usize).0;
+        for (person, name) in names.into_iter().enumerate() {
+            let mine = &mut events[starts[person]..starts[person + 1]];
+            mine.sort_unstable_by(|a, b| {
+                (a.timestamp, a.seq)
+                    .cmp(&(b.timestamp, b.seq))
+                    .then_with(|| id(a).cmp(id(b)))
+            });
+            let wanted = mine.iter().filter(|e| e.name >= 0).count();
+            if wanted == 0 {
+                continue;
+            }
+            let mut journey = Journey::with_capacity(name, wanted);
+            for (place, event) in mine.iter().enumerate() {
+                let Ok(name) = u32::try_from(event.name) else {
+                    continue; // Only counted.
+                };
+                let (path, properties) = if self.texts_wanted {
+                    let (_, at) = self.text(event.texts as usize);
+                    let (path, at) = self.text(at);
+                    let (properties, _) = self.text(at);
+                    (utf8(path)?, utf8(properties)?)
+                } else {
+                    (String::new(), String::new())
+                };
+                let event = JourneyEvent {
+                    name,
+                    timestamp: event.timestamp,
+                    position: place as u32 + 1,
+                };
+                journey.push(event, path, properties);
+            }
+            if sender.send(Ok(journey)).await.is_err() {
+                return Ok(()); // Nobody reads any more.
+            }
+        }
+        Ok(())
+    }
+}
+
+fn utf8(bytes: &[u8]) -> Result<String, StoreError> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| StoreError::ClickHouse("a text from ClickHouse is not UTF-8".into()))
+}
+
+/// A `RowBinary` reader over bytes that may end mid-row.
+struct Binary<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Binary<'a> {
+    fn varint(&mut self) -> Option<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *self.bytes.get(self.at)?;
+            self.at += 1;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
+
+    fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
+        let out = self.bytes.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(out)
+    }
+
+    fn string(&mut self) -> Option<&'a [u8]> {
+        let n = usize::try_from(self.varint()?).ok()?;
+        self.bytes(n)
+    }
+
+    fn i64(&mut self) -> Option<i64> {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(self.bytes(8)?);
+        Some(i64::from_le_bytes(b))
+    }
+
+    fn i32(&mut self) -> Option<i32> {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(self.bytes(4)?);
+        Some(i32::from_le_bytes(b))
+    }
+}
+
+/// One row of the held query, borrowed from the answer's bytes.
+struct HeldRow<'a> {
+    person: &'a [u8],
+    name: i32,
+    timestamp: i64,
+    seq: i64,
+    id: &'a [u8],
+    path: &'a [u8],
+    properties: &'a [u8],
+}
+
+fn held_row<'a>(reader: &mut Binary<'a>) -> Option<HeldRow<'a>> {
+    Some(HeldRow {
+        person: reader.string()?,
+        name: reader.i32()?,
+        timestamp: reader.i64()?,
+        seq: reader.i64()?,
+        id: reader.string()?,
+        path: reader.string()?,
+        properties: reader.string()?,
+    })
+}
+
+/// Reads the held query's answer as it arrives; `None` once it holds more than `memory`
+/// bytes (the rest is not read).
+async fn read_held(
+    mut response: reqwest::Response,
+    memory: usize,
+    wants_texts: bool,
+) -> Result<Option<Held>, StoreError> {
+    let mut held = Held {
+        texts_wanted: wants_texts,
+        ..Held::default()
+    };
+    let mut pending: Vec<u8> = Vec::new();
+    let mut used = 0;
+    loop {
+        let chunk = response
+            .chunk()
+            .await
+            .map_err(|e| StoreError::ClickHouse(format!("reading ClickHouse's answer: {e}")))?;
+        let Some(chunk) = chunk else {
+            if used < pending.len() {
+                return Err(StoreError::ClickHouse(
+                    "ClickHouse's answer ended within a row".into(),
+                ));
+            }
+            return Ok(Some(held));
+        };
+        pending.drain(..used);
+        pending.extend_from_slice(&chunk);
+        let mut reader = Binary {
+            bytes: &pending,
+            at: 0,
+        };
+        loop {
+            let at = reader.at;
+            let Some(row) = held_row(&mut reader) else {
+                reader.at = at;
+                break;
+            };
+            let person = std::str::from_utf8(row.person).map_err(|_| {
+                StoreError::ClickHouse("a person from ClickHouse is not UTF-8".into())
+            })?;
+            let person = match held.people.get(person) {
+                Some(&index) => index,
+                None => {
+                    let index = held.people.len() as u32;
+                    held.people.insert(person.to_owned(), index);
+                    index
+                }
+            };
+            let texts = u32::try_from(held.texts.len()).map_err(|_| {
+                StoreError::ClickHouse("a journey answer's texts passed 4 GiB".into())
+            })?;
+            let mut text = |bytes: &[u8]| {
+                held.texts
+                    .extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+                held.texts.extend_from_slice(bytes);
+            };
+            text(row.id);
+            if wants_texts {
+                text(row.path);
+                text(row.properties);
+            }
+            held.events.push(HeldEvent {
+                person,
+                name: row.name,
+                timestamp: row.timestamp,
+                seq: row.seq,
+                texts,
+            });
+        }
+        used = reader.at;
+        if held.bytes() > memory {
+            return Ok(None);
+        }
+    }
+}
+
+/// Reads the grouped query's answer line by line as it arrives, and sends each person on.
+async fn read_grouped(mut response: reqwest::Response, sender: &Sender) -> Result<(), StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        person: String,
+        events: Vec<(i64, i64, u32, String, String)>,
+    }
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        let chunk = response
+            .chunk()
+            .await
+            .map_err(|e| StoreError::ClickHouse(format!("reading ClickHouse's answer: {e}")))?;
+        let done = chunk.is_none();
+        if let Some(chunk) = chunk {
+            pending.extend_from_slice(&chunk);
+        }
+        let mut lines: Vec<&[u8]> = pending.split(|&b| b == b'\n').collect();
+        // The last piece is a line still arriving, unless the answer is over.
+        let rest = if done {
+            Vec::new()
+        } else {
+            lines.pop().unwrap_or_default().to_vec()
+        };
+        for line in lines {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let row: Row = serde_json::from_slice(line).map_err(|e| {
+                StoreError::ClickHouse(format!(
+                    "unexpected row from ClickHouse: {e}: {}",
+                    String::from_utf8_lossy(line)
+                ))
+            })?;
+            let mut journey = Journey::with_capacity(row.person, row.events.len());
+            for (name, timestamp, position, path, properties) in row.events {
+                let event = JourneyEvent {
+                    name: name as u32,
+                    timestamp,
+                    position,
+                };
+                journey.push(event, path, properties);
+            }
+            if sender.send(Ok(journey)).await.is_err() {
+                return Ok(()); // Nobody reads any more.
+            }
+        }
+        pending = rest;
+        if done {
+            return Ok(());
+        }
+    }
+}
