@@ -17,8 +17,7 @@
 //! of days, each with its own `FINAL`, which ClickHouse reads in parallel. Copies of one
 //! event share their day (it is in the sorting key), so slicing by day drops the same copies.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use rustc_hash::FxHashMap;
 
 use super::{quote, Client, PERSON_SQL};
 use crate::reports::engine::{Journey, JourneyEvent, JourneyQuery, WantedName};
@@ -234,48 +233,12 @@ struct HeldEvent {
     texts: u32,
 }
 
-/// A fast hash for the people of one answer (FxHash's: a multiply and a rotate a word).
-/// Nothing here is chosen by an attacker as a hash-flooding key could be: the people are
-/// the project's own, already stored.
-#[derive(Default)]
-struct PersonHasher(u64);
-
-impl Hasher for PersonHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        for &byte in chunks.remainder() {
-            self.add(u64::from(byte));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl PersonHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
 /// The held query's answer, gathered per person.
 #[derive(Default)]
 struct Held {
-    people: HashMap<String, u32, BuildHasherDefault<PersonHasher>>,
+    /// Each person's index (FxHash: the people are the project's own, already stored, not
+    /// keys an attacker could choose to flood the map).
+    people: FxHashMap<String, u32>,
     events: Vec<HeldEvent>,
     /// Each event's id, path and properties, each a `u32` length (little-endian) and its
     /// bytes; the path and properties only if some name needs either.
