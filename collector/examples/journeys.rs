@@ -276,17 +276,7 @@ async fn load_clickhouse(url: &str, people: u32) -> ClickHouseStore {
     let store = connect_clickhouse(url).await;
     let client = reqwest::Client::new();
     // A fresh table: a run that loads into a kept server must not add to its rows.
-    let answer = client
-        .post(url)
-        .body("TRUNCATE TABLE bench.events")
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        answer.status().is_success(),
-        "{}",
-        answer.text().await.unwrap()
-    );
+    succeed(client.post(url).body("TRUNCATE TABLE bench.events")).await;
     let insert = "INSERT INTO bench.events (project, id, name, ts, sent_at, received_at, timestamp, day, anonymous_id, user_id, session_id, url, path, title, referrer, locale, viewport_width, viewport_height, sdk_name, sdk_version, properties, traits, ip, seq) FORMAT TabSeparated";
     // 500,000 rows a request, generated as they are sent.
     let mut rows = Rows::new(people).peekable();
@@ -304,32 +294,21 @@ async fn load_clickhouse(url: &str, people: u32) -> ClickHouseStore {
             )
             .unwrap();
         }
-        let answer = client
-            .post(url)
-            .query(&[("query", insert)])
-            .body(chunk)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            answer.status().is_success(),
-            "{}",
-            answer.text().await.unwrap()
-        );
+        succeed(client.post(url).query(&[("query", insert)]).body(chunk)).await;
     }
     // A running table has merged its parts; FINAL on unmerged parts would measure the load.
-    let answer = client
-        .post(url)
-        .body("OPTIMIZE TABLE bench.events FINAL")
-        .send()
-        .await
-        .unwrap();
+    succeed(client.post(url).body("OPTIMIZE TABLE bench.events FINAL")).await;
+    store
+}
+
+/// Sends a statement to ClickHouse; stops the benchmark with ClickHouse's words if it fails.
+async fn succeed(request: reqwest::RequestBuilder) {
+    let answer = request.send().await.unwrap();
     assert!(
         answer.status().is_success(),
         "{}",
         answer.text().await.unwrap()
     );
-    store
 }
 
 fn funnel_query() -> FunnelQuery {
