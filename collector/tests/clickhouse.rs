@@ -586,11 +586,12 @@ async fn all_journeys(
 
 /// The journeys read held in the collector and grouped by ClickHouse (a store that may hold
 /// nothing) are the same, and right: copies of an event count once, events at the same time
-/// are in storage order and then by id (rows stored before the order was kept have 0), an
+/// are in storage order and then by the id's `cityHash64` (rows stored before the order was
+/// kept have 0), an
 /// anonymous id linked to a user is that user, and paths and properties come with the
 /// names that want them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn journeys_held_or_grouped_count_copies_once_and_break_ties_by_id() {
+async fn journeys_held_or_grouped_count_copies_once_and_break_ties_by_the_ids_hash() {
     use waymark_collector::reports::engine::{JourneyQuery, WantedName};
     use waymark_collector::store::{ClickHouseSettings, ClickHouseStore};
     let clickhouse = start_clickhouse().await;
@@ -618,11 +619,11 @@ async fn journeys_held_or_grouped_count_copies_once_and_break_ties_by_id() {
         )
     };
     let first = vec![
-        // Stored before the order was kept: ties broken by id.
+        // Stored before the order was kept: ties broken by the id's hash.
         row("e3", "x", t + 10, 0, "a1", ""),
         row("e1", "y", t + 10, 0, "a1", ""),
         row("e2", "x", t + 10, 0, "a1", ""),
-        // Two replicas' orders the same: by id.
+        // Two replicas' orders the same: by the id's hash.
         row("f2", "y", t + DAY, 7, "a1", "u1"),
         row("f1", "x", t + DAY, 7, "a1", "u1"),
         row("g1", "z", t + DAY + 1, 8, "a1", "u1"),
@@ -643,6 +644,20 @@ async fn journeys_held_or_grouped_count_copies_once_and_break_ties_by_id() {
         "INSERT INTO identities (project, anonymous_id, user_id, first_seen) VALUES ('p', 'a3', 'u1', 0)",
     )
     .await;
+    // The ids of each tie in their hash's order, as ClickHouse computes it.
+    let by_hash = |ids: &'static str| {
+        let client = client.clone();
+        let url = clickhouse.url.clone();
+        async move {
+            let sql = format!(
+                "SELECT arrayJoin([{ids}]) AS id ORDER BY cityHash64(id) FORMAT TabSeparated"
+            );
+            let text = clickhouse_exec(&client, &url, &sql).await;
+            text.lines().map(str::to_owned).collect::<Vec<String>>()
+        }
+    };
+    let e = by_hash("'e1', 'e2', 'e3'").await;
+    let f = by_hash("'f1', 'f2'").await;
     for positions in [false, true] {
         let query = JourneyQuery {
             names: vec![
@@ -680,12 +695,20 @@ async fn journeys_held_or_grouped_count_copies_once_and_break_ties_by_id() {
         };
         let x = |id: &str| (0, String::new(), format!("{{\"id\":\"{id}\"}}"));
         let y = |id: &str| (1, format!("/y/{id}"), String::new());
+        // e1 is the y of the three, f2 the y of the two.
+        let of = |id: &str| {
+            if id == "e1" || id == "f2" {
+                y(id)
+            } else {
+                x(id)
+            }
+        };
         let with = |(name, path, properties): (u32, String, String), position: u32| {
             (name, position, path, properties)
         };
         assert_eq!(
             order(&from_held[0]),
-            [with(y("e1"), 1), with(x("e2"), 2), with(x("e3"), 3)]
+            [with(of(&e[0]), 1), with(of(&e[1]), 2), with(of(&e[2]), 3)]
         );
         assert_eq!(order(&from_held[1]), [with(x("d1"), 1)]);
         // u1: f1 and f2 at the same time and order, then g1 (only counted with positions),
@@ -693,7 +716,7 @@ async fn journeys_held_or_grouped_count_copies_once_and_break_ties_by_id() {
         let last = if positions { 4 } else { 3 };
         assert_eq!(
             order(&from_held[2]),
-            [with(x("f1"), 1), with(y("f2"), 2), with(y("h1"), last)]
+            [with(of(&f[0]), 1), with(of(&f[1]), 2), with(y("h1"), last)]
         );
     }
 }
