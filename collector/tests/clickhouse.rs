@@ -587,9 +587,8 @@ async fn all_journeys(
 /// The journeys read held in the collector and grouped by ClickHouse (a store that may hold
 /// nothing) are the same, and right: copies of an event count once, events at the same time
 /// are in storage order and then by the id's `cityHash64` (rows stored before the order was
-/// kept have 0), an
-/// anonymous id linked to a user is that user, and paths and properties come with the
-/// names that want them.
+/// kept have 0), an anonymous id linked to a user is that user, and paths and properties
+/// come with the names that want them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn journeys_held_or_grouped_count_copies_once_and_break_ties_by_the_ids_hash() {
     use waymark_collector::reports::engine::{JourneyQuery, WantedName};

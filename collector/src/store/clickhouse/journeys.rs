@@ -363,22 +363,21 @@ impl<'a> Binary<'a> {
         self.bytes(n)
     }
 
+    /// The next `N` bytes, for a fixed-width little-endian number.
+    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.bytes(N)?.try_into().ok()
+    }
+
     fn i64(&mut self) -> Option<i64> {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(self.bytes(8)?);
-        Some(i64::from_le_bytes(b))
+        self.array().map(i64::from_le_bytes)
     }
 
     fn u64(&mut self) -> Option<u64> {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(self.bytes(8)?);
-        Some(u64::from_le_bytes(b))
+        self.array().map(u64::from_le_bytes)
     }
 
     fn i32(&mut self) -> Option<i32> {
-        let mut b = [0u8; 4];
-        b.copy_from_slice(self.bytes(4)?);
-        Some(i32::from_le_bytes(b))
+        self.array().map(i32::from_le_bytes)
     }
 }
 
