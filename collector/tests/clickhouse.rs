@@ -719,3 +719,138 @@ async fn journeys_held_or_grouped_count_copies_once_and_break_ties_by_the_ids_ha
         );
     }
 }
+
+/// A month whose partition is one merged part is read without `FINAL`, and every other
+/// month with it: copies in two parts of a month, or twice in one insert (a part of level
+/// 0), still count once, and the held and grouped reads agree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journeys_read_merged_months_without_final_and_count_copies_once_elsewhere() {
+    use waymark_collector::reports::engine::{JourneyQuery, WantedName};
+    use waymark_collector::store::{ClickHouseSettings, ClickHouseStore};
+    let clickhouse = start_clickhouse().await;
+    let held = ClickHouseStore::connect(ClickHouseSettings {
+        url: clickhouse.url.clone(),
+        database: "waymark".into(),
+        user: "default".into(),
+        password: String::new(),
+    })
+    .await
+    .unwrap();
+    let grouped = held.clone().with_journey_memory(0);
+    let client = reqwest::Client::new();
+    let url = clickhouse.url.as_str();
+    let may = 1_777_593_600_000u64; // 2026-05-01
+    let june = may + 31 * DAY;
+    let july = june + 30 * DAY;
+    let row = |id: &str, name: &str, ts: u64, seq: u64, day: &str| {
+        format!(
+            "('p', '{id}', '{name}', {ts}, {ts}, {ts}, {ts}, toDate('{day}'), 'a1', '', '/', '{{}}', {seq})"
+        )
+    };
+    let insert = |rows: &[String]| {
+        format!(
+            "INSERT INTO events (project, id, name, ts, sent_at, received_at, timestamp, day, anonymous_id, user_id, path, properties, seq) VALUES {}",
+            rows.join(", ")
+        )
+    };
+    let e1 = row("e1", "x", may + 10, 1, "2026-05-01");
+    let e2 = row("e2", "y", may + 2 * DAY, 2, "2026-05-03");
+    let f1 = row("f1", "x", june + 5, 3, "2026-06-01");
+    let f2 = row("f2", "y", june + DAY, 4, "2026-06-02");
+    let g1 = row("g1", "x", july + 7, 5, "2026-07-01");
+    // May: a copy of e2 in a second part, then merged into one part.
+    clickhouse_exec(&client, url, &insert(&[e1, e2.clone()])).await;
+    clickhouse_exec(&client, url, &insert(&[e2])).await;
+    clickhouse_exec(&client, url, "OPTIMIZE TABLE events PARTITION 202605 FINAL").await;
+    // June: two parts of level 0, a copy of f1 in each and one more in the first.
+    clickhouse_exec(&client, url, &insert(&[f1.clone(), f1.clone()])).await;
+    clickhouse_exec(&client, url, &insert(&[f1, f2])).await;
+    // July: one part of level 0 holding g1 twice.
+    clickhouse_exec(&client, url, &insert(&[g1.clone(), g1])).await;
+    let parts = clickhouse_exec(
+        &client,
+        url,
+        "SELECT partition_id, count(), max(level) FROM system.parts
+         WHERE database = 'waymark' AND table = 'events' AND active
+         GROUP BY partition_id ORDER BY partition_id FORMAT TabSeparated",
+    )
+    .await;
+    assert_eq!(parts, "202605\t1\t1\n202606\t2\t0\n202607\t1\t0\n");
+
+    let query = JourneyQuery {
+        names: ["x", "y"]
+            .map(|name| WantedName {
+                name: name.into(),
+                path_prefixes: None,
+                path: false,
+                properties: false,
+            })
+            .into(),
+        start_ms: may as i64,
+        end_ms: (july + 31 * DAY) as i64,
+        positions: false,
+        config_version: None,
+    };
+    let from_held = all_journeys(&held, &query).await;
+    let from_grouped = all_journeys(&grouped, &query).await;
+    assert_eq!(from_held, from_grouped);
+    assert_eq!(from_held.len(), 1);
+    let events: Vec<(u32, i64)> = from_held[0]
+        .events()
+        .iter()
+        .map(|e| (e.name, e.timestamp))
+        .collect();
+    let at = |ts: u64| ts as i64;
+    assert_eq!(
+        events,
+        [
+            (0, at(may + 10)),
+            (1, at(may + 2 * DAY)),
+            (0, at(june + 5)),
+            (1, at(june + DAY)),
+            (0, at(july + 7)),
+        ]
+    );
+
+    // The held query as ClickHouse logged it: May's days in the one select without FINAL.
+    clickhouse_exec(&client, url, "SYSTEM FLUSH LOGS").await;
+    let logged = clickhouse_exec(
+        &client,
+        url,
+        "SELECT query FROM system.query_log
+         WHERE type = 2 AND query LIKE '%cityHash64(id) AS tie%' AND query NOT LIKE '%groupArray%'
+           AND query NOT LIKE '%system.query_log%'
+         FORMAT JSONEachRow",
+    )
+    .await;
+    let logged: Vec<String> = logged
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<Value>(line).unwrap()["query"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    // Once by each store: the one that may hold nothing asks it too, before it asks to group.
+    assert_eq!(logged.len(), 2, "the held query, twice: {logged:?}");
+    assert_eq!(logged[0], logged[1]);
+    let selects: Vec<(bool, bool)> = logged[0]
+        .split("UNION ALL")
+        .map(|select| {
+            (
+                select.contains("FROM events FINAL"),
+                select.contains("'2026-05-"),
+            )
+        })
+        .collect();
+    assert_eq!(selects[0], (false, true), "{}", logged[0]);
+    assert!(
+        selects[1..]
+            .iter()
+            .all(|&(deduplicated, may)| deduplicated && !may),
+        "{}",
+        logged[0]
+    );
+    assert!(selects.len() > 2, "June and July in slices: {}", logged[0]);
+}

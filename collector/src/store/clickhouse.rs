@@ -11,7 +11,9 @@
 //! does; that catches every retry that follows its original. Two replicas racing with the same
 //! batch can both insert it: the table is a `ReplacingMergeTree` whose sorting key ends with
 //! the event id, so the copies share a key and merge into one, and every read uses `FINAL`,
-//! which merges at read time. Counts are therefore exact before and after background merges.
+//! which merges at read time (journeys skip it for a month already merged into one part,
+//! which holds no copies: see `journeys.rs`). Counts are therefore exact before and after
+//! background merges.
 //!
 //! **Compatible with old and new servers.** Only features that both Debian's ClickHouse 18.16
 //! and current releases support: `ReplacingMergeTree` with `PARTITION BY`/`ORDER BY`,

@@ -1,7 +1,7 @@
 //! A ClickHouse server of a test's own: Debian's `clickhouse-server`
 //! (`/usr/sbin/clickhouse-server`, or the path in `WAYMARK_CLICKHOUSE_SERVER`; `scripts/test`
 //! installs it), on free loopback ports with a throw-away data folder, stopped by PID when
-//! dropped.
+//! dropped. It logs queries (`system.query_log`), so that a test can read what was asked.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -75,7 +75,7 @@ pub async fn start_clickhouse() -> ClickHouse {
         root.join("users.xml"),
         r#"<?xml version="1.0"?>
 <yandex>
-    <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+    <profiles><default><max_memory_usage>2000000000</max_memory_usage><log_queries>1</log_queries></default></profiles>
     <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
     <quotas><default></default></quotas>
 </yandex>

@@ -1,7 +1,7 @@
 //! Journey queries on ClickHouse 18.16: each person's wanted events, in order.
 //!
 //! Two ways to the same answer. **Held** (the usual one): ClickHouse filters and
-//! deduplicates (`FINAL`) and sends the wanted events as they are stored, one row each in
+//! deduplicates and sends the wanted events as they are stored, one row each in
 //! `RowBinary`, with no grouping or sorting; here they are gathered per person, sorted by
 //! (time, storage order, id's hash) and numbered. That holds the range's wanted events in memory
 //! (about 84 bytes each while they are put in order, plus the texts asked for) until the
@@ -16,6 +16,12 @@
 //! `FINAL` reads in one stream per query in 18.16, so both queries read the range in slices
 //! of days, each with its own `FINAL`, which ClickHouse reads in parallel. Copies of one
 //! event share their day (it is in the sorting key), so slicing by day drops the same copies.
+//!
+//! **Merged months without `FINAL`.** A month whose partition is one merged part holds no
+//! copies, and the held query reads it without `FINAL` (in one select, which ClickHouse
+//! reads in parallel by itself), checking afterwards that the part was not replaced
+//! meanwhile ([`journeys`]). Past months are usually merged; the current one, still
+//! receiving inserts, is read with `FINAL`.
 
 use rustc_hash::FxHashMap;
 
@@ -109,27 +115,34 @@ impl Slices {
         }
     }
 
-    /// One slice: `anonymous_id, user_id, n, timestamp, seq, tie, path_out, properties_out`,
-    /// where `tie` is the id's `cityHash64`: it orders events at the same time and storage
-    /// order (rows stored before the order was kept, or two replicas' at the same
-    /// millisecond) in 8 bytes where the id takes 37, and the id itself is not sent.
-    /// (`materialize`: 18.16 folds a text no name needs into a constant in some slices of
-    /// a `UNION ALL` and not in others, and then refuses the union.)
-    fn slice(&self, first: time::Date, last: time::Date) -> String {
+    /// One slice: `anonymous_id, user_id, n, timestamp, seq, tie, path_out, properties_out`
+    /// of the days in `days` (inclusive ranges), read with `FINAL` if `deduplicate`. `tie` is
+    /// the id's `cityHash64`: it orders events at the same time and storage order (rows
+    /// stored before the order was kept, or two replicas' at the same millisecond) in 8 bytes
+    /// where the id takes 37, and the id itself is not sent. (`materialize`: 18.16 folds a
+    /// text no name needs into a constant in some slices of a `UNION ALL` and not in others,
+    /// and then refuses the union.)
+    fn slice(&self, days: &[Days], deduplicate: bool) -> String {
+        let days: Vec<String> = days
+            .iter()
+            .map(|(first, last)| format!("day >= '{first}' AND day <= '{last}'"))
+            .collect();
         format!(
             "SELECT anonymous_id, user_id,
                     toInt64(indexOf([{names}], name)) - 1 AS raw_n,
                     toInt32(if(1{prefixes}, raw_n, -1)) AS n,
                     timestamp, seq, cityHash64(id) AS tie,
                     {path} AS path_out, {properties} AS properties_out
-             FROM events FINAL
-             WHERE project = {project} AND day >= '{first}' AND day <= '{last}'
+             FROM events{final}
+             WHERE project = {project} AND ({days})
                AND timestamp >= {start} AND timestamp < {end}{filter}",
             names = self.names,
             prefixes = self.prefixes,
             path = self.path,
             properties = self.properties,
+            final = if deduplicate { " FINAL" } else { "" },
             project = self.project,
+            days = days.join(" OR "),
             start = self.start,
             end = self.end,
             filter = self.filter,
@@ -137,23 +150,49 @@ impl Slices {
     }
 
     /// Every event read, with its person: `person, n, timestamp, seq, tie, path_out,
-    /// properties_out`. The range's UTC days are read in up to [`SLICES`] slices.
-    fn events(&self) -> String {
-        let first = day_of(self.start);
-        let last = day_of(self.end.saturating_sub(1));
-        let days = (last - first).whole_days() + 1;
-        let one = self.slice(first, last).len().max(1);
-        let slices = SLICES
-            .min(days)
-            .min((QUERY_TEXT / one).max(1) as i64)
-            .max(1);
-        let per_slice = (days + slices - 1) / slices;
+    /// properties_out`. The days of the months in `merged` (partitions of one merged part,
+    /// see [`merged_parts`]) are read in one select without `FINAL`; the others in up to
+    /// [`SLICES`] slices with `FINAL` each.
+    fn events(&self, merged: &[u32]) -> String {
+        let (plain, deduplicated) = runs(
+            day_of(self.start),
+            day_of(self.end.saturating_sub(1)),
+            merged,
+        );
         let mut parts = Vec::new();
-        let mut from = first;
-        while from <= last {
-            let to = (from + time::Duration::days(per_slice - 1)).min(last);
-            parts.push(self.slice(from, to));
-            from = to + time::Duration::days(1);
+        if !plain.is_empty() {
+            parts.push(self.slice(&plain, false));
+        }
+        let days: i64 = deduplicated
+            .iter()
+            .map(|(first, last)| (*last - *first).whole_days() + 1)
+            .sum();
+        if days > 0 {
+            let one = self.slice(&deduplicated, true).len().max(1);
+            let slices = SLICES
+                .min(days)
+                .min((QUERY_TEXT / one).max(1) as i64)
+                .max(1);
+            let per_slice = (days + slices - 1) / slices;
+            // Each slice takes the next `per_slice` days, across months if need be.
+            let mut slice = Vec::new();
+            let mut room = per_slice;
+            for &(mut from, last) in &deduplicated {
+                while from <= last {
+                    let to = (from + time::Duration::days(room - 1)).min(last);
+                    slice.push((from, to));
+                    room -= (to - from).whole_days() + 1;
+                    from = to + time::Duration::days(1);
+                    if room == 0 {
+                        parts.push(self.slice(&slice, true));
+                        slice.clear();
+                        room = per_slice;
+                    }
+                }
+            }
+            if !slice.is_empty() {
+                parts.push(self.slice(&slice, true));
+            }
         }
         format!(
             "SELECT {PERSON_SQL} AS person, n, timestamp, seq, tie, path_out, properties_out
@@ -167,15 +206,102 @@ impl Slices {
     }
 }
 
+/// The days `first..=last` as inclusive ranges: those of the months in `merged`, and the
+/// others, each range as long as the months allow.
+fn runs(first: time::Date, last: time::Date, merged: &[u32]) -> (Vec<Days>, Vec<Days>) {
+    let (mut plain, mut deduplicated) = (Vec::new(), Vec::new());
+    let mut from = first;
+    while from <= last {
+        let next = next_month(from);
+        let to = next.map_or(last, |next| (next - time::Duration::days(1)).min(last));
+        let runs: &mut Vec<Days> = if merged.contains(&month_of(from)) {
+            &mut plain
+        } else {
+            &mut deduplicated
+        };
+        match runs.last_mut() {
+            Some(run) if run.1.next_day() == Some(from) => run.1 = to,
+            _ => runs.push((from, to)),
+        }
+        match next {
+            Some(next) => from = next,
+            None => break,
+        }
+    }
+    (plain, deduplicated)
+}
+
+/// A day's month as the table's partition has it (`toYYYYMM(day)`).
+fn month_of(day: time::Date) -> u32 {
+    day.year().unsigned_abs() * 100 + u32::from(u8::from(day.month()))
+}
+
+/// The first day of the month after `day`'s.
+fn next_month(day: time::Date) -> Option<time::Date> {
+    let (year, month) = match day.month() {
+        time::Month::December => (day.year() + 1, time::Month::January),
+        month => (day.year(), month.next()),
+    };
+    time::Date::from_calendar_date(year, month, 1).ok()
+}
+
+/// A partition of `events` that is one merged part: its month and the part's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct MergedPart {
+    month: u32,
+    name: String,
+}
+
+/// The months of `first..=last` whose partition of `events` is a single active part of level
+/// 1 or more, with that part's name. A merge of a `ReplacingMergeTree` keeps one row of each
+/// sorting key, and copies of an event share their partition (their day is in the key), so
+/// such a partition holds no copies and `FINAL` would change nothing there but the speed (it
+/// reads in one stream per query in 18.16; newer releases skip such parts by themselves).
+/// A level-0 part is an insert as it came, and may hold copies.
+async fn merged_parts(
+    client: &Client,
+    first: time::Date,
+    last: time::Date,
+) -> Result<Vec<MergedPart>, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Part {
+        partition_id: String,
+        name: String,
+        level: u32,
+    }
+    let parts: Vec<Part> = client
+        .rows(format!(
+            "SELECT partition_id, name, level FROM system.parts
+             WHERE database = currentDatabase() AND table = 'events' AND active
+               AND length(partition_id) = 6
+               AND partition_id >= '{:06}' AND partition_id <= '{:06}'",
+            month_of(first),
+            month_of(last)
+        ))
+        .await?;
+    let mut count: FxHashMap<&str, usize> = FxHashMap::default();
+    for part in &parts {
+        *count.entry(&part.partition_id).or_default() += 1;
+    }
+    Ok(parts
+        .iter()
+        .filter(|part| part.level >= 1 && count[part.partition_id.as_str()] == 1)
+        .filter_map(|part| {
+            Some(MergedPart {
+                month: part.partition_id.parse().ok()?,
+                name: part.name.clone(),
+            })
+        })
+        .collect())
+}
+
+/// Days `first..=last`.
+type Days = (time::Date, time::Date);
+
 /// The UTC day of a time in ms (as the table's `day` column has it).
 fn day_of(ms: i64) -> time::Date {
     time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
         .map_or(time::Date::MIN, |t| t.date())
-}
-
-/// The held query: one row per event read, as stored (see the module docs).
-fn held_sql(project: &str, query: &JourneyQuery) -> String {
-    Slices::new(project, query).events()
 }
 
 /// The grouped query: each person's events gathered into one array (`groupArray` of name
@@ -199,12 +325,19 @@ fn grouped_sql(project: &str, query: &JourneyQuery) -> String {
              )
          )
          WHERE notEmpty(events)",
-        events = slices.events(),
+        events = slices.events(&[]),
     )
 }
 
 /// Reads a journey query's answer into `sender`: held if the range's events fit in `memory`
 /// bytes, grouped otherwise.
+///
+/// The held query reads merged partitions without `FINAL`. It is sound only if they were
+/// still those parts when ClickHouse read them, so they are listed before the query and
+/// again after it: part names never return once a part is merged away, so the same names
+/// after mean the query saw those parts. Otherwise (an insert or a merge in such a month
+/// meanwhile) the answer is read again with `FINAL` everywhere. The grouped query streams
+/// people as ClickHouse sends them and cannot be taken back, so it always uses `FINAL`.
 pub(super) async fn journeys(
     client: &Client,
     project: &str,
@@ -212,9 +345,24 @@ pub(super) async fn journeys(
     memory: usize,
     sender: &Sender,
 ) -> Result<(), StoreError> {
-    let response = client.stream(held_sql(project, query), "RowBinary").await?;
+    let slices = Slices::new(project, query);
+    let (first, last) = (
+        day_of(query.start_ms),
+        day_of(query.end_ms.saturating_sub(1)),
+    );
     let wants_texts = query.names.iter().any(|w| w.path || w.properties);
-    match read_held(response, memory, wants_texts).await? {
+    let merged = merged_parts(client, first, last).await?;
+    let months: Vec<u32> = merged.iter().map(|part| part.month).collect();
+    let response = client.stream(slices.events(&months), "RowBinary").await?;
+    let mut held = read_held(response, memory, wants_texts).await?;
+    if held.is_some() && !merged.is_empty() {
+        let now = merged_parts(client, first, last).await?;
+        if !merged.iter().all(|part| now.contains(part)) {
+            let response = client.stream(slices.events(&[]), "RowBinary").await?;
+            held = read_held(response, memory, wants_texts).await?;
+        }
+    }
+    match held {
         Some(held) => held.send(sender).await,
         None => {
             let response = client
