@@ -159,7 +159,7 @@ test('the outbox keeps at most 1,000 events: the oldest are dropped, and the dro
   // track() only queues: every call through the core (a getter too) records all that waits
   // first. So all 1,100 are in the outbox while the collector is still unreachable; else a
   // retry after `up` could deliver the oldest before the newest push them out.
-  await page.evaluate(() => window.waymark.anonymousId);
+  const anonymousId = await page.evaluate(() => window.waymark.anonymousId);
   up = true;
   await page.evaluate(() => window.waymark.flush());
   const dropped = () => query(collector.db, `SELECT json_extract(properties, '$.count') AS n FROM events WHERE name = '$events_dropped'`);
@@ -167,8 +167,13 @@ test('the outbox keeps at most 1,000 events: the oldest are dropped, and the dro
     describe: () => `${count(`name = 'overflow'`)} stored, drops ${JSON.stringify(dropped())}`,
   });
   // 1,100 events, the page view and the session's behaviour scores: the 102 oldest make way
-  // (the page view and the scores first).
-  assert.deepEqual(dropped(), [{ n: 102 }]);
+  // (the page view and the scores first). Those two may have left in a batch before the
+  // overflow; if the route saw that batch only after `up`, it went through, and the report
+  // rightly leaves them out. Either way, each event is stored or
+  // reported dropped, exactly once.
+  const early = query(collector.db, `SELECT count(*) AS n FROM events WHERE anonymous_id = '${anonymousId}' AND name NOT IN ('overflow', '$events_dropped')`)[0].n;
+  assert.ok(early <= 2, `${early} events besides the overflow`);
+  assert.deepEqual(dropped(), [{ n: 102 - early }]);
   const kept = query(collector.db, `SELECT min(json_extract(properties, '$.i')) AS first, count(*) AS n FROM events WHERE name = 'overflow'`)[0];
   assert.deepEqual(kept, { first: 100, n: 1_000 }, 'the newest 1,000 are kept');
   assert.deepEqual([...methods], ['POST'], 'no CORS preflight');
