@@ -1,15 +1,15 @@
 //! Journey queries on ClickHouse 18.16: each person's wanted events, in order.
 //!
 //! Two ways to the same answer. **Held** (the usual one): ClickHouse filters and
-//! deduplicates and sends the wanted events as they are stored, one row each in
-//! `RowBinary`, with no grouping or sorting; here they are gathered per person, sorted by
-//! (time, storage order, id's hash) and numbered. That holds the range's wanted events in memory
-//! (about 84 bytes each while they are put in order, plus the texts asked for) until the
-//! answer is over, and only up to [`JOURNEY_MEMORY`](super::JOURNEY_MEMORY) bytes (or what
-//! `ClickHouseStore::with_journey_memory` says). **Grouped**, when the range holds more than
-//! that (the held answer is then abandoned): ClickHouse gathers each person's events into arrays
-//! (`groupArray`), sorts and numbers them, and people stream one at a time, so the
-//! collector holds a few people only.
+//! deduplicates and sends the wanted events as they are stored, one row each in `Native`
+//! (column by column), with no grouping or sorting; here they are gathered per person,
+//! sorted by (time, storage order, id's hash) and numbered. That holds the range's wanted
+//! events in memory (about 84 bytes each while they are put in order, plus the texts asked
+//! for) until the answer is over, and only up to [`JOURNEY_MEMORY`](super::JOURNEY_MEMORY)
+//! bytes (or what `ClickHouseStore::with_journey_memory` says). **Grouped**, when the range
+//! holds more than that (the held answer is then abandoned): ClickHouse gathers each
+//! person's events into arrays (`groupArray`), sorts and numbers them, and people stream
+//! one at a time, so the collector holds a few people only.
 //!
 //! Measured on 3 million wanted events of 10 million (`examples/journeys.rs`), ClickHouse's
 //! `groupArray`s and their sort cost about three times the CPU of reading the rows; and
@@ -353,12 +353,12 @@ pub(super) async fn journeys(
     let wants_texts = query.names.iter().any(|w| w.path || w.properties);
     let merged = merged_parts(client, first, last).await?;
     let months: Vec<u32> = merged.iter().map(|part| part.month).collect();
-    let response = client.stream(slices.events(&months), "RowBinary").await?;
+    let response = client.stream(slices.events(&months), "Native").await?;
     let mut held = read_held(response, memory, wants_texts).await?;
     if held.is_some() && !merged.is_empty() {
         let now = merged_parts(client, first, last).await?;
         if !merged.iter().all(|part| now.contains(part)) {
-            let response = client.stream(slices.events(&[]), "RowBinary").await?;
+            let response = client.stream(slices.events(&[]), "Native").await?;
             held = read_held(response, memory, wants_texts).await?;
         }
     }
@@ -382,8 +382,10 @@ struct HeldEvent {
     seq: i64,
     /// Its id's hash, the last of its sort keys.
     tie: u64,
-    /// Where its path and properties begin in [`Held::texts`], if they were wanted.
-    texts: u32,
+    /// Where its path begins in [`Held::texts`], if paths or properties were wanted.
+    path: u32,
+    /// Where its properties begin in [`Held::texts`], likewise.
+    properties: u32,
 }
 
 /// The held query's answer, gathered per person.
@@ -409,12 +411,23 @@ impl Held {
         self.events.len() * HELD_EVENT + self.texts.len() + self.people.len() * 48
     }
 
-    /// The text stored at `at`, and where the next begins.
-    fn text(&self, at: usize) -> (&[u8], usize) {
+    /// The text stored at `at`.
+    fn text(&self, at: u32) -> &[u8] {
+        let at = at as usize;
         let mut len = [0u8; 4];
         len.copy_from_slice(&self.texts[at..at + 4]);
         let len = u32::from_le_bytes(len) as usize;
-        (&self.texts[at + 4..at + 4 + len], at + 4 + len)
+        &self.texts[at + 4..at + 4 + len]
+    }
+
+    /// Stores a text and says where it begins.
+    fn keep_text(&mut self, bytes: &[u8]) -> Result<u32, StoreError> {
+        let at = u32::try_from(self.texts.len())
+            .map_err(|_| StoreError::ClickHouse("a journey answer's texts passed 4 GiB".into()))?;
+        self.texts
+            .extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        self.texts.extend_from_slice(bytes);
+        Ok(at)
     }
 
     /// Sorts each person's events by (time, storage order, id's hash), numbers them from 1, and
@@ -454,9 +467,10 @@ impl Held {
                     continue; // Only counted.
                 };
                 let (path, properties) = if self.texts_wanted {
-                    let (path, at) = self.text(event.texts as usize);
-                    let (properties, _) = self.text(at);
-                    (utf8(path)?, utf8(properties)?)
+                    (
+                        utf8(self.text(event.path))?,
+                        utf8(self.text(event.properties))?,
+                    )
                 } else {
                     (String::new(), String::new())
                 };
@@ -480,7 +494,7 @@ fn utf8(bytes: &[u8]) -> Result<String, StoreError> {
         .map_err(|_| StoreError::ClickHouse("a text from ClickHouse is not UTF-8".into()))
 }
 
-/// A `RowBinary` reader over bytes that may end mid-row.
+/// A reader over bytes that may end mid-value.
 struct Binary<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -506,50 +520,45 @@ impl<'a> Binary<'a> {
         Some(out)
     }
 
+    /// A string: its length as a varint, then its bytes; nothing is taken if it is not all
+    /// there yet.
     fn string(&mut self) -> Option<&'a [u8]> {
-        let n = usize::try_from(self.varint()?).ok()?;
-        self.bytes(n)
-    }
-
-    /// The next `N` bytes, for a fixed-width little-endian number.
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.bytes(N)?.try_into().ok()
-    }
-
-    fn i64(&mut self) -> Option<i64> {
-        self.array().map(i64::from_le_bytes)
-    }
-
-    fn u64(&mut self) -> Option<u64> {
-        self.array().map(u64::from_le_bytes)
-    }
-
-    fn i32(&mut self) -> Option<i32> {
-        self.array().map(i32::from_le_bytes)
+        let at = self.at;
+        let out = self
+            .varint()
+            .and_then(|n| self.bytes(usize::try_from(n).ok()?));
+        if out.is_none() {
+            self.at = at;
+        }
+        out
     }
 }
 
-/// One row of the held query, borrowed from the answer's bytes.
-struct HeldRow<'a> {
-    person: &'a [u8],
-    name: i32,
-    timestamp: i64,
-    seq: i64,
-    tie: u64,
-    path: &'a [u8],
-    properties: &'a [u8],
-}
+/// The held query's columns, in order, with their types as ClickHouse names them.
+const HELD_COLUMNS: [(&str, &str); 7] = [
+    ("person", "String"),
+    ("n", "Int32"),
+    ("timestamp", "Int64"),
+    ("seq", "Int64"),
+    ("tie", "UInt64"),
+    ("path_out", "String"),
+    ("properties_out", "String"),
+];
 
-fn held_row<'a>(reader: &mut Binary<'a>) -> Option<HeldRow<'a>> {
-    Some(HeldRow {
-        person: reader.string()?,
-        name: reader.i32()?,
-        timestamp: reader.i64()?,
-        seq: reader.i64()?,
-        tie: reader.u64()?,
-        path: reader.string()?,
-        properties: reader.string()?,
-    })
+/// Where a reader of the held query's `Native` answer is. That format is a run of blocks,
+/// each a column count and a row count (varints), then each column's name and type
+/// (strings) and its values: a fixed-width number is little-endian, a string a varint
+/// length and its bytes. Read column by column, the numbers are copied in runs and nothing
+/// is parsed row by row but the strings; ClickHouse writes it faster than `RowBinary`
+/// (measured here: 0.9 to 1.0 s against 1.3 to 1.5 s for the same 3.8 million rows).
+#[derive(Clone, Copy)]
+enum Place {
+    /// At a block's counts.
+    Block,
+    /// At the name and type of this column.
+    Column(usize),
+    /// Within this column's values, that many read.
+    Values(usize, usize),
 }
 
 /// Reads the held query's answer as it arrives; `None` once it holds more than `memory`
@@ -559,74 +568,198 @@ async fn read_held(
     memory: usize,
     wants_texts: bool,
 ) -> Result<Option<Held>, StoreError> {
-    let mut held = Held {
-        texts_wanted: wants_texts,
-        ..Held::default()
-    };
-    let mut pending: Vec<u8> = Vec::new();
-    let mut used = 0;
+    let mut reader = HeldReader::new(wants_texts);
     loop {
         let chunk = response
             .chunk()
             .await
             .map_err(|e| StoreError::ClickHouse(format!("reading ClickHouse's answer: {e}")))?;
         let Some(chunk) = chunk else {
-            if used < pending.len() {
-                return Err(StoreError::ClickHouse(
-                    "ClickHouse's answer ended within a row".into(),
-                ));
-            }
-            return Ok(Some(held));
+            return reader.finish().map(Some);
         };
-        pending.drain(..used);
-        pending.extend_from_slice(&chunk);
-        let mut reader = Binary {
-            bytes: &pending,
-            at: 0,
-        };
-        loop {
-            let at = reader.at;
-            let Some(row) = held_row(&mut reader) else {
-                reader.at = at;
-                break;
-            };
-            let person = std::str::from_utf8(row.person).map_err(|_| {
-                StoreError::ClickHouse("a person from ClickHouse is not UTF-8".into())
-            })?;
-            let person = match held.people.get(person) {
-                Some(&index) => index,
-                None => {
-                    let index = held.people.len() as u32;
-                    held.people.insert(person.to_owned(), index);
-                    index
-                }
-            };
-            let texts = u32::try_from(held.texts.len()).map_err(|_| {
-                StoreError::ClickHouse("a journey answer's texts passed 4 GiB".into())
-            })?;
-            let mut text = |bytes: &[u8]| {
-                held.texts
-                    .extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-                held.texts.extend_from_slice(bytes);
-            };
-            if wants_texts {
-                text(row.path);
-                text(row.properties);
-            }
-            held.events.push(HeldEvent {
-                person,
-                name: row.name,
-                timestamp: row.timestamp,
-                seq: row.seq,
-                tie: row.tie,
-                texts,
-            });
-        }
-        used = reader.at;
-        if held.bytes() > memory {
+        reader.feed(&chunk)?;
+        if reader.bytes() > memory {
             return Ok(None);
         }
     }
+}
+
+/// The held answer read so far, from chunks that may end anywhere.
+struct HeldReader {
+    held: Held,
+    /// Bytes received and not yet read (from `used` on).
+    pending: Vec<u8>,
+    used: usize,
+    place: Place,
+    /// The block being read, one event a row, filled a column at a time.
+    block: Vec<HeldEvent>,
+}
+
+impl HeldReader {
+    fn new(wants_texts: bool) -> HeldReader {
+        HeldReader {
+            held: Held {
+                texts_wanted: wants_texts,
+                ..Held::default()
+            },
+            pending: Vec::new(),
+            used: 0,
+            place: Place::Block,
+            block: Vec::new(),
+        }
+    }
+
+    /// Reads what it can of the answer with `chunk` added.
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), StoreError> {
+        self.pending.drain(..self.used);
+        self.pending.extend_from_slice(chunk);
+        let mut reader = Binary {
+            bytes: &self.pending,
+            at: 0,
+        };
+        self.place = read_native(&mut reader, self.place, &mut self.block, &mut self.held)?;
+        self.used = reader.at;
+        Ok(())
+    }
+
+    /// The bytes held so far.
+    fn bytes(&self) -> usize {
+        self.held.bytes() + self.block.len() * size_of::<HeldEvent>()
+    }
+
+    /// The answer, once it has ended.
+    fn finish(self) -> Result<Held, StoreError> {
+        if self.used < self.pending.len() || !matches!(self.place, Place::Block) {
+            return Err(StoreError::ClickHouse(
+                "ClickHouse's answer ended within a block".into(),
+            ));
+        }
+        Ok(self.held)
+    }
+}
+
+/// Reads what `reader` holds of the held answer from `place` on, and says where it stopped.
+/// Each finished block's events are added to `held`.
+fn read_native(
+    reader: &mut Binary<'_>,
+    mut place: Place,
+    block: &mut Vec<HeldEvent>,
+    held: &mut Held,
+) -> Result<Place, StoreError> {
+    let unexpected =
+        |what: String| StoreError::ClickHouse(format!("unexpected answer from ClickHouse: {what}"));
+    loop {
+        match place {
+            Place::Block => {
+                let at = reader.at;
+                let (Some(columns), Some(rows)) = (reader.varint(), reader.varint()) else {
+                    reader.at = at;
+                    return Ok(place);
+                };
+                if columns != HELD_COLUMNS.len() as u64 {
+                    return Err(unexpected(format!("a block of {columns} columns")));
+                }
+                let rows = usize::try_from(rows)
+                    .map_err(|_| unexpected(format!("a block of {rows} rows")))?;
+                block.clear();
+                block.resize(rows, HeldEvent::default());
+                place = Place::Column(0);
+            }
+            Place::Column(column) => {
+                let at = reader.at;
+                let (Some(name), Some(kind)) = (reader.string(), reader.string()) else {
+                    reader.at = at;
+                    return Ok(place);
+                };
+                if (name, kind)
+                    != (
+                        HELD_COLUMNS[column].0.as_bytes(),
+                        HELD_COLUMNS[column].1.as_bytes(),
+                    )
+                {
+                    return Err(unexpected(format!(
+                        "column {} of type {} where {} of type {} belongs",
+                        String::from_utf8_lossy(name),
+                        String::from_utf8_lossy(kind),
+                        HELD_COLUMNS[column].0,
+                        HELD_COLUMNS[column].1
+                    )));
+                }
+                place = Place::Values(column, 0);
+            }
+            Place::Values(column, done) if done == block.len() => {
+                if column + 1 < HELD_COLUMNS.len() {
+                    place = Place::Column(column + 1);
+                } else {
+                    held.events.extend_from_slice(block);
+                    block.clear();
+                    place = Place::Block;
+                }
+            }
+            Place::Values(column, mut done) => {
+                let rest = &mut block[done..];
+                let read = match column {
+                    1 => numbers(reader, rest, |e, v| e.name = i32::from_le_bytes(v)),
+                    2 => numbers(reader, rest, |e, v| e.timestamp = i64::from_le_bytes(v)),
+                    3 => numbers(reader, rest, |e, v| e.seq = i64::from_le_bytes(v)),
+                    4 => numbers(reader, rest, |e, v| e.tie = u64::from_le_bytes(v)),
+                    _ => {
+                        let mut n = 0;
+                        for event in rest.iter_mut() {
+                            let Some(text) = reader.string() else { break };
+                            match column {
+                                0 => event.person = person_index(held, text)?,
+                                5 if held.texts_wanted => event.path = held.keep_text(text)?,
+                                6 if held.texts_wanted => {
+                                    event.properties = held.keep_text(text)?
+                                }
+                                _ => {}
+                            }
+                            n += 1;
+                        }
+                        n
+                    }
+                };
+                done += read;
+                place = Place::Values(column, done);
+                if done < block.len() {
+                    return Ok(place); // The rest of the column is still to come.
+                }
+            }
+        }
+    }
+}
+
+/// Reads as many of `events`' values of a column of `N`-byte numbers as `reader` holds, and
+/// says how many.
+fn numbers<const N: usize>(
+    reader: &mut Binary<'_>,
+    events: &mut [HeldEvent],
+    set: impl Fn(&mut HeldEvent, [u8; N]),
+) -> usize {
+    let n = events.len().min((reader.bytes.len() - reader.at) / N);
+    let bytes = &reader.bytes[reader.at..reader.at + n * N];
+    for (event, value) in events.iter_mut().zip(bytes.chunks_exact(N)) {
+        let mut number = [0u8; N];
+        number.copy_from_slice(value);
+        set(event, number);
+    }
+    reader.at += n * N;
+    n
+}
+
+/// The index of the person named `person` among those read so far.
+fn person_index(held: &mut Held, person: &[u8]) -> Result<u32, StoreError> {
+    let person = std::str::from_utf8(person)
+        .map_err(|_| StoreError::ClickHouse("a person from ClickHouse is not UTF-8".into()))?;
+    Ok(match held.people.get(person) {
+        Some(&index) => index,
+        None => {
+            let index = held.people.len() as u32;
+            held.people.insert(person.to_owned(), index);
+            index
+        }
+    })
 }
 
 /// Reads the grouped query's answer line by line as it arrives, and sends each person on.
@@ -680,5 +813,159 @@ async fn read_grouped(mut response: reqwest::Response, sender: &Sender) -> Resul
         if done {
             return Ok(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    type Row<'a> = (&'a str, i32, i64, i64, u64, &'a str, &'a str);
+
+    /// A block of the held answer as ClickHouse writes it in `Native`.
+    fn block(rows: &[Row<'_>]) -> Vec<u8> {
+        fn varint(out: &mut Vec<u8>, mut n: u64) {
+            while n >= 0x80 {
+                out.push(n as u8 | 0x80);
+                n >>= 7;
+            }
+            out.push(n as u8);
+        }
+        fn string(out: &mut Vec<u8>, text: &str) {
+            varint(out, text.len() as u64);
+            out.extend_from_slice(text.as_bytes());
+        }
+        let mut out = Vec::new();
+        varint(&mut out, 7);
+        varint(&mut out, rows.len() as u64);
+        for (column, (name, kind)) in HELD_COLUMNS.iter().enumerate() {
+            string(&mut out, name);
+            string(&mut out, kind);
+            for row in rows {
+                match column {
+                    0 => string(&mut out, row.0),
+                    1 => out.extend_from_slice(&row.1.to_le_bytes()),
+                    2 => out.extend_from_slice(&row.2.to_le_bytes()),
+                    3 => out.extend_from_slice(&row.3.to_le_bytes()),
+                    4 => out.extend_from_slice(&row.4.to_le_bytes()),
+                    5 => string(&mut out, row.5),
+                    _ => string(&mut out, row.6),
+                }
+            }
+        }
+        out
+    }
+
+    /// What a reader read: each event with its person's name and its texts.
+    fn read(held: &Held) -> Vec<(String, i32, i64, i64, u64, String, String)> {
+        let mut names = vec![String::new(); held.people.len()];
+        for (person, &index) in &held.people {
+            names[index as usize] = person.clone();
+        }
+        let text = |at| String::from_utf8(held.text(at).to_vec()).unwrap();
+        held.events
+            .iter()
+            .map(|e| {
+                (
+                    names[e.person as usize].clone(),
+                    e.name,
+                    e.timestamp,
+                    e.seq,
+                    e.tie,
+                    text(e.path),
+                    text(e.properties),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_native_answer_reads_the_same_however_its_chunks_end() {
+        let long = "a-very-long-person-name-past-one-varint-byte-".repeat(4);
+        let rows: [Row<'_>; 4] = [
+            ("p1", 0, 10, 1, 7, "/a", "{}"),
+            ("p2", -1, 11, 2, 300, "", ""),
+            ("p1", 3, -5, i64::MAX, u64::MAX, "/ü", "{\"k\":1}"),
+            (&long, 2, 0, 0, 0, "", "x"),
+        ];
+        let mut answer = block(&rows[..2]);
+        answer.extend(block(&[]));
+        answer.extend(block(&rows[2..]));
+        let expected: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.0.to_owned(),
+                    r.1,
+                    r.2,
+                    r.3,
+                    r.4,
+                    r.5.to_owned(),
+                    r.6.to_owned(),
+                )
+            })
+            .collect();
+        for size in 1..=answer.len() {
+            let mut reader = HeldReader::new(true);
+            for chunk in answer.chunks(size) {
+                reader.feed(chunk).unwrap();
+            }
+            let held = reader.finish().unwrap();
+            assert_eq!(read(&held), expected, "chunks of {size} bytes");
+            assert_eq!(held.people.len(), 3);
+        }
+    }
+
+    #[test]
+    fn a_native_answer_cut_short_or_of_other_columns_is_refused() {
+        let answer = block(&[("p1", 0, 10, 1, 7, "", "")]);
+        let mut reader = HeldReader::new(false);
+        reader.feed(&answer[..answer.len() - 1]).unwrap();
+        let error = reader.finish().err().unwrap();
+        assert!(
+            error.to_string().contains("ended within a block"),
+            "{error}"
+        );
+
+        let mut other = answer.clone();
+        let at = other.windows(5).position(|w| w == b"Int32").unwrap();
+        other[at..at + 5].copy_from_slice(b"Int64");
+        let error = HeldReader::new(false).feed(&other).err().unwrap();
+        assert!(
+            error
+                .to_string()
+                .contains("column n of type Int64 where n of type Int32 belongs"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn merged_months_are_one_run_and_the_others_keep_their_days() {
+        let (plain, deduplicated) = runs(
+            date!(2026 - 04 - 20),
+            date!(2026 - 08 - 10),
+            &[202605, 202606, 202608],
+        );
+        assert_eq!(
+            plain,
+            [
+                (date!(2026 - 05 - 01), date!(2026 - 06 - 30)),
+                (date!(2026 - 08 - 01), date!(2026 - 08 - 10))
+            ]
+        );
+        assert_eq!(
+            deduplicated,
+            [
+                (date!(2026 - 04 - 20), date!(2026 - 04 - 30)),
+                (date!(2026 - 07 - 01), date!(2026 - 07 - 31))
+            ]
+        );
+        let (plain, deduplicated) = runs(date!(2026 - 12 - 30), date!(2027 - 01 - 02), &[]);
+        assert!(plain.is_empty());
+        assert_eq!(
+            deduplicated,
+            [(date!(2026 - 12 - 30), date!(2027 - 01 - 02))]
+        );
     }
 }
