@@ -12,8 +12,9 @@
 //! in integer milliseconds; ties are broken by the order the collector stored them (its
 //! `seq`), then by event id, so the order never depends on how a query happened to run.
 //!
-//! **Memory stays bounded by a person**: the stream holds a few people at a time, and the
-//! reports fold each person into their figures as it arrives.
+//! **Memory stays bounded by a person**: the stream holds a few hundred people at most
+//! (batches of [`JOURNEY_BATCH`], [`JOURNEY_BUFFER`] of them waiting), and the reports fold
+//! each person into their figures as it arrives.
 
 use serde::Deserialize;
 use waymark_core::rules::platform::{Platform, Regress};
@@ -24,8 +25,13 @@ use crate::error::IngestError;
 use crate::reports::events::ReportRange;
 use crate::store::{EventStore, StoreError};
 
-/// People the stream holds before the store waits for the report to read them.
-pub const JOURNEY_BUFFER: usize = 64;
+/// People a store sends together: one hand-over (and, when the report waits, one wake-up of
+/// its thread) per batch, not per person. Per person, the wake-ups cost more than the
+/// engine's work on a person's events.
+pub const JOURNEY_BATCH: usize = 64;
+
+/// Batches the stream holds before the store waits for the report to read them.
+pub const JOURNEY_BUFFER: usize = 4;
 
 /// What a report asks a store for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,8 +166,113 @@ pub struct JourneyEvent {
     pub position: u32,
 }
 
-/// A store's answer: people, one at a time, in no particular order.
-pub type Journeys = tokio::sync::mpsc::Receiver<Result<Journey, StoreError>>;
+/// A store's answer: people, one at a time, in no particular order; made with its sending
+/// end by [`journeys`].
+#[derive(Debug)]
+pub struct Journeys {
+    receiver: tokio::sync::mpsc::Receiver<Result<Vec<Journey>, StoreError>>,
+    batch: std::vec::IntoIter<Journey>,
+}
+
+/// Where a store sends its answer's people: [`JourneySender::send`] each, then
+/// [`JourneySender::finish`], which sends the last batch or the error that ended it.
+#[derive(Debug)]
+pub struct JourneySender {
+    sender: tokio::sync::mpsc::Sender<Result<Vec<Journey>, StoreError>>,
+    batch: Vec<Journey>,
+}
+
+/// Nobody reads the answer any more: the store can stop.
+#[derive(Debug)]
+pub struct Unread;
+
+/// A stream of people: the store's end and the report's.
+#[must_use]
+pub fn journeys() -> (JourneySender, Journeys) {
+    let (sender, receiver) = tokio::sync::mpsc::channel(JOURNEY_BUFFER);
+    (
+        JourneySender {
+            sender,
+            batch: Vec::with_capacity(JOURNEY_BATCH),
+        },
+        Journeys {
+            receiver,
+            batch: Vec::new().into_iter(),
+        },
+    )
+}
+
+impl Journeys {
+    /// The next person, waiting for the store if need be (outside the async runtime).
+    pub fn blocking_recv(&mut self) -> Option<Result<Journey, StoreError>> {
+        loop {
+            if let Some(journey) = self.batch.next() {
+                return Some(Ok(journey));
+            }
+            match self.receiver.blocking_recv()? {
+                Ok(batch) => self.batch = batch.into_iter(),
+                Err(error) => return Some(Err(error)),
+            }
+        }
+    }
+
+    /// The next person, waiting for the store if need be.
+    pub async fn recv(&mut self) -> Option<Result<Journey, StoreError>> {
+        loop {
+            if let Some(journey) = self.batch.next() {
+                return Some(Ok(journey));
+            }
+            match self.receiver.recv().await? {
+                Ok(batch) => self.batch = batch.into_iter(),
+                Err(error) => return Some(Err(error)),
+            }
+        }
+    }
+}
+
+impl JourneySender {
+    /// Sends a person (with the batch, once it is full).
+    pub async fn send(&mut self, journey: Journey) -> Result<(), Unread> {
+        self.batch.push(journey);
+        if self.batch.len() < JOURNEY_BATCH {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(JOURNEY_BATCH));
+        self.sender.send(Ok(batch)).await.map_err(|_| Unread)
+    }
+
+    /// Sends a person (with the batch, once it is full), from outside the async runtime.
+    pub fn blocking_send(&mut self, journey: Journey) -> Result<(), Unread> {
+        self.batch.push(journey);
+        if self.batch.len() < JOURNEY_BATCH {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(JOURNEY_BATCH));
+        self.sender.blocking_send(Ok(batch)).map_err(|_| Unread)
+    }
+
+    /// Ends the answer as `outcome` says: sends the people not yet sent, then the error
+    /// that cut the answer short, if one did (the report stops there). If nobody reads any
+    /// more, there is nobody to tell.
+    pub async fn finish(self, outcome: Result<(), StoreError>) {
+        if !self.batch.is_empty() && self.sender.send(Ok(self.batch)).await.is_err() {
+            return;
+        }
+        if let Err(error) = outcome {
+            let _ = self.sender.send(Err(error)).await;
+        }
+    }
+
+    /// [`JourneySender::finish`], from outside the async runtime.
+    pub fn blocking_finish(self, outcome: Result<(), StoreError>) {
+        if !self.batch.is_empty() && self.sender.blocking_send(Ok(self.batch)).is_err() {
+            return;
+        }
+        if let Err(error) = outcome {
+            let _ = self.sender.blocking_send(Err(error));
+        }
+    }
+}
 
 /// The names of what people did in a project over a range of UTC days, sorted: every event
 /// name stored then but the SDK's own (`$…`), page views (`$pageview`) included. What the
@@ -600,6 +711,63 @@ pub fn mean(values: &[i64]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn person(i: usize) -> Journey {
+        let mut journey = Journey::with_capacity(format!("p{i}"), 1);
+        let event = JourneyEvent {
+            timestamp: i as i64,
+            name: 0,
+            position: 1,
+        };
+        journey.push(event, String::new(), String::new());
+        journey
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_stream_delivers_every_person_in_order_then_the_error_that_ended_it() {
+        // Two full batches and part of a third; then the same, cut short by an error.
+        let total = JOURNEY_BATCH * 2 + 5;
+        for failed in [false, true] {
+            let (mut sender, mut stream) = journeys();
+            let store = tokio::task::spawn_blocking(move || {
+                for i in 0..total {
+                    sender.blocking_send(person(i)).unwrap();
+                }
+                let outcome = if failed {
+                    Err(StoreError::Task("the store broke".into()))
+                } else {
+                    Ok(())
+                };
+                sender.blocking_finish(outcome);
+            });
+            let mut people = Vec::new();
+            let mut error = None;
+            while let Some(next) = stream.recv().await {
+                match next {
+                    Ok(journey) => people.push(journey.person),
+                    Err(e) => error = Some(e.to_string()),
+                }
+            }
+            store.await.unwrap();
+            let expected: Vec<String> = (0..total).map(|i| format!("p{i}")).collect();
+            assert_eq!(people, expected);
+            assert_eq!(error.is_some(), failed, "{error:?}");
+        }
+        // An empty answer is just its end.
+        let (sender, mut stream) = journeys();
+        sender.finish(Ok(())).await;
+        assert!(stream.recv().await.is_none());
+        // A report that stops reading lets the store stop, once a batch is full.
+        let (mut sender, stream) = journeys();
+        drop(stream);
+        let mut outcomes = Vec::new();
+        for i in 0..JOURNEY_BATCH {
+            outcomes.push(sender.send(person(i)).await.is_ok());
+        }
+        let mut expected = vec![true; JOURNEY_BATCH];
+        expected[JOURNEY_BATCH - 1] = false;
+        assert_eq!(outcomes, expected);
+    }
 
     #[test]
     fn globs_match_whole_paths() {

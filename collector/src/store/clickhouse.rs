@@ -35,7 +35,7 @@ use super::{
     answer, corrected_timestamp, json, EventStore, IncomingBatch, Outcome, ProjectStats,
     StoreError, StoreFuture, WriterJobs, WriterQueue,
 };
-use crate::reports::engine::{JourneyQuery, Journeys, JOURNEY_BUFFER};
+use crate::reports::engine::{self, JourneyQuery, Journeys};
 use crate::reports::events::{utc_day, Counts, EventCounts, ReportRange};
 use crate::reports::experiments::{ExperimentCounts, ExperimentQuery, FirstExposures, EXPOSURE};
 use crate::reports::surveys::{
@@ -1296,13 +1296,12 @@ impl EventStore for ClickHouseStore {
 
     fn journeys(&self, project: String, query: JourneyQuery) -> StoreFuture<'_, Journeys> {
         Box::pin(async move {
-            let (sender, receiver) = tokio::sync::mpsc::channel(JOURNEY_BUFFER);
+            let (mut sender, receiver) = engine::journeys();
             let (client, memory) = (self.client.clone(), self.journey_memory);
             tokio::spawn(async move {
-                let read = journeys::journeys(&client, &project, &query, memory, &sender);
-                if let Err(error) = read.await {
-                    let _ = sender.send(Err(error)).await;
-                }
+                let read = journeys::journeys(&client, &project, &query, memory, &mut sender);
+                let outcome = read.await;
+                sender.finish(outcome).await;
             });
             Ok(receiver)
         })

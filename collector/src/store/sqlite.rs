@@ -16,7 +16,7 @@ use super::{
     answer, corrected_timestamp, json, EventStore, IncomingBatch, Outcome, ProjectStats,
     StoreError, StoreFuture, WriterJobs, WriterQueue,
 };
-use crate::reports::engine::{JourneyQuery, Journeys, JOURNEY_BUFFER};
+use crate::reports::engine::{self, JourneyQuery, Journeys};
 use crate::reports::events::{Counts, EventCounts, ReportRange};
 use crate::reports::experiments::{ExperimentCounts, ExperimentQuery, FirstExposures, EXPOSURE};
 use crate::reports::surveys::{
@@ -919,13 +919,10 @@ impl EventStore for SqliteStore {
             let connection = tokio::task::spawn_blocking(move || open_database(&path))
                 .await
                 .map_err(|e| StoreError::Task(e.to_string()))??;
-            let (sender, receiver) = tokio::sync::mpsc::channel(JOURNEY_BUFFER);
+            let (mut sender, receiver) = engine::journeys();
             tokio::task::spawn_blocking(move || {
-                if let Err(error) =
-                    journeys::stream_journeys(&connection, &project, &query, &sender)
-                {
-                    let _ = sender.blocking_send(Err(error));
-                }
+                let outcome = journeys::stream_journeys(&connection, &project, &query, &mut sender);
+                sender.blocking_finish(outcome);
             });
             Ok(receiver)
         })

@@ -15,7 +15,7 @@
 use rusqlite::types::Value as V;
 use rusqlite::Connection;
 
-use crate::reports::engine::{Journey, JourneyEvent, JourneyQuery};
+use crate::reports::engine::{Journey, JourneyEvent, JourneyQuery, JourneySender};
 use crate::store::StoreError;
 
 /// What a journey query's cursors read, per name: its person (as recorded), time and
@@ -154,7 +154,7 @@ pub(super) fn stream_journeys(
     connection: &Connection,
     project: &str,
     query: &JourneyQuery,
-    sender: &tokio::sync::mpsc::Sender<Result<Journey, StoreError>>,
+    sender: &mut JourneySender,
 ) -> Result<(), StoreError> {
     let names = names_read(connection, project, query)?;
     let filter = if query.config_version.is_some() {
@@ -215,7 +215,7 @@ pub(super) fn stream_journeys(
             }
         }
         if let Some(journey) = journey(query, &person, &mut pending) {
-            if sender.blocking_send(Ok(journey)).is_err() {
+            if sender.blocking_send(journey).is_err() {
                 return Ok(()); // Nobody reads any more.
             }
         }
