@@ -467,16 +467,32 @@ async fn main() {
     let mut skip_clickhouse = false;
     let mut clickhouse_url: Option<String> = None;
     let mut args = std::env::args().skip(1);
+    let usage = |problem: String| -> ! {
+        eprintln!(
+            "journeys: {problem}\nusage: journeys --python PATH [--people N] [--dir DIR] [--keep] \
+             [--skip-clickhouse] [--clickhouse URL] | --engine-only [--people N]"
+        );
+        std::process::exit(2)
+    };
     while let Some(arg) = args.next() {
+        let mut value = |what: &str| {
+            args.next()
+                .unwrap_or_else(|| usage(format!("{arg} needs {what}")))
+        };
         match arg.as_str() {
-            "--people" => people = args.next().unwrap().parse().unwrap(),
-            "--dir" => dir = args.next().unwrap().into(),
-            "--python" => python = Some(args.next().unwrap().into()),
+            "--people" => {
+                let n = value("a number of people");
+                people = n
+                    .parse()
+                    .unwrap_or_else(|_| usage(format!("--people {n}: not a number")));
+            }
+            "--dir" => dir = value("a directory").into(),
+            "--python" => python = Some(value("the Python with duckdb").into()),
             "--engine-only" => engine_only = true,
             "--keep" => keep = true,
             "--skip-clickhouse" => skip_clickhouse = true,
-            "--clickhouse" => clickhouse_url = Some(args.next().unwrap()),
-            other => panic!("unknown argument {other}"),
+            "--clickhouse" => clickhouse_url = Some(value("ClickHouse's HTTP URL")),
+            other => usage(format!("unknown argument {other}")),
         }
     }
     if engine_only {
@@ -489,7 +505,9 @@ async fn main() {
         }
         return;
     }
-    let python = python.expect("--python: the Python with duckdb (scripts/bench makes it)");
+    let python = python.unwrap_or_else(|| {
+        usage("--python: the Python with duckdb is needed (scripts/bench makes it)".into())
+    });
     // What a kept directory holds: the people its rows were generated for, then its rows.
     let marker = dir.join("people");
     let kept = std::fs::read_to_string(&marker)
