@@ -853,4 +853,42 @@ async fn journeys_read_merged_months_without_final_and_count_copies_once_elsewhe
         logged[0]
     );
     assert!(selects.len() > 2, "June and July in slices: {}", logged[0]);
+
+    // From the epoch (as retention reads): the same events, and the slices share out the
+    // days the parts hold (May to July 1), not 56 years of none.
+    let from_epoch = JourneyQuery {
+        start_ms: 0,
+        ..query.clone()
+    };
+    assert_eq!(all_journeys(&held, &from_epoch).await, from_held);
+    assert_eq!(all_journeys(&grouped, &from_epoch).await, from_held);
+    clickhouse_exec(&client, url, "SYSTEM FLUSH LOGS").await;
+    let logged = clickhouse_exec(
+        &client,
+        url,
+        "SELECT query FROM system.query_log
+         WHERE type = 2 AND query LIKE '%cityHash64(id) AS tie%' AND query LIKE '%timestamp >= 0 %'
+           AND query NOT LIKE '%system.query_log%'
+         FORMAT JSONEachRow",
+    )
+    .await;
+    // The held query by each store, then the grouped one.
+    assert_eq!(logged.lines().count(), 3, "{logged}");
+    for line in logged.lines() {
+        let query = serde_json::from_str::<Value>(line).unwrap()["query"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let days: Vec<&str> = query
+            .match_indices("day >= '")
+            .chain(query.match_indices("day <= '"))
+            .map(|(at, _)| &query[at + 8..at + 18])
+            .collect();
+        assert!(!days.is_empty(), "{query}");
+        assert!(
+            days.iter()
+                .all(|day| ("2026-05-01"..="2026-07-01").contains(day)),
+            "{days:?} in {query}"
+        );
+    }
 }

@@ -146,16 +146,12 @@ impl Slices {
         )
     }
 
-    /// Every event read, with its person: `person, n, timestamp, seq, tie, path_out,
-    /// properties_out`. The days of the months in `merged` (partitions of one merged part,
-    /// see [`merged_parts`]) are read in one select without `FINAL`; the others in up to
-    /// [`SLICES`] slices with `FINAL` each.
-    fn events(&self, merged: &[u32]) -> String {
-        let (plain, deduplicated) = runs(
-            day_of(self.start),
-            day_of(self.end.saturating_sub(1)),
-            merged,
-        );
+    /// Every event of the days `days` read, with its person: `person, n, timestamp, seq,
+    /// tie, path_out, properties_out`. The days of the months in `merged` (partitions of one
+    /// merged part, see [`parts`]) are read in one select without `FINAL`; the others in up
+    /// to [`SLICES`] slices with `FINAL` each.
+    fn events(&self, (first, last): Days, merged: &[u32]) -> String {
+        let (plain, deduplicated) = runs(first, last, merged);
         let mut parts = Vec::new();
         if !plain.is_empty() {
             parts.push(self.slice(&plain, false));
@@ -249,26 +245,46 @@ struct MergedPart {
     name: String,
 }
 
-/// The months of `first..=last` whose partition of `events` is a single active part of level
-/// 1 or more, with that part's name. A merge of a `ReplacingMergeTree` keeps one row of each
+/// What the active parts of `events` over some months hold.
+struct Parts {
+    /// The months whose partition is one merged part.
+    merged: Vec<MergedPart>,
+    /// The first and last day any of them holds (`None`: no part).
+    days: Option<Days>,
+}
+
+impl Parts {
+    /// The days of `first..=last` that the parts hold, from the first to the last of them:
+    /// a retention report reads from the epoch (a person's first start may be long ago),
+    /// and its slices then share out the days that have events, not 56 years of none.
+    /// Events stored while the query runs are in the next report, as ever.
+    fn clip(&self, (first, last): Days) -> Days {
+        match self.days {
+            Some((from, to)) if from.max(first) <= to.min(last) => (from.max(first), to.min(last)),
+            _ => (first, last), // Nothing stored there: the query finds nothing, quickly.
+        }
+    }
+}
+
+/// The active parts of `events` in the months of `first..=last`: the months whose partition
+/// is a single active part of level 1 or more, with that part's name, and the days the
+/// parts hold. A merge of a `ReplacingMergeTree` keeps one row of each
 /// sorting key, and copies of an event share their partition (their day is in the key), so
 /// such a partition holds no copies and `FINAL` would change nothing there but the speed (it
 /// reads in one stream per query in 18.16; newer releases skip such parts by themselves).
 /// A level-0 part is an insert as it came, and may hold copies.
-async fn merged_parts(
-    client: &Client,
-    first: time::Date,
-    last: time::Date,
-) -> Result<Vec<MergedPart>, StoreError> {
+async fn parts(client: &Client, first: time::Date, last: time::Date) -> Result<Parts, StoreError> {
     #[derive(serde::Deserialize)]
     struct Part {
         partition_id: String,
         name: String,
         level: u32,
+        min_date: String,
+        max_date: String,
     }
     let parts: Vec<Part> = client
         .rows(format!(
-            "SELECT partition_id, name, level FROM system.parts
+            "SELECT partition_id, name, level, min_date, max_date FROM system.parts
              WHERE database = currentDatabase() AND table = 'events' AND active
                AND length(partition_id) = 6
                AND partition_id >= '{:06}' AND partition_id <= '{:06}'",
@@ -280,7 +296,7 @@ async fn merged_parts(
     for part in &parts {
         *count.entry(&part.partition_id).or_default() += 1;
     }
-    Ok(parts
+    let merged = parts
         .iter()
         .filter(|part| part.level >= 1 && count[part.partition_id.as_str()] == 1)
         .filter_map(|part| {
@@ -289,7 +305,22 @@ async fn merged_parts(
                 name: part.name.clone(),
             })
         })
-        .collect())
+        .collect();
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let mut days: Option<Days> = None;
+    for part in &parts {
+        let (Ok(from), Ok(to)) = (
+            time::Date::parse(&part.min_date, format),
+            time::Date::parse(&part.max_date, format),
+        ) else {
+            return Err(StoreError::ClickHouse(format!(
+                "part {} of events holds days {:?} to {:?}, which are not dates",
+                part.name, part.min_date, part.max_date
+            )));
+        };
+        days = Some(days.map_or((from, to), |(a, b)| (a.min(from), b.max(to))));
+    }
+    Ok(Parts { merged, days })
 }
 
 /// Days `first..=last`.
@@ -303,8 +334,8 @@ fn day_of(ms: i64) -> time::Date {
 
 /// The grouped query: each person's events gathered into one array (`groupArray` of name
 /// index, time, storage order, path, properties and the id's hash), sorted there by time,
-/// storage order and that hash, numbered, and only the wanted ones sent.
-fn grouped_sql(project: &str, query: &JourneyQuery) -> String {
+/// storage order and that hash, numbered, and only the wanted ones sent; of the days `days`.
+fn grouped_sql(project: &str, query: &JourneyQuery, days: Days) -> String {
     let slices = Slices::new(project, query);
     format!(
         "SELECT person, events FROM (
@@ -322,7 +353,7 @@ fn grouped_sql(project: &str, query: &JourneyQuery) -> String {
              )
          )
          WHERE notEmpty(events)",
-        events = slices.events(&[]),
+        events = slices.events(days, &[]),
     )
 }
 
@@ -348,14 +379,17 @@ pub(super) async fn journeys(
         day_of(query.end_ms.saturating_sub(1)),
     );
     let wants_texts = query.names.iter().any(|w| w.path || w.properties);
-    let merged = merged_parts(client, first, last).await?;
-    let months: Vec<u32> = merged.iter().map(|part| part.month).collect();
-    let response = client.stream(slices.events(&months), "Native").await?;
+    let before = parts(client, first, last).await?;
+    let days = before.clip((first, last));
+    let months: Vec<u32> = before.merged.iter().map(|part| part.month).collect();
+    let response = client
+        .stream(slices.events(days, &months), "Native")
+        .await?;
     let mut held = read_held(response, memory, wants_texts).await?;
-    if held.is_some() && !merged.is_empty() {
-        let now = merged_parts(client, first, last).await?;
-        if !merged.iter().all(|part| now.contains(part)) {
-            let response = client.stream(slices.events(&[]), "Native").await?;
+    if held.is_some() && !before.merged.is_empty() {
+        let now = parts(client, first, last).await?.merged;
+        if !before.merged.iter().all(|part| now.contains(part)) {
+            let response = client.stream(slices.events(days, &[]), "Native").await?;
             held = read_held(response, memory, wants_texts).await?;
         }
     }
@@ -363,7 +397,7 @@ pub(super) async fn journeys(
         Some(held) => held.send(sender).await,
         None => {
             let response = client
-                .stream(grouped_sql(project, query), "JSONEachRow")
+                .stream(grouped_sql(project, query, days), "JSONEachRow")
                 .await?;
             read_grouped(response, sender).await
         }
