@@ -169,8 +169,8 @@ test('the outbox keeps at most 1,000 events: the oldest are dropped, and the dro
   // 1,100 events, the page view and the session's behaviour scores: the 102 oldest make way
   // (the page view and the scores first). Those two may have left in a batch before the
   // overflow; if the route saw that batch only after `up`, it went through, and the report
-  // rightly leaves them out. Either way, each event is stored or
-  // reported dropped, exactly once.
+  // rightly leaves them out. Either way, each event is stored or reported dropped, exactly
+  // once.
   const early = query(collector.db, `SELECT count(*) AS n FROM events WHERE anonymous_id = '${anonymousId}' AND name NOT IN ('overflow', '$events_dropped')`)[0].n;
   assert.ok(early <= 2, `${early} events besides the overflow`);
   assert.deepEqual(dropped(), [{ n: 102 - early }]);

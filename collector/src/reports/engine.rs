@@ -24,6 +24,7 @@ use waymark_core::Value;
 use crate::error::IngestError;
 use crate::reports::events::ReportRange;
 use crate::store::{EventStore, StoreError};
+use tokio::sync::mpsc::Sender;
 
 /// People a store sends together: one hand-over (and, when the report waits, one wake-up of
 /// its thread) per batch, not per person. Per person, the wake-ups cost more than the
@@ -170,7 +171,7 @@ pub struct JourneyEvent {
 /// end by [`journeys`].
 #[derive(Debug)]
 pub struct Journeys {
-    receiver: tokio::sync::mpsc::Receiver<Result<Vec<Journey>, StoreError>>,
+    receiver: tokio::sync::mpsc::Receiver<Message>,
     batch: std::vec::IntoIter<Journey>,
 }
 
@@ -178,7 +179,7 @@ pub struct Journeys {
 /// [`JourneySender::finish`], which sends the last batch or the error that ended it.
 #[derive(Debug)]
 pub struct JourneySender {
-    sender: tokio::sync::mpsc::Sender<Result<Vec<Journey>, StoreError>>,
+    sender: Sender<Message>,
     batch: Vec<Journey>,
 }
 
@@ -230,46 +231,68 @@ impl Journeys {
     }
 }
 
+/// What the stream's channel carries: a batch of people, or the error that ended the answer.
+type Message = Result<Vec<Journey>, StoreError>;
+
 impl JourneySender {
+    /// Adds a person to the batch, and hands the batch over once it is full.
+    fn add(&mut self, journey: Journey) -> Option<Message> {
+        self.batch.push(journey);
+        (self.batch.len() == JOURNEY_BATCH).then(|| {
+            Ok(std::mem::replace(
+                &mut self.batch,
+                Vec::with_capacity(JOURNEY_BATCH),
+            ))
+        })
+    }
+
+    /// The last messages of an answer that ended as `outcome` says: the people not yet
+    /// sent, then the error that cut the answer short, if one did (the report stops there).
+    fn last(self, outcome: Result<(), StoreError>) -> (Sender<Message>, Vec<Message>) {
+        let mut last = Vec::new();
+        if !self.batch.is_empty() {
+            last.push(Ok(self.batch));
+        }
+        if let Err(error) = outcome {
+            last.push(Err(error));
+        }
+        (self.sender, last)
+    }
+
     /// Sends a person (with the batch, once it is full).
     pub async fn send(&mut self, journey: Journey) -> Result<(), Unread> {
-        self.batch.push(journey);
-        if self.batch.len() < JOURNEY_BATCH {
-            return Ok(());
+        match self.add(journey) {
+            Some(batch) => self.sender.send(batch).await.map_err(|_| Unread),
+            None => Ok(()),
         }
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(JOURNEY_BATCH));
-        self.sender.send(Ok(batch)).await.map_err(|_| Unread)
     }
 
     /// Sends a person (with the batch, once it is full), from outside the async runtime.
     pub fn blocking_send(&mut self, journey: Journey) -> Result<(), Unread> {
-        self.batch.push(journey);
-        if self.batch.len() < JOURNEY_BATCH {
-            return Ok(());
+        match self.add(journey) {
+            Some(batch) => self.sender.blocking_send(batch).map_err(|_| Unread),
+            None => Ok(()),
         }
-        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(JOURNEY_BATCH));
-        self.sender.blocking_send(Ok(batch)).map_err(|_| Unread)
     }
 
-    /// Ends the answer as `outcome` says: sends the people not yet sent, then the error
-    /// that cut the answer short, if one did (the report stops there). If nobody reads any
+    /// Ends the answer as `outcome` says (see [`JourneySender::last`]). If nobody reads any
     /// more, there is nobody to tell.
     pub async fn finish(self, outcome: Result<(), StoreError>) {
-        if !self.batch.is_empty() && self.sender.send(Ok(self.batch)).await.is_err() {
-            return;
-        }
-        if let Err(error) = outcome {
-            let _ = self.sender.send(Err(error)).await;
+        let (sender, last) = self.last(outcome);
+        for message in last {
+            if sender.send(message).await.is_err() {
+                return;
+            }
         }
     }
 
     /// [`JourneySender::finish`], from outside the async runtime.
     pub fn blocking_finish(self, outcome: Result<(), StoreError>) {
-        if !self.batch.is_empty() && self.sender.blocking_send(Ok(self.batch)).is_err() {
-            return;
-        }
-        if let Err(error) = outcome {
-            let _ = self.sender.blocking_send(Err(error));
+        let (sender, last) = self.last(outcome);
+        for message in last {
+            if sender.blocking_send(message).is_err() {
+                return;
+            }
         }
     }
 }

@@ -259,9 +259,14 @@ impl Parts {
     /// and its slices then share out the days that have events, not 56 years of none.
     /// Events stored while the query runs are in the next report, as ever.
     fn clip(&self, (first, last): Days) -> Days {
-        match self.days {
-            Some((from, to)) if from.max(first) <= to.min(last) => (from.max(first), to.min(last)),
-            _ => (first, last), // Nothing stored there: the query finds nothing, quickly.
+        let Some((from, to)) = self.days else {
+            return (first, last); // Nothing stored: the query finds nothing, quickly.
+        };
+        let (from, to) = (from.max(first), to.min(last));
+        if from <= to {
+            (from, to)
+        } else {
+            (first, last) // Likewise.
         }
     }
 }
@@ -590,6 +595,8 @@ enum Place {
     Column(usize),
     /// Within this column's values, that many read.
     Values(usize, usize),
+    /// At a block of more rows than the answer may hold: nothing more is read.
+    Over,
 }
 
 /// Reads the held query's answer as it arrives; `None` once it holds more than `memory`
@@ -599,7 +606,7 @@ async fn read_held(
     memory: usize,
     wants_texts: bool,
 ) -> Result<Option<Held>, StoreError> {
-    let mut reader = HeldReader::new(wants_texts);
+    let mut reader = HeldReader::new(wants_texts, memory);
     loop {
         let chunk = response
             .chunk()
@@ -624,10 +631,12 @@ struct HeldReader {
     place: Place,
     /// The block being read, one event a row, filled a column at a time.
     block: Vec<HeldEvent>,
+    /// The most bytes the answer may hold: a block that says it has more rows is not made.
+    memory: usize,
 }
 
 impl HeldReader {
-    fn new(wants_texts: bool) -> HeldReader {
+    fn new(wants_texts: bool, memory: usize) -> HeldReader {
         HeldReader {
             held: Held {
                 texts_wanted: wants_texts,
@@ -637,6 +646,7 @@ impl HeldReader {
             used: 0,
             place: Place::Block,
             block: Vec::new(),
+            memory,
         }
     }
 
@@ -648,14 +658,24 @@ impl HeldReader {
             bytes: &self.pending,
             at: 0,
         };
-        self.place = read_native(&mut reader, self.place, &mut self.block, &mut self.held)?;
+        let memory = self.memory;
+        self.place = read_native(
+            &mut reader,
+            self.place,
+            &mut self.block,
+            &mut self.held,
+            memory,
+        )?;
         self.used = reader.at;
         Ok(())
     }
 
-    /// The bytes held so far.
+    /// The bytes held so far (or that a block said it would take).
     fn bytes(&self) -> usize {
-        self.held.bytes() + self.block.len() * size_of::<HeldEvent>()
+        match self.place {
+            Place::Over => usize::MAX,
+            _ => self.held.bytes() + self.block.len() * size_of::<HeldEvent>(),
+        }
     }
 
     /// The answer, once it has ended.
@@ -670,17 +690,20 @@ impl HeldReader {
 }
 
 /// Reads what `reader` holds of the held answer from `place` on, and says where it stopped.
-/// Each finished block's events are added to `held`.
+/// Each finished block's events are added to `held`; a block of more rows than `memory`
+/// bytes hold is not made ([`Place::Over`]).
 fn read_native(
     reader: &mut Binary<'_>,
     mut place: Place,
     block: &mut Vec<HeldEvent>,
     held: &mut Held,
+    memory: usize,
 ) -> Result<Place, StoreError> {
     let unexpected =
         |what: String| StoreError::ClickHouse(format!("unexpected answer from ClickHouse: {what}"));
     loop {
         match place {
+            Place::Over => return Ok(place),
             Place::Block => {
                 let at = reader.at;
                 let (Some(columns), Some(rows)) = (reader.varint(), reader.varint()) else {
@@ -690,8 +713,12 @@ fn read_native(
                 if columns != HELD_COLUMNS.len() as u64 {
                     return Err(unexpected(format!("a block of {columns} columns")));
                 }
-                let rows = usize::try_from(rows)
-                    .map_err(|_| unexpected(format!("a block of {rows} rows")))?;
+                let Some(rows) = usize::try_from(rows)
+                    .ok()
+                    .filter(|rows| rows.saturating_mul(size_of::<HeldEvent>()) <= memory)
+                else {
+                    return Ok(Place::Over);
+                };
                 block.clear();
                 block.resize(rows, HeldEvent::default());
                 place = Place::Column(0);
@@ -941,7 +968,7 @@ mod tests {
             })
             .collect();
         for size in 1..=answer.len() {
-            let mut reader = HeldReader::new(true);
+            let mut reader = HeldReader::new(true, usize::MAX);
             for chunk in answer.chunks(size) {
                 reader.feed(chunk).unwrap();
             }
@@ -954,7 +981,7 @@ mod tests {
     #[test]
     fn a_native_answer_cut_short_or_of_other_columns_is_refused() {
         let answer = block(&[("p1", 0, 10, 1, 7, "", "")]);
-        let mut reader = HeldReader::new(false);
+        let mut reader = HeldReader::new(false, usize::MAX);
         reader.feed(&answer[..answer.len() - 1]).unwrap();
         let error = reader.finish().err().unwrap();
         assert!(
@@ -965,13 +992,35 @@ mod tests {
         let mut other = answer.clone();
         let at = other.windows(5).position(|w| w == b"Int32").unwrap();
         other[at..at + 5].copy_from_slice(b"Int64");
-        let error = HeldReader::new(false).feed(&other).err().unwrap();
+        let error = HeldReader::new(false, usize::MAX)
+            .feed(&other)
+            .err()
+            .unwrap();
         assert!(
             error
                 .to_string()
                 .contains("column n of type Int64 where n of type Int32 belongs"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_block_of_more_rows_than_the_memory_holds_is_not_made() {
+        // Its counts alone: 7 columns, 2^40 rows.
+        let answer = [7, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20];
+        let mut reader = HeldReader::new(false, 1 << 20);
+        reader.feed(&answer).unwrap();
+        assert!(reader.block.is_empty());
+        assert_eq!(
+            reader.bytes(),
+            usize::MAX,
+            "more than any memory: the grouped query"
+        );
+        // Within the memory, the same block is read.
+        let answer = block(&[("p1", 0, 10, 1, 7, "", "")]);
+        let mut reader = HeldReader::new(false, 1 << 20);
+        reader.feed(&answer).unwrap();
+        assert_eq!(reader.finish().unwrap().events.len(), 1);
     }
 
     #[test]
