@@ -28,7 +28,9 @@
 //! earlier run with the same `--people` in `--dir` (a load takes minutes);
 //! `--skip-clickhouse` leaves ClickHouse out; `--clickhouse URL` uses a ClickHouse server
 //! already running there instead of starting one, and loads it only if its `bench.events`
-//! does not hold the run's rows already (with `--keep`).
+//! does not hold the run's rows already (with `--keep`); `--rounds N` (default 3) times each
+//! report N times, the stores' rounds alternated, and prints the median and the spread
+//! (the ratios are of medians: on shared cores one round can be twice another).
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/common/clickhouse.rs"]
@@ -338,9 +340,40 @@ const NOW: i64 = START + 400 * DAY;
 
 /// A report's time, its answer and the process's peak memory while it ran.
 struct Timed<T> {
-    seconds: f64,
+    /// Each round's seconds.
+    rounds: Vec<f64>,
     report: T,
     peak_mib: f64,
+}
+
+impl<T: PartialEq + std::fmt::Debug> Timed<T> {
+    /// Another round of the same report, which must give the same answer.
+    fn add(&mut self, round: Timed<T>) {
+        assert_eq!(self.report, round.report, "a report changed between rounds");
+        self.rounds.extend(round.rounds);
+        self.peak_mib = self.peak_mib.max(round.peak_mib);
+    }
+}
+
+impl<T> Timed<T> {
+    /// The median round's seconds.
+    fn seconds(&self) -> f64 {
+        median(&self.rounds)
+    }
+}
+
+/// The median of some seconds (of an even count, the lower middle one).
+fn median(seconds: &[f64]) -> f64 {
+    let mut sorted = seconds.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[(sorted.len() - 1) / 2]
+}
+
+/// Rounds' seconds as the figures print them: `fastest-slowest`.
+fn spread(seconds: &[f64]) -> String {
+    let mut sorted = seconds.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    format!("{:.2}-{:.2}", sorted[0], sorted[sorted.len() - 1])
 }
 
 async fn time_funnel(store: &dyn EventStore) -> Timed<FunnelReport> {
@@ -349,7 +382,7 @@ async fn time_funnel(store: &dyn EventStore) -> Timed<FunnelReport> {
     let began = Instant::now();
     let report = funnels::run(store, PROJECT.into(), checked).await.unwrap();
     Timed {
-        seconds: began.elapsed().as_secs_f64(),
+        rounds: vec![began.elapsed().as_secs_f64()],
         report,
         peak_mib: peak_rss_mib(baseline),
     }
@@ -363,7 +396,7 @@ async fn time_retention(store: &dyn EventStore) -> Timed<String> {
         .await
         .unwrap();
     Timed {
-        seconds: began.elapsed().as_secs_f64(),
+        rounds: vec![began.elapsed().as_secs_f64()],
         report: serde_json::to_string(&report).unwrap(),
         peak_mib: peak_rss_mib(baseline),
     }
@@ -466,11 +499,12 @@ async fn main() {
     let mut keep = false;
     let mut skip_clickhouse = false;
     let mut clickhouse_url: Option<String> = None;
+    let mut rounds: usize = 3;
     let mut args = std::env::args().skip(1);
     let usage = |problem: String| -> ! {
         eprintln!(
             "journeys: {problem}\nusage: journeys --python PATH [--people N] [--dir DIR] [--keep] \
-             [--skip-clickhouse] [--clickhouse URL] | --engine-only [--people N]"
+             [--skip-clickhouse] [--clickhouse URL] [--rounds N] | --engine-only [--people N]"
         );
         std::process::exit(2)
     };
@@ -492,6 +526,14 @@ async fn main() {
             "--keep" => keep = true,
             "--skip-clickhouse" => skip_clickhouse = true,
             "--clickhouse" => clickhouse_url = Some(value("ClickHouse's HTTP URL")),
+            "--rounds" => {
+                let n = value("a number of rounds");
+                rounds = n
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .unwrap_or_else(|| usage(format!("--rounds {n}: not a number above 0")));
+            }
             other => usage(format!("unknown argument {other}")),
         }
     }
@@ -581,11 +623,19 @@ async fn main() {
     let sqlite = SqliteStore::open(&db).unwrap();
     let rows_f = rows as f64;
 
-    let sqlite_funnel = time_funnel(&sqlite).await;
-    let clickhouse_funnel = match &clickhouse {
+    // The rounds alternate between the stores, so that a slow spell of these shared cores
+    // falls on both.
+    let mut sqlite_funnel = time_funnel(&sqlite).await;
+    let mut clickhouse_funnel = match &clickhouse {
         Some(store) => Some(time_funnel(store).await),
         None => None,
     };
+    for _ in 1..rounds {
+        sqlite_funnel.add(time_funnel(&sqlite).await);
+        if let (Some(store), Some(timed)) = (&clickhouse, &mut clickhouse_funnel) {
+            timed.add(time_funnel(store).await);
+        }
+    }
     if let Some(theirs) = &clickhouse_funnel {
         assert_eq!(
             serde_json::to_string(&sqlite_funnel.report).unwrap(),
@@ -594,11 +644,17 @@ async fn main() {
         );
     }
     let ours = counts(&sqlite_funnel.report);
-    let sqlite_retention = time_retention(&sqlite).await;
-    let clickhouse_retention = match &clickhouse {
+    let mut sqlite_retention = time_retention(&sqlite).await;
+    let mut clickhouse_retention = match &clickhouse {
         Some(store) => Some(time_retention(store).await),
         None => None,
     };
+    for _ in 1..rounds {
+        sqlite_retention.add(time_retention(&sqlite).await);
+        if let (Some(store), Some(timed)) = (&clickhouse, &mut clickhouse_retention) {
+            timed.add(time_retention(store).await);
+        }
+    }
     if let Some(theirs) = &clickhouse_retention {
         assert_eq!(
             sqlite_retention.report, theirs.report,
@@ -610,6 +666,7 @@ async fn main() {
     let output = Command::new(&python)
         .arg("tests/bench/journeys_duckdb.py")
         .arg(&csv)
+        .arg(rounds.to_string())
         .arg(checked.funnel.entry.0.to_string())
         .arg(checked.funnel.entry.1.to_string())
         .arg(checked.funnel.window_ms.to_string())
@@ -624,7 +681,8 @@ async fn main() {
     let duck: Value = serde_json::from_slice(&output.stdout).unwrap();
     let duck_counts: Vec<u64> = serde_json::from_value(duck["counts"].clone()).unwrap();
     assert_eq!(duck_counts, ours, "DuckDB's funnel counts other people");
-    let duck_funnel = duck["seconds"].as_f64().unwrap();
+    let duck_rounds: Vec<f64> = serde_json::from_value(duck["seconds"].clone()).unwrap();
+    let duck_funnel = median(&duck_rounds);
 
     let (engine_events, engine_seconds, engine_counts) = engine(people.min(20_000), 40);
     let engine_rate = engine_events as f64 / engine_seconds;
@@ -634,41 +692,47 @@ async fn main() {
 
     println!();
     println!("people per step (all agree): {ours:?}");
-    println!("5-step ordered funnel, 7-day window, over {rows} rows:");
-    let line = |store: &str, t: f64, peak: f64| {
+    println!(
+        "5-step ordered funnel, 7-day window, over {rows} rows (each time the median of {rounds} rounds):"
+    );
+    let line = |store: &str, timed: &dyn Fn() -> (f64, String), peak: f64| {
+        let (t, spread) = timed();
         println!(
-            "  {store:<11} {t:7.2} s  {:>12.0} rows/s  peak RSS +{peak:.0} MiB while it ran",
+            "  {store:<11} {t:7.2} s  {:>12.0} rows/s  (rounds {spread} s)  peak RSS +{peak:.0} MiB while it ran",
             rows_f / t
         );
     };
-    line("SQLite", sqlite_funnel.seconds, sqlite_funnel.peak_mib);
+    let of = |timed: &Timed<_>| (timed.seconds(), spread(&timed.rounds));
+    line("SQLite", &|| of(&sqlite_funnel), sqlite_funnel.peak_mib);
     if let Some(theirs) = &clickhouse_funnel {
-        line("ClickHouse", theirs.seconds, theirs.peak_mib);
+        line("ClickHouse", &|| of(theirs), theirs.peak_mib);
     }
     println!(
-        "  DuckDB SQL  {duck_funnel:7.2} s  {:>12.0} rows/s  ({} threads; loading the CSV took {:.1} s, not counted)",
+        "  DuckDB SQL  {duck_funnel:7.2} s  {:>12.0} rows/s  (rounds {} s; {} threads; loading the CSV took {:.1} s, not counted)",
         rows_f / duck_funnel,
+        spread(&duck_rounds),
         duck["threads"],
         duck["load_seconds"].as_f64().unwrap()
     );
     if let Some(theirs) = &clickhouse_funnel {
         println!(
             "  ClickHouse / DuckDB time: {} (target <= 1.00x)",
-            ratio(theirs.seconds, duck_funnel)
+            ratio(theirs.seconds(), duck_funnel)
         );
     }
     println!(
         "  SQLite / DuckDB time: {} (target <= 5.00x)",
-        ratio(sqlite_funnel.seconds, duck_funnel)
+        ratio(sqlite_funnel.seconds(), duck_funnel)
     );
-    println!("weekly retention (8 cohorts, 8 periods), over {rows} rows:");
+    println!("weekly retention (8 cohorts, 8 periods), over {rows} rows (median of {rounds}):");
+    let of = |timed: &Timed<String>| (timed.seconds(), spread(&timed.rounds));
     line(
         "SQLite",
-        sqlite_retention.seconds,
+        &|| of(&sqlite_retention),
         sqlite_retention.peak_mib,
     );
     if let Some(theirs) = &clickhouse_retention {
-        line("ClickHouse", theirs.seconds, theirs.peak_mib);
+        line("ClickHouse", &|| of(theirs), theirs.peak_mib);
     }
     println!(
         "the engine alone (funnel matching and per-person logic, in memory, one thread): {engine_events} events in {engine_seconds:.2} s = {:.1} million events/s/core (target > 50); its counts for {} people: {engine_counts:?}",

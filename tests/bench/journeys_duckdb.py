@@ -1,14 +1,15 @@
 """The journey benchmark's DuckDB side (collector/examples/journeys.rs runs it): the same
 ordered funnel, written as the plain SQL an analyst would write, over the same rows.
 
-    python journeys_duckdb.py EVENTS.csv ENTRY_START_MS ENTRY_END_MS WINDOW_MS STEP...
+    python journeys_duckdb.py EVENTS.csv ROUNDS ENTRY_START_MS ENTRY_END_MS WINDOW_MS STEP...
 
 The CSV has person, name, ts (ms) and seq (storage order). An attempt starts at a step-1
 event entering in [ENTRY_START_MS, ENTRY_END_MS); each later step is the earliest event of
 its name after the previous step's, ordered by (ts, seq), at most WINDOW_MS after step 1
 (inclusive). Greedy earliest is optimal for an ordered funnel, so a person reaches the
-furthest step of any of their attempts. Prints JSON: the people at each step, the query's
-seconds, the threads, and the load's seconds (not part of the query's).
+furthest step of any of their attempts. Runs the query ROUNDS times. Prints JSON: the people
+at each step, each round's seconds, the threads, and the load's seconds (not part of the
+query's).
 """
 
 import json
@@ -19,8 +20,8 @@ import duckdb
 
 
 def main():
-    csv, entry_start, entry_end, window = sys.argv[1], *map(int, sys.argv[2:5])
-    steps = sys.argv[5:]
+    csv, rounds, entry_start, entry_end, window = sys.argv[1], *map(int, sys.argv[2:6])
+    steps = sys.argv[6:]
     con = duckdb.connect()
     began = time.perf_counter()
     con.execute(
@@ -48,9 +49,11 @@ def main():
         f"(SELECT count(DISTINCT person) FROM s{i})" for i in range(1, len(steps) + 1)
     )
     sql = "WITH " + ", ".join(parts) + f" SELECT {counts}"
-    began = time.perf_counter()
-    row = con.execute(sql).fetchone()
-    seconds = time.perf_counter() - began
+    seconds = []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        row = con.execute(sql).fetchone()
+        seconds.append(time.perf_counter() - began)
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     print(
         json.dumps(

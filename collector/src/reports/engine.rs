@@ -259,6 +259,18 @@ impl JourneySender {
         (self.sender, last)
     }
 
+    /// Another sender into the same answer, with a batch of its own, for a store that puts
+    /// people in order on more than one thread. Each sends its last batch with
+    /// [`JourneySender::blocking_finish`] (or `finish`) of `Ok(())`; the answer ends when
+    /// every sender has finished.
+    #[must_use]
+    pub fn another(&self) -> JourneySender {
+        JourneySender {
+            sender: self.sender.clone(),
+            batch: Vec::with_capacity(JOURNEY_BATCH),
+        }
+    }
+
     /// Sends a person (with the batch, once it is full).
     pub async fn send(&mut self, journey: Journey) -> Result<(), Unread> {
         match self.add(journey) {
