@@ -362,17 +362,21 @@ impl<T> Timed<T> {
     }
 }
 
-/// The median of some seconds (of an even count, the lower middle one).
-fn median(seconds: &[f64]) -> f64 {
+fn sorted(seconds: &[f64]) -> Vec<f64> {
     let mut sorted = seconds.to_vec();
     sorted.sort_by(f64::total_cmp);
+    sorted
+}
+
+/// The median of some seconds (of an even count, the lower middle one).
+fn median(seconds: &[f64]) -> f64 {
+    let sorted = sorted(seconds);
     sorted[(sorted.len() - 1) / 2]
 }
 
 /// Rounds' seconds as the figures print them: `fastest-slowest`.
 fn spread(seconds: &[f64]) -> String {
-    let mut sorted = seconds.to_vec();
-    sorted.sort_by(f64::total_cmp);
+    let sorted = sorted(seconds);
     format!("{:.2}-{:.2}", sorted[0], sorted[sorted.len() - 1])
 }
 
@@ -695,17 +699,18 @@ async fn main() {
     println!(
         "5-step ordered funnel, 7-day window, over {rows} rows (each time the median of {rounds} rounds):"
     );
-    let line = |store: &str, timed: &dyn Fn() -> (f64, String), peak: f64| {
-        let (t, spread) = timed();
+    fn line<T>(store: &str, timed: &Timed<T>, rows: f64) {
+        let t = timed.seconds();
         println!(
-            "  {store:<11} {t:7.2} s  {:>12.0} rows/s  (rounds {spread} s)  peak RSS +{peak:.0} MiB while it ran",
-            rows_f / t
+            "  {store:<11} {t:7.2} s  {:>12.0} rows/s  (rounds {} s)  peak RSS +{:.0} MiB while it ran",
+            rows / t,
+            spread(&timed.rounds),
+            timed.peak_mib
         );
-    };
-    let of = |timed: &Timed<_>| (timed.seconds(), spread(&timed.rounds));
-    line("SQLite", &|| of(&sqlite_funnel), sqlite_funnel.peak_mib);
+    }
+    line("SQLite", &sqlite_funnel, rows_f);
     if let Some(theirs) = &clickhouse_funnel {
-        line("ClickHouse", &|| of(theirs), theirs.peak_mib);
+        line("ClickHouse", theirs, rows_f);
     }
     println!(
         "  DuckDB SQL  {duck_funnel:7.2} s  {:>12.0} rows/s  (rounds {} s; {} threads; loading the CSV took {:.1} s, not counted)",
@@ -725,14 +730,9 @@ async fn main() {
         ratio(sqlite_funnel.seconds(), duck_funnel)
     );
     println!("weekly retention (8 cohorts, 8 periods), over {rows} rows (median of {rounds}):");
-    let of = |timed: &Timed<String>| (timed.seconds(), spread(&timed.rounds));
-    line(
-        "SQLite",
-        &|| of(&sqlite_retention),
-        sqlite_retention.peak_mib,
-    );
+    line("SQLite", &sqlite_retention, rows_f);
     if let Some(theirs) = &clickhouse_retention {
-        line("ClickHouse", &|| of(theirs), theirs.peak_mib);
+        line("ClickHouse", theirs, rows_f);
     }
     println!(
         "the engine alone (funnel matching and per-person logic, in memory, one thread): {engine_events} events in {engine_seconds:.2} s = {:.1} million events/s/core (target > 50); its counts for {} people: {engine_counts:?}",

@@ -445,9 +445,8 @@ struct Held {
     groups: Vec<Vec<HeldEvent>>,
     /// The room the groups hold, in events.
     room: usize,
-    /// Each event's path and properties, each a `u32` length (little-endian) and its
-    /// bytes, only if some name needs either.
-    texts: Vec<u8>,
+    /// Each event's path and properties, only if some name needs either.
+    texts: Texts,
     /// Whether [`Held::texts`] has paths and properties.
     texts_wanted: bool,
 }
@@ -465,16 +464,16 @@ impl Held {
             people: People::default(),
             groups: (0..GROUPS).map(|_| Vec::new()).collect(),
             room: 0,
-            texts: Vec::new(),
+            texts: Texts::default(),
             texts_wanted,
         }
     }
 
     /// The bytes held: the groups' room (up to twice their events, as they grow by
-    /// doubling), the texts, and each person's share of the map. Sending adds a copy of one
+    /// doubling), the texts, and the people's names and table. Sending adds a copy of one
     /// group a thread.
     fn bytes(&self) -> usize {
-        self.room * size_of::<HeldEvent>() + self.texts.len() + self.people.bytes()
+        self.room * size_of::<HeldEvent>() + self.texts.bytes() + self.people.bytes()
     }
 
     /// Adds a block's events to their people's groups.
@@ -483,25 +482,6 @@ impl Held {
             self.groups[event.person as usize % GROUPS].push(*event);
         }
         self.room = self.groups.iter().map(Vec::capacity).sum();
-    }
-
-    /// The text stored at `at`.
-    fn text(texts: &[u8], at: u32) -> &[u8] {
-        let at = at as usize;
-        let mut len = [0u8; 4];
-        len.copy_from_slice(&texts[at..at + 4]);
-        let len = u32::from_le_bytes(len) as usize;
-        &texts[at + 4..at + 4 + len]
-    }
-
-    /// Stores a text and says where it begins.
-    fn keep_text(&mut self, bytes: &[u8]) -> Result<u32, StoreError> {
-        let at = u32::try_from(self.texts.len())
-            .map_err(|_| StoreError::ClickHouse("a journey answer's texts passed 4 GiB".into()))?;
-        self.texts
-            .extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        self.texts.extend_from_slice(bytes);
-        Ok(at)
     }
 
     /// Sorts each person's events by (time, storage order, id's hash), numbers them from 1,
@@ -530,7 +510,7 @@ impl Held {
         }
         let senders: Vec<JourneySender> = shares.iter().map(|_| sender.another()).collect();
         let sent = tokio::task::spawn_blocking(move || {
-            let texts = (texts_wanted).then_some(texts.as_slice());
+            let texts = texts_wanted.then_some(&texts);
             std::thread::scope(|scope| {
                 let mut shares = shares.into_iter().zip(senders);
                 let first = shares.next();
@@ -542,21 +522,58 @@ impl Held {
                     None => Ok(()),
                 };
                 for other in others {
-                    let theirs = other.join().unwrap_or_else(|_| {
-                        Err(StoreError::ClickHouse(
-                            "a thread putting a journey answer in order stopped".into(),
-                        ))
-                    });
-                    outcome = outcome.and(theirs);
+                    outcome = outcome.and(other.join().unwrap_or_else(|_| Err(stopped())));
                 }
                 outcome
             })
         })
         .await;
-        sent.unwrap_or_else(|_| {
-            Err(StoreError::ClickHouse(
-                "a thread putting a journey answer in order stopped".into(),
-            ))
+        sent.unwrap_or_else(|_| Err(stopped()))
+    }
+}
+
+/// A thread that put part of a held answer in order panicked (or was cancelled).
+fn stopped() -> StoreError {
+    StoreError::ClickHouse("a thread putting a journey answer in order stopped".into())
+}
+
+/// Texts one after the other in one buffer, each a `u32` length (little-endian) and its
+/// bytes, each found by where it begins.
+#[derive(Default)]
+struct Texts(Vec<u8>);
+
+impl Texts {
+    fn bytes(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Stores a text and says where it begins.
+    fn keep(&mut self, text: &[u8]) -> Result<u32, StoreError> {
+        let too_long = || StoreError::ClickHouse("a journey answer's texts passed 4 GiB".into());
+        let at = u32::try_from(self.0.len()).map_err(|_| too_long())?;
+        let len = u32::try_from(text.len()).map_err(|_| too_long())?;
+        self.0.extend_from_slice(&len.to_le_bytes());
+        self.0.extend_from_slice(text);
+        Ok(at)
+    }
+
+    /// The text stored at `at`.
+    fn get(&self, at: u32) -> &[u8] {
+        let at = at as usize;
+        let mut len = [0u8; 4];
+        len.copy_from_slice(&self.0[at..at + 4]);
+        let len = u32::from_le_bytes(len) as usize;
+        &self.0[at + 4..at + 4 + len]
+    }
+
+    /// Every text, in the order they were stored.
+    fn all(&self) -> impl Iterator<Item = &[u8]> {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            // Every text begins below 4 GiB ([`Texts::keep`]).
+            let text = (at < self.0.len()).then(|| self.get(at as u32))?;
+            at += 4 + text.len();
+            Some(text)
         })
     }
 }
@@ -565,7 +582,7 @@ impl Held {
 /// `texts` if those were wanted.
 fn send_groups(
     groups: Vec<Group>,
-    texts: Option<&[u8]>,
+    texts: Option<&Texts>,
     mut sender: JourneySender,
 ) -> Result<(), StoreError> {
     let (mut starts, mut next, mut events) = (Vec::new(), Vec::new(), Vec::new());
@@ -602,8 +619,8 @@ fn send_groups(
                 };
                 let (path, properties) = match texts {
                     Some(texts) => (
-                        utf8(Held::text(texts, event.path))?,
-                        utf8(Held::text(texts, event.properties))?,
+                        utf8(texts.get(event.path))?,
+                        utf8(texts.get(event.properties))?,
                     ),
                     None => (String::new(), String::new()),
                 };
@@ -862,9 +879,9 @@ fn read_native(
                             let Some(text) = reader.string() else { break };
                             match column {
                                 0 => event.person = held.people.index(text)?,
-                                5 if held.texts_wanted => event.path = held.keep_text(text)?,
+                                5 if held.texts_wanted => event.path = held.texts.keep(text)?,
                                 6 if held.texts_wanted => {
-                                    event.properties = held.keep_text(text)?
+                                    event.properties = held.texts.keep(text)?
                                 }
                                 _ => {}
                             }
@@ -902,15 +919,15 @@ fn numbers<const N: usize>(
 }
 
 /// The people of a held answer, each numbered from 0 in the order first read: their names
-/// one after the other in one buffer (each a `u32` length, little-endian, and its bytes),
-/// and a table of (index, where the name begins) found by the name's hash. A row's person is
+/// one after the other in one buffer ([`Texts`]), and a table of (index, where the name
+/// begins) found by the name's hash. A row's person is
 /// found with one probe of a small table and one read of the buffer: with a `String` per
 /// person in a map, comparing names was a third of reading the answer (a separate
 /// allocation each, scattered), and each row's name was checked for UTF-8, where a new
 /// person's is checked once.
 #[derive(Default)]
 struct People {
-    names: Vec<u8>,
+    names: Texts,
     table: hashbrown::HashTable<(u32, u32)>,
 }
 
@@ -921,22 +938,14 @@ impl People {
 
     /// The bytes held: the names and the table.
     fn bytes(&self) -> usize {
-        self.names.len() + self.table.capacity() * (size_of::<(u32, u32)>() + 1)
-    }
-
-    /// The name that begins at `at` in [`People::names`].
-    fn name(names: &[u8], at: u32) -> &[u8] {
-        Held::text(names, at)
+        self.names.bytes() + self.table.capacity() * (size_of::<(u32, u32)>() + 1)
     }
 
     /// The index of the person named `person`, numbered now if they are new.
     fn index(&mut self, person: &[u8]) -> Result<u32, StoreError> {
         let hash = FxBuildHasher.hash_one(person);
         let names = &self.names;
-        if let Some(&(index, _)) = self
-            .table
-            .find(hash, |&(_, at)| People::name(names, at) == person)
-        {
+        if let Some(&(index, _)) = self.table.find(hash, |&(_, at)| names.get(at) == person) {
             return Ok(index);
         }
         if std::str::from_utf8(person).is_err() {
@@ -944,29 +953,19 @@ impl People {
                 "a person from ClickHouse is not UTF-8".into(),
             ));
         }
-        let too_many = || StoreError::ClickHouse("too many people in a held answer".into());
-        let index = u32::try_from(self.table.len()).map_err(|_| too_many())?;
-        let at = u32::try_from(self.names.len()).map_err(|_| too_many())?;
-        let len = u32::try_from(person.len()).map_err(|_| too_many())?;
-        self.names.extend_from_slice(&len.to_le_bytes());
-        self.names.extend_from_slice(person);
+        let index = u32::try_from(self.table.len())
+            .map_err(|_| StoreError::ClickHouse("too many people in a held answer".into()))?;
+        let at = self.names.keep(person)?;
         let names = &self.names;
         self.table.insert_unique(hash, (index, at), |&(_, at)| {
-            FxBuildHasher.hash_one(People::name(names, at))
+            FxBuildHasher.hash_one(names.get(at))
         });
         Ok(index)
     }
 
     /// The names, by index.
     fn names(&self) -> Result<Vec<String>, StoreError> {
-        let mut names = Vec::with_capacity(self.len());
-        let mut at = 0;
-        while at < self.names.len() {
-            let name = People::name(&self.names, at as u32);
-            at += 4 + name.len();
-            names.push(utf8(name)?);
-        }
-        Ok(names)
+        self.names.all().map(utf8).collect()
     }
 }
 
@@ -1071,7 +1070,7 @@ mod tests {
     /// What a reader read: each event with its person's name and its texts.
     fn read(held: &Held) -> Vec<(String, i32, i64, i64, u64, String, String)> {
         let names = held.people.names().unwrap();
-        let text = |at| String::from_utf8(Held::text(&held.texts, at).to_vec()).unwrap();
+        let text = |at| String::from_utf8(held.texts.get(at).to_vec()).unwrap();
         held.groups
             .iter()
             .flatten()
